@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "MPETL",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "MPETL", targets: ["MPETL"]),
+        .executable(name: "nursery-rhyme", targets: ["nursery-rhyme"]),
+        .executable(name: "execution-order", targets: ["execution-order"]),
+        .executable(name: "mpetl-bench", targets: ["mpetl-bench"]),
+    ],
+    targets: [
+        // libzmq through a module map that links "zmq" and includes /usr/include/zmq.h.
+        // Not `pkgConfig: "libzmq"`: Debian's .pc file adds -isystem flags that SwiftPM rejects
+        // with a warning on every build. scripts/ensure-libzmq checks with pkg-config instead.
+        .systemLibrary(name: "CLibZMQ"),
+        .target(name: "ZeroMQ", dependencies: ["CLibZMQ"]),
+        .target(name: "CProcessShims"),
+        .target(name: "MPETL", dependencies: ["ZeroMQ", "CProcessShims"]),
+        .executableTarget(name: "nursery-rhyme", dependencies: ["MPETL"], path: "examples/nursery-rhyme"),
+        .executableTarget(name: "execution-order", dependencies: ["MPETL"], path: "examples/execution-order"),
+        .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "ZeroMQ"]),
+        .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "MPETLTests", dependencies: ["MPETL", "ZeroMQ"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+void mpetl_dummy(void);

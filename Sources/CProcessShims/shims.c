@@ -1,0 +1,2 @@
+#include "CProcessShims.h"
+void mpetl_dummy(void) {}

@@ -1,0 +1,43 @@
+import CLibZMQ
+
+/// One ZeroMQ message frame, received without copying its payload.
+///
+/// `zmq_msg_t` keeps small payloads inline and reference-counts large ones, so it must never
+/// be copied by value: a `Message` keeps it at a stable heap address for its whole life.
+/// Reuse one `Message` for many receives; each receive releases the previous payload.
+///
+/// ```swift
+/// let message = Message()
+/// try socket.receive(into: message)
+/// let size = message.withUnsafeBytes { $0.count }
+/// ```
+public final class Message {
+    let pointer: UnsafeMutablePointer<zmq_msg_t>
+
+    /// Creates an empty message, ready to receive into.
+    public init() {
+        pointer = .allocate(capacity: 1)
+        zmq_msg_init(pointer)
+    }
+
+    deinit {
+        zmq_msg_close(pointer)
+        pointer.deallocate()
+    }
+
+    /// The payload's size in bytes.
+    public var count: Int { zmq_msg_size(pointer) }
+
+    /// Whether another frame of the same multipart message follows this one.
+    public var hasMore: Bool { zmq_msg_more(pointer) == 1 }
+
+    /// Calls `body` with the payload; the buffer is valid only inside `body`.
+    public func withUnsafeBytes<Result, Failure: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try body(UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))
+    }
+
+    /// A copy of the payload.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+}

@@ -1,0 +1,2 @@
+import Testing
+@Test func probe2() { #expect(1 == 1) }
