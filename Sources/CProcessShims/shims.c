@@ -1,2 +1,13 @@
+#define _GNU_SOURCE
 #include "CProcessShims.h"
-void mpetl_dummy(void) {}
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int mpetl_set_parent_death_signal(int signal) {
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
+}
+
+int mpetl_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}

@@ -1,1 +1,15 @@
-void mpetl_dummy(void);
+#ifndef MPETL_CPROCESSSHIMS_H
+#define MPETL_CPROCESSSHIMS_H
+
+#include <sys/types.h>
+
+// Linux process calls Swift cannot make directly: prctl is variadic, and pidfd_open has no
+// wrapper on every glibc. Each returns -1 and sets errno on failure, like the call it wraps.
+
+/// Asks the kernel to send `signal` to this process when its parent thread exits.
+int mpetl_set_parent_death_signal(int signal);
+
+/// A file descriptor that becomes readable when process `pid` exits (close-on-exec).
+int mpetl_pidfd_open(pid_t pid);
+
+#endif

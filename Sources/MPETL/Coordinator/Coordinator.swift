@@ -1,0 +1,217 @@
+import Foundation
+import ZeroMQ
+
+/// The control plane: registers pipelines, starts their worker processes, counts what every
+/// stage boundary sent and received, and tells the driver when a pipeline is done or failed.
+///
+/// It runs on its own thread, owns a ROUTER that workers and drivers reach with DEALERs, and
+/// watches its children through pidfds in the same poll, so a dead worker wakes it at once.
+/// It never carries data: items go straight from stage to stage.
+final class Coordinator: Sendable {
+    /// Where workers and drivers connect.
+    let endpoint: String
+
+    /// Binds `endpoint` and starts the coordinator's thread.
+    init(context: Context, endpoint: String) throws {
+        self.endpoint = endpoint
+        let started = StartSignal()
+        let thread = Thread {
+            let loop: CoordinatorLoop
+            do {
+                loop = try CoordinatorLoop(context: context, endpoint: endpoint)
+                started.succeed()
+            } catch {
+                started.fail(error)
+                return
+            }
+            loop.run()
+        }
+        thread.name = "mpetl-coordinator"
+        thread.start()
+        try started.wait()
+    }
+}
+
+/// A one-shot handoff of "the thread is up" or its error.
+final class StartSignal: @unchecked Sendable {
+    // `result` is only touched while holding `condition`.
+    private let condition = NSCondition()
+    private var result: Result<Void, any Error>?
+
+    func succeed() { finish(.success(())) }
+    func fail(_ error: any Error) { finish(.failure(error)) }
+
+    private func finish(_ value: Result<Void, any Error>) {
+        condition.lock()
+        result = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        try result!.get()
+    }
+}
+
+/// The coordinator thread's state; never leaves that thread.
+private final class CoordinatorLoop {
+    private struct Child {
+        var pipeline: String
+        var stage: Int
+        var worker: Int
+        var exitDescriptor: Int32
+    }
+
+    private let context: Context
+    private let endpoint: String
+    private let router: Socket
+    private var records: [String: PipelineRecord] = [:]
+    private var children: [Int32: Child] = [:]
+    private var malformedSenders: Set<[UInt8]> = []
+    private let encoder = MessagePackEncoder()
+    private let decoder = MessagePackDecoder()
+
+    init(context: Context, endpoint: String) throws {
+        self.context = context
+        self.endpoint = endpoint
+        router = try Socket(context, type: .router)
+        try router.setLinger(milliseconds: 0)
+        try router.bind(endpoint)
+    }
+
+    func run() {
+        while true {
+            let poller = Poller()
+            let routerItem = poller.add(router, events: .readable)
+            let watched = children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
+            let deadline = records.values.compactMap(\.nextDeadline).min()
+            let timeout = deadline.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
+            do {
+                try poller.poll(timeoutMilliseconds: timeout)
+            } catch {
+                Diagnostics.log("coordinator poll failed: \(error)")
+                return
+            }
+            if poller.isReadable(routerItem) { receiveControlMessages() }
+            for child in watched where poller.isReadable(child.item) { reap(child.pid) }
+            let now = ContinuousClock.now
+            for id in records.keys { update(id) { $0.tick(now: now) } }
+        }
+    }
+
+    private func receiveControlMessages() {
+        while true {
+            let frames: [[UInt8]]
+            do {
+                frames = try router.receiveMultipart(flags: .dontWait)
+            } catch {
+                if error.code != .wouldBlock { Diagnostics.log("coordinator receive failed: \(error)") }
+                return
+            }
+            guard frames.count == 2, let message = try? decoder.decode(ControlMessage.self, from: frames[1]) else {
+                if malformedSenders.insert(frames.first ?? []).inserted {
+                    Diagnostics.log("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(frames.first ?? []); further ones from it are dropped silently")
+                }
+                continue
+            }
+            handle(message, from: frames[0])
+        }
+    }
+
+    private func handle(_ message: ControlMessage, from identity: [UInt8]) {
+        switch message {
+        case .register(let registration):
+            register(registration, driver: identity)
+        case .feedClosed(let pipeline, let batches, _):
+            update(pipeline) { $0.feedClosed(batches: batches) }
+        case .statsRequest(let pipeline):
+            if let record = records[pipeline] {
+                perform([.send(to: identity, .stats(pipeline: pipeline, stats: record.stats()))])
+            }
+        case .hello(let address, let pid, let host, let fingerprint, let inputEndpoint):
+            guard records[address.pipeline] != nil else {
+                perform([.send(to: identity, .refuse(reason: "no pipeline \(address.pipeline) is registered with this coordinator"))])
+                return
+            }
+            update(address.pipeline) {
+                $0.hello(address, identity: identity, pid: pid, host: host, fingerprint: fingerprint, endpoint: inputEndpoint)
+            }
+        case .workerReady(let address):
+            update(address.pipeline) { $0.workerReady(address) }
+        case .progress(let address, let counters):
+            update(address.pipeline) { $0.progress(address, counters) }
+        case .stageFailed(let address, let report, let counters):
+            update(address.pipeline) { $0.stageFailed(address, report, counters) }
+        case .workerFinished(let address, let counters):
+            update(address.pipeline) { $0.workerFinished(address, counters) }
+        case .ready, .finished, .failed, .stats, .assign, .refuse, .finish, .exit, .abort:
+            Diagnostics.log("coordinator ignored a message meant for a worker or driver")
+        }
+    }
+
+    private func register(_ registration: PipelineRegistration, driver: [UInt8]) {
+        guard records[registration.id] == nil else {
+            perform([.send(to: driver, .failed(FailureReport(
+                code: PipelineError.Code.alreadyStarted.name, pipeline: registration.id,
+                reason: "a pipeline with this id is already registered")))])
+            return
+        }
+        records[registration.id] = PipelineRecord(registration: registration, driver: driver)
+        let host = Syscalls.hostName
+        var environment = ProcessInfo.processInfo.environment
+        for (stage, summary) in registration.stages.enumerated() {
+            for worker in 0..<summary.processes {
+                let assignment = WorkerAssignment(
+                    coordinatorEndpoint: endpoint, pipelineID: registration.id, ordinal: registration.ordinal,
+                    stage: stage, worker: worker, runDirectory: registration.runDirectory,
+                    parentPID: Syscalls.processID)
+                environment[WorkerAssignment.environmentKey] = assignment.environmentValue
+                do {
+                    let pid = try Syscalls.spawn(executable: registration.executable, arguments: registration.arguments,
+                                                 environment: environment)
+                    let descriptor = try Syscalls.exitDescriptor(for: pid)
+                    children[pid] = Child(pipeline: registration.id, stage: stage, worker: worker, exitDescriptor: descriptor)
+                    update(registration.id) { record in
+                        record.spawned(stage: stage, worker: worker, pid: pid, host: host)
+                        return []
+                    }
+                } catch {
+                    update(registration.id) { $0.spawnFailed(stage: stage, worker: worker, error: error) }
+                    return
+                }
+            }
+        }
+    }
+
+    private func reap(_ pid: Int32) {
+        guard let child = children[pid], let status = Syscalls.reap(pid) else { return }
+        Syscalls.closeDescriptor(child.exitDescriptor)
+        children[pid] = nil
+        update(child.pipeline) { $0.exited(stage: child.stage, worker: child.worker, status: status) }
+    }
+
+    private func update(_ pipeline: String, _ change: (inout PipelineRecord) -> [CoordinatorAction]) {
+        guard var record = records[pipeline] else { return }
+        let actions = change(&record)
+        records[pipeline] = record
+        perform(actions)
+    }
+
+    private func perform(_ actions: [CoordinatorAction]) {
+        for action in actions {
+            switch action {
+            case .send(let identity, let message):
+                do {
+                    try router.send(multipart: [identity, try encoder.encode(message)])
+                } catch {
+                    Diagnostics.log("coordinator could not send \(message) to peer \(identity): \(error)")
+                }
+            case .kill(let pid):
+                Syscalls.kill(pid, signal: SIGKILL)
+            }
+        }
+    }
+}

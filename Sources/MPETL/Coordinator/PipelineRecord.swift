@@ -1,0 +1,269 @@
+/// What the coordinator must do after an event: send a control message or kill a process.
+enum CoordinatorAction {
+    case send(to: [UInt8], ControlMessage)
+    case kill(pid: Int32)
+}
+
+/// The coordinator's view of one pipeline: its workers and the counts that decide end of stream.
+///
+/// Stage `s` is *drained* when everything sent into it was received and processed: the driver's
+/// final count for stage 0, the finished workers' sent counts for later stages. A drained stage
+/// is told to finish (flush, tear down, report what it sent); the stage before it may then
+/// close its sockets and exit, because its last batch has provably arrived. The position after
+/// the last stage is the driver's results collector. This type only decides; the
+/// ``Coordinator`` performs the actions it returns.
+struct PipelineRecord {
+    struct Slot {
+        var pid: Int32?
+        var host: String?
+        var identity: [UInt8]?
+        var endpoint: String?
+        var ready = false
+        var counters = WorkerCounters()
+        var finished = false
+        var toldToExit = false
+        var exited = true
+    }
+
+    enum Phase: Equatable {
+        case launching, connecting, running, failing(FailureReport), finished, failed
+    }
+
+    let registration: PipelineRegistration
+    let driver: [UInt8]
+    private(set) var slots: [[Slot]]
+    private(set) var collector = WorkerCounters()
+    private(set) var feedTotal: UInt64?
+    private(set) var drained: [Bool]
+    private(set) var phase: Phase = .launching
+    private(set) var killDeadline: ContinuousClock.Instant?
+    let startDeadline: ContinuousClock.Instant
+
+    var label: String { registration.name ?? "pipeline #\(registration.ordinal)" }
+    var isDone: Bool { phase == .finished || phase == .failed }
+
+    init(registration: PipelineRegistration, driver: [UInt8], startTimeout: Duration = .seconds(60)) {
+        self.registration = registration
+        self.driver = driver
+        slots = registration.stages.map { Array(repeating: Slot(), count: $0.processes) }
+        drained = Array(repeating: false, count: registration.stages.count + 1)
+        startDeadline = .now + startTimeout
+    }
+
+    // MARK: Launch
+
+    mutating func spawned(stage: Int, worker: Int, pid: Int32, host: String) {
+        slots[stage][worker].pid = pid
+        slots[stage][worker].host = host
+        slots[stage][worker].exited = false
+    }
+
+    mutating func hello(_ address: WorkerAddress, identity: [UInt8], pid: Int32, host: String,
+                        fingerprint: String, endpoint: String) -> [CoordinatorAction] {
+        guard slots.indices.contains(address.stage), slots[address.stage].indices.contains(address.worker) else {
+            return [.send(to: identity, .refuse(reason: "\(label) has no stage \(address.stage) worker \(address.worker)"))]
+        }
+        guard fingerprint == registration.fingerprint else {
+            let reason = "the worker's program defines \(label) as [\(fingerprint)] but the driver defined [\(registration.fingerprint)]: run the same binary, built from the same source, everywhere"
+            return [.send(to: identity, .refuse(reason: reason))]
+                + fail(report(address, reason: reason, pid: pid, host: host))
+        }
+        slots[address.stage][address.worker].identity = identity
+        slots[address.stage][address.worker].pid = pid
+        slots[address.stage][address.worker].host = host
+        slots[address.stage][address.worker].endpoint = endpoint
+        if case .failing(let failure) = phase { return [.send(to: identity, .abort(reason: failure.reason))] }
+        guard phase == .launching, allSlots.allSatisfy({ $0.endpoint != nil }) else { return [] }
+        phase = .connecting
+        var actions: [CoordinatorAction] = []
+        for stage in slots.indices {
+            let downstream: [String]
+            if stage + 1 < slots.count {
+                downstream = slots[stage + 1].compactMap(\.endpoint)
+            } else {
+                downstream = registration.collectorEndpoint.map { [$0] } ?? []
+            }
+            for slot in slots[stage] {
+                actions.append(.send(to: slot.identity!, .assign(downstream: downstream)))
+            }
+        }
+        return actions
+    }
+
+    mutating func workerReady(_ address: WorkerAddress) -> [CoordinatorAction] {
+        guard isKnown(address) else { return [] }
+        slots[address.stage][address.worker].ready = true
+        guard phase == .connecting, allSlots.allSatisfy(\.ready) else { return [] }
+        phase = .running
+        let endpoints = slots.first?.compactMap(\.endpoint) ?? []
+        return [.send(to: driver, .ready(pipeline: registration.id, stageZeroEndpoints: endpoints))]
+            + advance()
+    }
+
+    // MARK: Counting
+
+    mutating func feedClosed(batches: UInt64) -> [CoordinatorAction] {
+        feedTotal = batches
+        return advance()
+    }
+
+    mutating func progress(_ address: WorkerAddress, _ counters: WorkerCounters) -> [CoordinatorAction] {
+        if address.stage == slots.count {
+            collector = counters
+        } else if isKnown(address) {
+            slots[address.stage][address.worker].counters = counters
+        }
+        return advance()
+    }
+
+    mutating func workerFinished(_ address: WorkerAddress, _ counters: WorkerCounters) -> [CoordinatorAction] {
+        guard isKnown(address) else { return [] }
+        slots[address.stage][address.worker].counters = counters
+        slots[address.stage][address.worker].finished = true
+        return advance()
+    }
+
+    /// Batches sent into `stage`, once every sender has said its last word.
+    private func upstreamTotal(_ stage: Int) -> UInt64? {
+        if stage == 0 { return feedTotal }
+        let senders = slots[stage - 1]
+        guard senders.allSatisfy(\.finished) else { return nil }
+        return senders.reduce(0) { $0 + $1.counters.batchesOut }
+    }
+
+    private func received(_ stage: Int) -> UInt64 {
+        stage == slots.count ? collector.batchesIn : slots[stage].reduce(0) { $0 + $1.counters.batchesIn }
+    }
+
+    private mutating func advance() -> [CoordinatorAction] {
+        guard phase == .running else { return [] }
+        var actions: [CoordinatorAction] = []
+        for stage in drained.indices where !drained[stage] {
+            guard let total = upstreamTotal(stage), received(stage) >= total else { break }
+            drained[stage] = true
+            if stage > 0 {
+                for worker in slots[stage - 1].indices {
+                    slots[stage - 1][worker].toldToExit = true
+                    actions.append(.send(to: slots[stage - 1][worker].identity!, .exit))
+                }
+            }
+            if stage < slots.count {
+                for slot in slots[stage] { actions.append(.send(to: slot.identity!, .finish)) }
+            }
+        }
+        return actions + completeIfDone()
+    }
+
+    private mutating func completeIfDone() -> [CoordinatorAction] {
+        guard phase == .running, drained.last == true, allSlots.allSatisfy(\.exited) else { return [] }
+        phase = .finished
+        return [.send(to: driver, .finished(pipeline: registration.id, stats: stats()))]
+    }
+
+    // MARK: Failures
+
+    mutating func stageFailed(_ address: WorkerAddress, _ failure: FailureReport, _ counters: WorkerCounters) -> [CoordinatorAction] {
+        if isKnown(address) { slots[address.stage][address.worker].counters = counters }
+        return fail(failure)
+    }
+
+    mutating func spawnFailed(stage: Int, worker: Int, error: any Error) -> [CoordinatorAction] {
+        fail(report(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker),
+                    reason: "could not start a worker process: \(error)", pid: nil, host: nil))
+    }
+
+    mutating func exited(stage: Int, worker: Int, status: ExitStatus) -> [CoordinatorAction] {
+        var slot = slots[stage][worker]
+        slot.exited = true
+        slots[stage][worker] = slot
+        switch phase {
+        case .failing:
+            return failIfAllExited()
+        case .finished, .failed:
+            return []
+        case .launching, .connecting, .running:
+            if slot.toldToExit && status.isSuccess { return completeIfDone() }
+            let address = WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)
+            let reason: String
+            if slot.identity == nil {
+                reason = "the worker \(status) before reaching this pipeline's start(); every process must build and start the same pipelines in the same order (run the program alone to see its own error)"
+            } else {
+                reason = "the worker \(status) before its stage finished; items it held are lost"
+            }
+            return fail(report(address, reason: reason, pid: slot.pid, host: slot.host, code: .workerDied))
+        }
+    }
+
+    mutating func tick(now: ContinuousClock.Instant) -> [CoordinatorAction] {
+        if case .failing = phase, let deadline = killDeadline, now >= deadline {
+            killDeadline = nil
+            return allSlots.filter { !$0.exited }.compactMap { $0.pid.map { .kill(pid: $0) } }
+        }
+        if phase == .launching || phase == .connecting, now >= startDeadline {
+            let missing = slots.indices.flatMap { stage in
+                slots[stage].indices.filter { slots[stage][$0].ready == false }.map { "\(registration.stages[stage].label) worker \($0)" }
+            }
+            return fail(FailureReport(
+                code: PipelineError.Code.startFailed.name, pipeline: label, reason: "workers did not start in time (\(missing.prefix(5).joined(separator: ", "))); does every process reach this pipeline's start()?"))
+        }
+        return []
+    }
+
+    /// The next moment `tick` has something to do.
+    var nextDeadline: ContinuousClock.Instant? {
+        if case .failing = phase { return killDeadline }
+        return phase == .launching || phase == .connecting ? startDeadline : nil
+    }
+
+    private mutating func fail(_ failure: FailureReport) -> [CoordinatorAction] {
+        switch phase {
+        case .failing, .failed, .finished: return []
+        default: break
+        }
+        phase = .failing(failure)
+        killDeadline = .now + .seconds(2)
+        var actions: [CoordinatorAction] = []
+        for slot in allSlots where !slot.exited {
+            if let identity = slot.identity { actions.append(.send(to: identity, .abort(reason: failure.reason))) }
+        }
+        return actions + failIfAllExited()
+    }
+
+    private mutating func failIfAllExited() -> [CoordinatorAction] {
+        guard case .failing(let failure) = phase, allSlots.allSatisfy(\.exited) else { return [] }
+        phase = .failed
+        return [.send(to: driver, .failed(failure))]
+    }
+
+    // MARK: Helpers
+
+    private var allSlots: [Slot] { slots.flatMap { $0 } }
+
+    private func isKnown(_ address: WorkerAddress) -> Bool {
+        slots.indices.contains(address.stage) && slots[address.stage].indices.contains(address.worker)
+    }
+
+    private func report(_ address: WorkerAddress, reason: String, pid: Int32?, host: String?,
+                        code: PipelineError.Code = .startFailed) -> FailureReport {
+        FailureReport(code: code.name, pipeline: label, stage: address.stage,
+                      stageLabel: registration.stages.indices.contains(address.stage) ? registration.stages[address.stage].label : nil,
+                      pid: pid, host: host, item: nil, reason: reason)
+    }
+
+    func stats() -> PipelineStats {
+        PipelineStats(pipeline: label, stages: slots.indices.map { stage in
+            let workers = slots[stage]
+            var perHost: [String: Int] = [:]
+            for slot in workers where !slot.exited || slot.finished { perHost[slot.host ?? "?", default: 0] += 1 }
+            let sent = stage == 0 ? (feedTotal ?? 0) : slots[stage - 1].reduce(0) { $0 + $1.counters.batchesOut }
+            let received = workers.reduce(0) { $0 + $1.counters.batchesIn }
+            return StageStats(
+                label: registration.stages[stage].label, workersPerHost: perHost,
+                itemsIn: workers.reduce(0) { $0 + $1.counters.itemsIn },
+                itemsOut: workers.reduce(0) { $0 + $1.counters.itemsOut },
+                queueDepth: sent > received ? sent - received : 0,
+                errors: workers.reduce(0) { $0 + $1.counters.errors },
+                malformed: workers.reduce(0) { $0 + $1.counters.malformed })
+        })
+    }
+}

@@ -1,0 +1,75 @@
+/// One started pipeline seen from the driver: its registration with the coordinator, the
+/// feeder into stage 0, and the run state the agent thread keeps current.
+final class DriverSession: Sendable {
+    let label: String
+    let run: PipelineRun
+    private let runtime: DriverRuntime
+    private let feeder: Feeder
+    private let firstInput: TypeTag
+    private let lastOutput: TypeTag?
+
+    init(ordinal: UInt32, label: String, name: String?, stages: [StageDefinition], maxSize: Int?,
+         fingerprint: String) throws {
+        self.label = label
+        runtime = try DriverRuntime.current()
+        firstInput = stages[0].input
+        lastOutput = stages[stages.count - 1].output
+        let id = "\(Syscalls.hostName):\(Syscalls.processID):\(ordinal)"
+        run = PipelineRun(id: id, label: label)
+        let collector = lastOutput == nil ? nil : "ipc://\(runtime.runDirectory)/results-\(ordinal).sock"
+        runtime.agent.enqueue(.collect(run: run, endpoint: collector ?? "", ordinal: ordinal, stage: stages.count))
+        let arguments = CommandLine.arguments
+        runtime.agent.send(.register(PipelineRegistration(
+            id: id, ordinal: ordinal, name: name, stages: stages.map(\.summary), fingerprint: fingerprint,
+            executable: Syscalls.executablePath, arguments: arguments, runDirectory: runtime.runDirectory,
+            collectorEndpoint: collector)))
+        let endpoints = try run.waitUntilRunning()
+        do {
+            feeder = try Feeder(context: runtime.context, run: run, endpoints: endpoints, ordinal: ordinal,
+                                chunkSize: stages[0].chunkSize,
+                                highWaterMark: FlowControl.highWaterMarks(for: stages, maxSize: maxSize)[0])
+        } catch {
+            throw PipelineError(code: .startFailed, pipeline: label,
+                                reason: "could not connect to the first stage's workers: \(error)")
+        }
+    }
+
+    func feed<Items: Sequence>(_ items: Items) throws where Items.Element: Encodable {
+        guard TypeTag(Items.Element.self) == firstInput else {
+            throw PipelineError(code: .typeMismatch, pipeline: label,
+                                reason: "feed was given \(Items.Element.self) but the first stage takes \(firstInput); feed \(firstInput) values")
+        }
+        if let failure = run.failure { throw failure }
+        try feeder.feed(items, label: label)
+    }
+
+    /// Closes the feed once: the partial batch goes out and the coordinator learns the total.
+    private func closeFeed() throws {
+        guard let total = try feeder.close() else { return }
+        runtime.agent.send(.feedClosed(pipeline: run.id, batches: total.batches, items: total.items))
+    }
+
+    func join() throws {
+        if run.failure == nil { try closeFeed() }
+        try run.waitUntilDone()
+    }
+
+    func results<Result: Decodable>(as type: Result.Type) throws -> ResultSequence<Result> {
+        guard let lastOutput else {
+            throw PipelineError(code: .noResults, pipeline: label,
+                                reason: "the last stage returns nothing, so there are no results; return a value from it to collect results")
+        }
+        guard TypeTag(Result.self) == lastOutput else {
+            throw PipelineError(code: .typeMismatch, pipeline: label,
+                                reason: "asCompleted asked for \(Result.self) but the last stage produces \(lastOutput)")
+        }
+        if run.failure == nil { try closeFeed() }
+        return ResultSequence(run: run)
+    }
+
+    func stats() -> PipelineStats {
+        let generation = run.currentStatsGeneration
+        runtime.agent.send(.statsRequest(pipeline: run.id))
+        return run.waitForStats(after: generation, timeout: .seconds(2)) ?? PipelineStats(pipeline: label, stages: [])
+    }
+}

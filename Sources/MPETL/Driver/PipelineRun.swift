@@ -1,0 +1,135 @@
+import Foundation
+
+/// The driver's live view of one started pipeline, shared by the user's threads (which wait
+/// on it) and the agent thread (which fills it from the coordinator and the results socket).
+final class PipelineRun: @unchecked Sendable {
+    enum Phase {
+        case starting
+        case running(stageZeroEndpoints: [String])
+        case finished(PipelineStats)
+        case failed(PipelineError)
+    }
+
+    let id: String
+    let label: String
+    // Everything below is guarded by `condition`.
+    private let condition = NSCondition()
+    private var phase = Phase.starting
+    private var results: [[UInt8]] = []
+    private var resultsHead = 0
+    private var latestStats: PipelineStats?
+    private var statsGeneration = 0
+
+    init(id: String, label: String) {
+        self.id = id
+        self.label = label
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return try body()
+    }
+
+    private func change(_ body: () -> Void) {
+        locked(body)
+        condition.broadcast()
+    }
+
+    // MARK: Agent side
+
+    func markRunning(_ endpoints: [String]) { change { if case .starting = phase { phase = .running(stageZeroEndpoints: endpoints) } } }
+    func markFinished(_ stats: PipelineStats) { change { phase = .finished(stats) } }
+    func markFailed(_ error: PipelineError) {
+        change {
+            if case .finished = phase { return }
+            if case .failed = phase { return }
+            phase = .failed(error)
+        }
+    }
+    func appendResults(_ batch: [UInt8]) { change { results.append(batch) } }
+    func storeStats(_ stats: PipelineStats) { change { latestStats = stats; statsGeneration += 1 } }
+
+    var isDone: Bool {
+        locked {
+            switch phase {
+            case .finished, .failed: true
+            default: false
+            }
+        }
+    }
+
+    // MARK: User side
+
+    /// The failure, if the pipeline has failed.
+    var failure: PipelineError? {
+        locked {
+            if case .failed(let error) = phase { return error }
+            return nil
+        }
+    }
+
+    /// Waits until every worker is connected; returns stage 0's endpoints.
+    func waitUntilRunning() throws -> [String] {
+        try locked {
+            while true {
+                switch phase {
+                case .starting: condition.wait()
+                case .running(let endpoints): return endpoints
+                case .failed(let error): throw error
+                case .finished: return []
+                }
+            }
+        }
+    }
+
+    /// Waits until every item has passed every stage, or the pipeline failed.
+    @discardableResult
+    func waitUntilDone() throws -> PipelineStats {
+        try locked {
+            while true {
+                switch phase {
+                case .starting, .running: condition.wait()
+                case .finished(let stats): return stats
+                case .failed(let error): throw error
+                }
+            }
+        }
+    }
+
+    /// The next batch of results, waiting for one while the pipeline runs; nil at the end.
+    func nextResultBatch() -> [UInt8]? {
+        locked {
+            while true {
+                if resultsHead < results.count {
+                    let batch = results[resultsHead]
+                    results[resultsHead] = []
+                    resultsHead += 1
+                    if resultsHead > 4096 && resultsHead * 2 > results.count {
+                        results.removeFirst(resultsHead)
+                        resultsHead = 0
+                    }
+                    return batch
+                }
+                switch phase {
+                case .finished, .failed: return nil
+                case .starting, .running: condition.wait()
+                }
+            }
+        }
+    }
+
+    /// Waits (briefly) for a stats snapshot newer than the one seen when the request was made.
+    func waitForStats(after generation: Int, timeout: Duration) -> PipelineStats? {
+        locked {
+            let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+            while statsGeneration <= generation {
+                if case .finished(let stats) = phase { return stats }
+                guard condition.wait(until: deadline) else { break }
+            }
+            return latestStats
+        }
+    }
+
+    var currentStatsGeneration: Int { locked { statsGeneration } }
+}

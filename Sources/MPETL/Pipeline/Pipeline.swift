@@ -1,0 +1,237 @@
+import Foundation
+import Synchronization
+
+/// A multi-process pipeline: origins, then tasks, then destinations, each stage running in
+/// its own worker processes connected by ZeroMQ.
+///
+/// ```swift
+/// let pipeline = Pipeline()
+/// try pipeline.addOrigin { (text: String, emit: Emitter<String>) in
+///     for line in text.split(separator: "\n") { emit(String(line)) }
+/// }
+/// try pipeline.addTask { (line: String) in line.uppercased() }
+/// try pipeline.addDestination { (line: String) in print(line) }
+/// try pipeline.start()          // in a worker process this never returns
+/// try pipeline.feed(rhyme)
+/// try pipeline.join()
+/// ```
+///
+/// ## Worker processes
+///
+/// Swift cannot ship closures to another process, so `start()` re-executes the running
+/// program once per worker. Each worker runs `main` again, builds the same pipelines, and at
+/// the matching `start()` becomes the worker for its stage and never returns. Code before
+/// `start()` therefore runs in every worker: keep it to building pipelines, and use
+/// ``isWorkerProcess`` to skip work only the driver should do. Pipelines started before the
+/// worker's own are inert there: their `feed`, `join` and `asCompleted` do nothing.
+/// Workers inherit standard output and error, read an empty standard input, and are killed
+/// when the driver dies.
+public final class Pipeline: Sendable {
+    /// The name other processes use to ``send(_:_:)`` to this pipeline, if any.
+    public let name: String?
+    /// The approximate number of items in flight into each stage; `nil` leaves ZeroMQ's
+    /// default queue of 1,000 batches per connection.
+    public let maxSize: Int?
+
+    private let state = Mutex(State())
+
+    private struct State {
+        var stages: [StageDefinition] = []
+        var phase = Phase.building
+    }
+
+    private enum Phase {
+        case building
+        /// Started in a worker process that runs another pipeline: every call is a no-op.
+        case inert
+        case running(DriverSession)
+    }
+
+    /// Creates a pipeline.
+    /// - Parameters:
+    ///   - name: a unique name, required to receive items from ``send(_:_:)``.
+    ///   - maxSize: bounds the items queued into each stage; `feed` blocks when it is reached.
+    public init(name: String? = nil, maxSize: Int? = nil) {
+        self.name = name
+        self.maxSize = maxSize
+        _ = ProcessRole.current
+    }
+
+    /// Whether this process is a worker re-executed by MPETL rather than the program the user
+    /// started. Code before `start()` runs in both; use this to skip driver-only work.
+    ///
+    /// ```swift
+    /// if !Pipeline.isWorkerProcess { print("starting the job") }
+    /// ```
+    public static var isWorkerProcess: Bool {
+        if case .worker = ProcessRole.current { return true }
+        return false
+    }
+
+    // MARK: Building
+
+    func add(_ stage: StageDefinition) throws {
+        let label = name ?? "this pipeline"
+        guard stage.chunkSize >= 1 else {
+            throw PipelineError(code: .invalidDefinition, pipeline: label,
+                                reason: "chunkSize must be at least 1, got \(stage.chunkSize)")
+        }
+        guard stage.processes.resolved >= 1 else {
+            throw PipelineError(code: .invalidDefinition, pipeline: label,
+                                reason: "processes must be at least 1, got \(stage.processes)")
+        }
+        try state.withLock { state in
+            guard case .building = state.phase else {
+                throw PipelineError(code: .alreadyStarted, pipeline: label,
+                                    reason: "a \(stage.kind.name) was added after start(); add every stage before calling start()")
+            }
+            state.stages.append(stage)
+        }
+    }
+
+    /// The stages in execution order, labelled: all origins, then all tasks, then all
+    /// destinations, each group in the order added.
+    static func executionOrder(_ stages: [StageDefinition]) -> [StageDefinition] {
+        var ordered = stages.enumerated().sorted { ($0.element.kind, $0.offset) < ($1.element.kind, $1.offset) }.map(\.element)
+        var counts: [StageKind: Int] = [:]
+        for index in ordered.indices {
+            counts[ordered[index].kind, default: 0] += 1
+            let output = ordered[index].output?.name ?? "nothing"
+            ordered[index].label = "\(ordered[index].kind.name) \(counts[ordered[index].kind]!) (\(ordered[index].input) -> \(output))"
+        }
+        return ordered
+    }
+
+    // MARK: Running
+
+    /// Starts the worker processes and returns once every one is connected.
+    ///
+    /// In a worker process that runs a stage of this pipeline, `start()` never returns.
+    /// - Throws: ``PipelineError`` with ``PipelineError/Code/alreadyStarted`` on a second call,
+    ///   ``PipelineError/Code/typeMismatch`` when a stage's output type is not the next
+    ///   stage's input type, ``PipelineError/Code/invalidDefinition`` for a pipeline without
+    ///   stages, or ``PipelineError/Code/startFailed`` when workers could not start.
+    public func start() throws {
+        try state.withLock { state in
+            guard case .building = state.phase else {
+                throw PipelineError(code: .alreadyStarted, pipeline: name ?? "this pipeline",
+                                    reason: "start() was called twice; call it once, after adding every stage")
+            }
+            let ordinal = ProcessRole.nextStartOrdinal()
+            let label = name ?? "pipeline #\(ordinal)"
+            let stages = Self.executionOrder(state.stages)
+            try Self.validate(stages, label: label)
+            let fingerprint = "\(label): " + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize)" }.joined(separator: ", ")
+            switch ProcessRole.current {
+            case .worker(let assignment) where assignment.ordinal == ordinal:
+                WorkerProcess.run(assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)
+            case .worker:
+                state.phase = .inert
+            case .driver:
+                state.phase = .running(try DriverSession(
+                    ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize, fingerprint: fingerprint))
+            }
+        }
+    }
+
+    private static func validate(_ stages: [StageDefinition], label: String) throws {
+        guard !stages.isEmpty else {
+            throw PipelineError(code: .invalidDefinition, pipeline: label,
+                                reason: "the pipeline has no stages; add an origin, task or destination before start()")
+        }
+        for (upstream, downstream) in zip(stages, stages.dropFirst()) {
+            guard let output = upstream.output else {
+                throw PipelineError(code: .typeMismatch, pipeline: label, stage: upstream.label,
+                                    reason: "it returns nothing, so \(downstream.label) would never receive an item; return a value or take an Emitter")
+            }
+            guard output == downstream.input else {
+                throw PipelineError(code: .typeMismatch, pipeline: label, stage: downstream.label,
+                                    reason: "it takes \(downstream.input) but \(upstream.label) produces \(output); make the types match")
+            }
+        }
+    }
+
+    private func session(for operation: String) throws -> DriverSession? {
+        try state.withLock { state in
+            switch state.phase {
+            case .building:
+                throw PipelineError(code: .notStarted, pipeline: name ?? "this pipeline",
+                                    reason: "\(operation) was called before start(); add the stages, call start(), then feed and join")
+            case .inert: return nil
+            case .running(let session): return session
+            }
+        }
+    }
+
+    /// Sends one item to the first stage. Blocks while the first stage's queue is full.
+    ///
+    /// - Throws: ``PipelineError`` when not started, when `Item` is not the first stage's
+    ///   input type, after `join()` (``PipelineError/Code/feedClosed``), or when the pipeline
+    ///   has failed (the failure itself).
+    public func feed<Item: Encodable & Sendable>(_ item: Item) throws {
+        try session(for: "feed")?.feed(CollectionOfOne(item))
+    }
+
+    /// Sends every item of `items` to the first stage, in order.
+    ///
+    /// ```swift
+    /// try pipeline.feed(contentsOf: ["a", "b", "c"])
+    /// ```
+    public func feed<Items: Sequence>(contentsOf items: Items) throws where Items.Element: Encodable & Sendable {
+        try session(for: "feed")?.feed(items)
+    }
+
+    /// Closes the feed and waits until every item fed has passed every stage.
+    ///
+    /// Calling it again returns (or throws) the same outcome.
+    /// - Throws: ``PipelineError`` naming the pipeline, stage, worker pid and item when a stage
+    ///   threw (``PipelineError/Code/stageFailed``) or a worker died
+    ///   (``PipelineError/Code/workerDied``).
+    public func join() throws {
+        try session(for: "join")?.join()
+    }
+
+    /// The results of the last stage, as they complete.
+    ///
+    /// Called after ``join()``, it yields every result. Called before, it closes the feed (so
+    /// feed everything first) and yields results live while the pipeline runs; it ends when
+    /// the pipeline does. Each result is yielded once: a second call yields only what earlier
+    /// iterations did not take, which is nothing after a complete iteration. If the pipeline
+    /// fails the sequence ends early, and ``join()`` throws the failure.
+    ///
+    /// ```swift
+    /// for line in try pipeline.asCompleted(as: String.self) { print(line) }
+    /// ```
+    /// - Throws: ``PipelineError/Code/noResults`` when the last stage returns nothing, and
+    ///   ``PipelineError/Code/typeMismatch`` when `Result` is not its output type.
+    public func asCompleted<Result: Decodable & Sendable>(as type: Result.Type = Result.self) throws -> ResultSequence<Result> {
+        guard let session = try session(for: "asCompleted") else { return ResultSequence(run: nil) }
+        return try session.results(as: type)
+    }
+
+    /// The results of the last stage as an asynchronous sequence that throws the pipeline's
+    /// failure at its end. Otherwise as ``asCompleted(as:)``.
+    ///
+    /// ```swift
+    /// for try await total in try pipeline.results(as: Int.self) { print(total) }
+    /// ```
+    public func results<Result: Decodable & Sendable>(as type: Result.Type = Result.self) throws -> AsyncThrowingStream<Result, any Error> {
+        let sequence = try asCompleted(as: type)
+        return AsyncThrowingStream { continuation in
+            let thread = Thread {
+                for result in sequence { continuation.yield(result) }
+                continuation.finish(throwing: sequence.failure)
+            }
+            thread.name = "mpetl-results"
+            thread.start()
+        }
+    }
+
+    /// Per-stage counters from the coordinator: workers per host, items in and out, queue
+    /// depth, errors.
+    /// - Throws: ``PipelineError/Code/notStarted`` before `start()`.
+    public func stats() throws -> PipelineStats {
+        guard let session = try session(for: "stats") else { return PipelineStats(pipeline: name ?? "inert", stages: []) }
+        return session.stats()
+    }
+}

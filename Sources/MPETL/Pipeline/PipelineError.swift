@@ -1,0 +1,81 @@
+/// An error from a pipeline, whose description says what went wrong and what to do next.
+///
+/// Catch it to inspect where a failure happened:
+///
+/// ```swift
+/// do {
+///     try pipeline.join()
+/// } catch let error as PipelineError where error.code == .stageFailed {
+///     print(error.stage ?? "?", error.pid ?? 0, error.item ?? "")
+/// }
+/// ```
+public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What kind of failure this is. New codes may be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+
+        /// `feed`, `join` or `asCompleted` was called before `start()`.
+        public static let notStarted = Code(name: "not started")
+        /// `start()` was called twice, or a stage was added after `start()`.
+        public static let alreadyStarted = Code(name: "already started")
+        /// `feed` was called after `join()` or `asCompleted()` closed the feed.
+        public static let feedClosed = Code(name: "feed closed")
+        /// Consecutive stages, the fed items or the requested results disagree on a type.
+        public static let typeMismatch = Code(name: "type mismatch")
+        /// The pipeline cannot run as defined (no stages, a bad count).
+        public static let invalidDefinition = Code(name: "invalid definition")
+        /// A stage body, its setup or its teardown threw.
+        public static let stageFailed = Code(name: "stage failed")
+        /// A worker process ended before its stage was done.
+        public static let workerDied = Code(name: "worker died")
+        /// Workers could not be started or connected.
+        public static let startFailed = Code(name: "start failed")
+        /// The last stage returns nothing, so there are no results to read.
+        public static let noResults = Code(name: "no results")
+        /// The coordinator or a socket failed underneath the pipeline.
+        public static let transportFailed = Code(name: "transport failed")
+
+        public var description: String { name }
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// The pipeline's name, or `pipeline #N` for an unnamed one (N counts `start()` calls).
+    public var pipeline: String
+    /// The stage involved, e.g. `task 1 (String -> String)`, when one is.
+    public var stage: String?
+    /// The worker process involved, when one is.
+    public var pid: Int32?
+    /// The host of that worker.
+    public var host: String?
+    /// A description of the item being processed, when one was.
+    public var item: String?
+    /// What happened and what to do about it.
+    public var reason: String
+
+    public init(code: Code, pipeline: String, stage: String? = nil, pid: Int32? = nil,
+                host: String? = nil, item: String? = nil, reason: String) {
+        self.code = code
+        self.pipeline = pipeline
+        self.stage = stage
+        self.pid = pid
+        self.host = host
+        self.item = item
+        self.reason = reason
+    }
+
+    public var description: String {
+        var text = "\(pipeline)"
+        if let stage { text += ", \(stage)" }
+        if let pid { text += ", worker pid \(pid)" + (host.map { " on \($0)" } ?? "") }
+        if let item { text += ", item \(item)" }
+        return text + ": " + reason
+    }
+}
+
+extension PipelineError {
+    init(_ report: FailureReport) {
+        self.init(code: Code(name: report.code), pipeline: report.pipeline, stage: report.stageLabel, pid: report.pid,
+                  host: report.host, item: report.item, reason: report.reason)
+    }
+}

@@ -1,0 +1,34 @@
+/// A snapshot of a pipeline's progress, stage by stage.
+///
+/// ```swift
+/// for stage in try pipeline.stats().stages {
+///     print(stage.label, stage.itemsIn, stage.itemsOut, stage.queueDepth)
+/// }
+/// ```
+public struct PipelineStats: Codable, Equatable, Sendable {
+    /// The pipeline's name, or `pipeline #N`.
+    public var pipeline: String
+    /// One entry per stage in execution order.
+    public var stages: [StageStats]
+}
+
+/// One stage's counters, summed over its workers.
+public struct StageStats: Codable, Equatable, Sendable {
+    /// The stage, e.g. `task 1 (String -> String)`.
+    public var label: String
+    /// Worker processes running the stage, per host name.
+    public var workersPerHost: [String: Int]
+    /// Items the stage's workers have finished.
+    public var itemsIn: UInt64
+    /// Items the stage passed on.
+    public var itemsOut: UInt64
+    /// Batches sent to this stage that its workers have not finished yet, as last reported.
+    public var queueDepth: UInt64
+    /// Items whose body threw.
+    public var errors: UInt64
+    /// Malformed messages its workers dropped.
+    public var malformed: UInt64
+
+    /// Total worker processes.
+    public var workers: Int { workersPerHost.values.reduce(0, +) }
+}

@@ -1,0 +1,64 @@
+/// Where a stage runs in its pipeline: all origins, then all tasks, then all destinations,
+/// each group in the order it was added (the original library's rule).
+enum StageKind: Int, Comparable, Sendable {
+    case origin, task, destination
+
+    static func < (lhs: StageKind, rhs: StageKind) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    var name: String {
+        switch self {
+        case .origin: "origin"
+        case .task: "task"
+        case .destination: "destination"
+        }
+    }
+}
+
+/// The value type of a stage that passes nothing on; never encoded.
+struct NoOutput: Codable, Sendable {}
+
+/// A type, compared by identity and shown by name.
+struct TypeTag: Equatable, Sendable, CustomStringConvertible {
+    let id: ObjectIdentifier
+    let name: String
+
+    init<T>(_ type: T.Type) {
+        id = ObjectIdentifier(type)
+        name = String(describing: type)
+    }
+
+    static func == (lhs: TypeTag, rhs: TypeTag) -> Bool { lhs.id == rhs.id }
+    var description: String { name }
+}
+
+/// One stage as added by the user, its types erased so a pipeline can hold a list of them.
+struct StageDefinition: Sendable {
+    var kind: StageKind
+    var processes: ProcessCount
+    var chunkSize: Int
+    var input: TypeTag
+    /// nil when the body returns nothing.
+    var output: TypeTag?
+    /// Builds the object that runs the stage inside a worker process.
+    var makeRunner: @Sendable () -> any StageRunner
+    /// Set when the pipeline orders its stages, e.g. `task 2 (String -> Int)`.
+    var label = ""
+
+    init<Input: Decodable & Sendable, Output: Encodable & Sendable, State>(
+        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        setup: @escaping @Sendable () throws -> State,
+        teardown: (@Sendable (State) throws -> Void)?,
+        body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
+    ) {
+        self.kind = kind
+        self.processes = processes
+        self.chunkSize = chunkSize
+        input = TypeTag(Input.self)
+        output = Output.self == NoOutput.self ? nil : TypeTag(Output.self)
+        makeRunner = { TypedStageRunner(setup: setup, teardown: teardown, body: body) }
+    }
+
+    var summary: StageSummary {
+        StageSummary(label: label, processes: processes.resolved, chunkSize: chunkSize)
+    }
+}

@@ -1,0 +1,112 @@
+import CProcessShims
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The process calls MPETL makes outside ZeroMQ, in one file (as swift-system keeps its
+// syscalls together): spawning workers, watching them exit, and tying them to their parent.
+
+/// How a child process ended.
+enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    init(waitStatus status: Int32) {
+        let signal = status & 0x7f
+        self = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+    }
+
+    var isSuccess: Bool { self == .exited(0) }
+
+    var description: String {
+        switch self {
+        case .exited(let code): "exited with status \(code)"
+        case .signaled(let signal): "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+        }
+    }
+}
+
+/// An error from a process call, with errno's text.
+struct SystemCallError: Error, CustomStringConvertible {
+    var function: String
+    var code: Int32
+    var description: String { "\(function) failed: \(String(cString: strerror(code))) [errno \(code)]" }
+}
+
+enum Syscalls {
+    /// Starts `executable` with `arguments` (argv[0] included) and `environment`, its standard
+    /// input reading /dev/null and its output and error shared with this process.
+    static func spawn(executable: String, arguments: [String], environment: [String: String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard result == 0 else { throw SystemCallError(function: "posix_spawn \(executable)", code: result) }
+        return pid
+    }
+
+    /// A descriptor that becomes readable when `pid` exits.
+    static func exitDescriptor(for pid: pid_t) throws -> Int32 {
+        let descriptor = mpetl_pidfd_open(pid)
+        guard descriptor >= 0 else { throw SystemCallError(function: "pidfd_open", code: errno) }
+        return descriptor
+    }
+
+    /// Reaps `pid` if it has exited; nil while it runs.
+    static func reap(_ pid: pid_t) -> ExitStatus? {
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { return ExitStatus(waitStatus: status) }
+            if result == -1 && errno == EINTR { continue }
+            // ECHILD: someone else reaped it; its status is lost but it is gone.
+            if result == -1 { return .exited(-1) }
+            return nil
+        }
+    }
+
+    static func kill(_ pid: pid_t, signal: Int32) {
+        _ = Glibc.kill(pid, signal)
+    }
+
+    static func closeDescriptor(_ descriptor: Int32) {
+        _ = Glibc.close(descriptor)
+    }
+
+    /// Makes the kernel kill this process when the thread that spawned it exits.
+    static func dieWithParent() {
+        _ = mpetl_set_parent_death_signal(SIGKILL)
+    }
+
+    static var processID: pid_t { getpid() }
+    static var parentProcessID: pid_t { getppid() }
+
+    /// The running program's own executable, as the kernel knows it.
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    static var hostName: String { ProcessInfo.processInfo.hostName }
+
+    static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// Flushes C standard output and error, which a worker's `print` writes through.
+    static func flushStandardStreams() { fflush(nil) }
+
+    /// Ends the process now, after flushing standard streams.
+    static func exitProcess(_ code: Int32) -> Never {
+        fflush(nil)
+        Glibc.exit(code)
+    }
+}

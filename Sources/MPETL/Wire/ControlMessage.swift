@@ -1,0 +1,76 @@
+/// Counters a worker (or the driver's results collector) reports about its stage.
+struct WorkerCounters: Codable, Equatable, Sendable {
+    var batchesIn: UInt64 = 0
+    var itemsIn: UInt64 = 0
+    var batchesOut: UInt64 = 0
+    var itemsOut: UInt64 = 0
+    var errors: UInt64 = 0
+    var malformed: UInt64 = 0
+}
+
+/// Where a worker slot lives and who it is, for errors and stats.
+struct WorkerAddress: Codable, Equatable, Hashable, Sendable {
+    var pipeline: String
+    var stage: Int
+    var worker: Int
+}
+
+/// What the driver tells the coordinator about a pipeline it starts.
+struct PipelineRegistration: Codable, Sendable {
+    var id: String
+    var ordinal: UInt32
+    var name: String?
+    var stages: [StageSummary]
+    var fingerprint: String
+    /// The program to re-execute for workers: its path, argv, and the run folder for sockets.
+    var executable: String
+    var arguments: [String]
+    var runDirectory: String
+    /// Where the last stage's results go; nil when the last stage returns nothing.
+    var collectorEndpoint: String?
+}
+
+/// One stage as the coordinator sees it.
+struct StageSummary: Codable, Equatable, Sendable {
+    var label: String
+    var processes: Int
+    var chunkSize: Int
+}
+
+/// A stage's failure as it travels to the driver.
+struct FailureReport: Codable, Equatable, Sendable {
+    /// A ``PipelineError/Code`` name, e.g. "stage failed" or "worker died".
+    var code: String = PipelineError.Code.stageFailed.name
+    var pipeline: String
+    var stage: Int?
+    var stageLabel: String?
+    var pid: Int32?
+    var host: String?
+    var item: String?
+    var reason: String
+}
+
+/// Control-plane messages between workers, the driver and the coordinator (DEALER ↔ ROUTER).
+enum ControlMessage: Codable, Sendable {
+    // driver → coordinator
+    case register(PipelineRegistration)
+    case feedClosed(pipeline: String, batches: UInt64, items: UInt64)
+    case statsRequest(pipeline: String)
+    // coordinator → driver
+    case ready(pipeline: String, stageZeroEndpoints: [String])
+    case finished(pipeline: String, stats: PipelineStats)
+    case failed(FailureReport)
+    case stats(pipeline: String, stats: PipelineStats)
+    // worker → coordinator (the collector reports progress as the stage after the last)
+    case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoint: String)
+    case workerReady(WorkerAddress)
+    case progress(WorkerAddress, WorkerCounters)
+    case stageFailed(WorkerAddress, FailureReport, WorkerCounters)
+    case workerFinished(WorkerAddress, WorkerCounters)
+    // coordinator → worker
+    case assign(downstream: [String])
+    case refuse(reason: String)
+    case finish
+    case exit
+    case abort(reason: String)
+}

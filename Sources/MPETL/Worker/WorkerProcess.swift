@@ -1,0 +1,295 @@
+import Foundation
+import ZeroMQ
+
+/// A worker process running one replica of one stage, from hello to exit.
+///
+/// It binds its own PULL input, says hello to the coordinator with the fingerprint of the
+/// program's pipeline, connects one PUSH to every worker of the next stage (or the driver's
+/// results collector), runs setup, and then processes batches until the coordinator says the
+/// stage has received everything. It reports its counters whenever it runs out of input.
+final class WorkerProcess {
+    private let assignment: WorkerAssignment
+    private let definition: StageDefinition
+    private let pipelineLabel: String
+    private let fingerprint: String
+    private let outputChunkSize: Int
+    private let highWaterMarks: [Int]
+
+    private let context: Context
+    private let control: Socket
+    private let input: Socket
+    private var output: Socket?
+    private var sender: BatchSender!
+    private let runner: any StageRunner
+    private let encoder = MessagePackEncoder()
+    private let decoder = MessagePackDecoder()
+    private var counters = WorkerCounters()
+    private var reported = WorkerCounters()
+    private var lastReport = ContinuousClock.now
+    private var warnedMalformed = false
+
+    /// Runs the assigned stage of `stages` and ends the process; never returns.
+    static func run(_ assignment: WorkerAssignment, stages: [StageDefinition], maxSize: Int?,
+                    pipelineLabel: String, fingerprint: String) -> Never {
+        do {
+            let worker = try WorkerProcess(assignment, stages: stages, maxSize: maxSize,
+                                           pipelineLabel: pipelineLabel, fingerprint: fingerprint)
+            try worker.serve()
+        } catch {
+            Diagnostics.log("worker for \(pipelineLabel) stage \(assignment.stage) stopped: \(error)")
+            Syscalls.exitProcess(1)
+        }
+    }
+
+    private init(_ assignment: WorkerAssignment, stages: [StageDefinition], maxSize: Int?,
+                 pipelineLabel: String, fingerprint: String) throws {
+        self.assignment = assignment
+        definition = stages[assignment.stage]
+        self.pipelineLabel = pipelineLabel
+        self.fingerprint = fingerprint
+        outputChunkSize = assignment.stage + 1 < stages.count ? stages[assignment.stage + 1].chunkSize : definition.chunkSize
+        highWaterMarks = FlowControl.highWaterMarks(for: stages, maxSize: maxSize)
+        runner = definition.makeRunner()
+
+        context = try Context()
+        control = try Socket(context, type: .dealer)
+        try control.setLinger(milliseconds: 0)
+        try control.connect(assignment.coordinatorEndpoint)
+        input = try Socket(context, type: .pull)
+        try input.setLinger(milliseconds: 0)
+        if highWaterMarks[assignment.stage] > 0 { try input.setReceiveHighWaterMark(highWaterMarks[assignment.stage]) }
+    }
+
+    private func serve() throws -> Never {
+        let endpoint = "ipc://\(assignment.runDirectory)/p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID).sock"
+        try input.bind(endpoint)
+        try sendControl(.hello(assignment.address, pid: Syscalls.processID, host: Syscalls.hostName,
+                               fingerprint: fingerprint, inputEndpoint: endpoint))
+        let downstream = try awaitAssignment()
+        try connectOutput(to: downstream)
+        do {
+            try runner.setUp(output: sender)
+        } catch {
+            try reportFailure(item: nil, reason: "setup threw: \(error)")
+        }
+        try sendControl(.workerReady(assignment.address))
+        try processUntilFinished()
+    }
+
+    // MARK: Start
+
+    private func awaitAssignment() throws -> [String] {
+        while true {
+            switch try receiveControl() {
+            case .assign(let downstream): return downstream
+            case .refuse(let reason):
+                Diagnostics.log("worker refused by the coordinator: \(reason)")
+                Syscalls.exitProcess(2)
+            case .abort, .exit: Syscalls.exitProcess(0)
+            default: continue
+            }
+        }
+    }
+
+    private func connectOutput(to downstream: [String]) throws {
+        if !downstream.isEmpty {
+            let push = try Socket(context, type: .push)
+            try push.setLinger(milliseconds: 0)
+            let nextStage = assignment.stage + 1
+            if nextStage < highWaterMarks.count, highWaterMarks[nextStage] > 0 {
+                try push.setSendHighWaterMark(highWaterMarks[nextStage])
+            }
+            try push.connect(downstream, waitingUpTo: 30_000)
+            output = push
+        }
+        sender = BatchSender(socket: output, pipeline: assignment.ordinal, stage: assignment.stage + 1,
+                             producer: UInt32(assignment.worker), chunkSize: outputChunkSize) { [unowned self] socket in
+            try self.waitForRoom(on: socket)
+        }
+    }
+
+    // MARK: Processing
+
+    /// How long an idle worker holds a partial batch in case more input completes it.
+    private static let partialBatchGrace = 1
+    /// The shortest gap between two progress reports, so a worker that keeps running dry
+    /// does not send one per batch; also the longest the coordinator waits for the last one.
+    private static let reportInterval: Duration = .milliseconds(10)
+
+    private func processUntilFinished() throws -> Never {
+        let message = Message()
+        let poller = Poller()
+        let inputItem = poller.add(input, events: .readable)
+        let controlItem = poller.add(control, events: .readable)
+        while true {
+            if try input.tryReceive(into: message) {
+                try process(message)
+                if counters.batchesIn & 63 == 0 { try checkControlWhileBusy() }
+                continue
+            }
+            // Out of input. Step by step, unless input returns first: pass on the partial
+            // batch, tell the coordinator how far this worker got, then sleep until woken.
+            if sender.pendingItems > 0 {
+                if try waitForInput(poller, inputItem, controlItem, milliseconds: Self.partialBatchGrace) { continue }
+                try sender.flush()
+            }
+            if progressChanged {
+                let wait = max(.zero, Self.reportInterval - (ContinuousClock.now - lastReport))
+                if wait > .zero, try waitForInput(poller, inputItem, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1) { continue }
+                try reportProgress()
+            }
+            _ = try waitForInput(poller, inputItem, controlItem, milliseconds: nil)
+        }
+    }
+
+    /// Polls input and control; handles control messages. True when input is waiting.
+    private func waitForInput(_ poller: Poller, _ inputItem: Poller.Item, _ controlItem: Poller.Item,
+                              milliseconds: Int?) throws -> Bool {
+        guard try poller.poll(timeoutMilliseconds: milliseconds) > 0 else { return false }
+        if poller.isReadable(controlItem) { try handleControlMessages() }
+        return poller.isReadable(inputItem)
+    }
+
+    private var progressChanged: Bool {
+        counters.batchesOut = sender.batchesSent
+        counters.itemsOut = sender.itemsSent
+        return counters != reported
+    }
+
+    private func process(_ message: Message) throws {
+        let failure = message.withUnsafeBytes { (bytes) -> StageItemFailure? in
+            guard let header = try? BatchHeader(parsing: bytes),
+                  header.pipeline == assignment.ordinal, Int(header.stage) == assignment.stage
+            else {
+                counters.malformed += 1
+                if !warnedMalformed {
+                    warnedMalformed = true
+                    Diagnostics.log("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(bytes.count) bytes; further ones are counted in stats")
+                }
+                return nil
+            }
+            do throws(StageItemFailure) {
+                try runner.process(items: UnsafeRawBufferPointer(rebasing: bytes[BatchHeader.size...]),
+                                   count: Int(header.itemCount))
+            } catch {
+                return error
+            }
+            counters.batchesIn += 1
+            counters.itemsIn += UInt64(header.itemCount)
+            return nil
+        }
+        if let failure {
+            counters.errors += 1
+            let reason = failure.item == nil
+                ? "could not decode an item as \(definition.input): \(failure.underlying)"
+                : "the stage threw: \(failure.underlying)"
+            try reportFailure(item: failure.item, reason: reason)
+        }
+    }
+
+    private func reportProgress() throws {
+        guard progressChanged else { return }
+        reported = counters
+        lastReport = .now
+        try sendControl(.progress(assignment.address, counters))
+    }
+
+    private func checkControlWhileBusy() throws {
+        if let message = try control.tryReceiveControl(decoder) { try handle(message) }
+        // Keep stats current while busy; end of stream only needs the idle reports.
+        if ContinuousClock.now - lastReport > .milliseconds(250) { try reportProgress() }
+    }
+
+    /// Waits until the next stage can take a batch; leaves at once if the coordinator aborts.
+    private func waitForRoom(on socket: Socket) throws {
+        let poller = Poller()
+        let outputItem = poller.add(socket, events: .writable)
+        let controlItem = poller.add(control, events: .readable)
+        while true {
+            try poller.poll(timeoutMilliseconds: nil)
+            if poller.isReadable(controlItem) { try handleControlMessages() }
+            if poller.isWritable(outputItem) { return }
+        }
+    }
+
+    private func handleControlMessages() throws {
+        while let message = try control.tryReceiveControl(decoder) { try handle(message) }
+    }
+
+    private func handle(_ message: ControlMessage) throws {
+        switch message {
+        case .finish: try finish()
+        case .abort:
+            try? runner.tearDown()
+            Syscalls.exitProcess(0)
+        case .exit: Syscalls.exitProcess(0)
+        default: return
+        }
+    }
+
+    // MARK: End
+
+    private func finish() throws -> Never {
+        try sender.flush()
+        do {
+            try runner.tearDown()
+        } catch {
+            try reportFailure(item: nil, reason: "teardown threw: \(error)")
+        }
+        Syscalls.flushStandardStreams()
+        counters.batchesOut = sender.batchesSent
+        counters.itemsOut = sender.itemsSent
+        try sendControl(.workerFinished(assignment.address, counters))
+        // Keep every socket open until the next stage has counted our last batch (closing is
+        // not end of stream), then leave.
+        while true {
+            switch try receiveControl() {
+            case .exit, .abort: Syscalls.exitProcess(0)
+            default: continue
+            }
+        }
+    }
+
+    private func reportFailure(item: String?, reason: String) throws -> Never {
+        let report = FailureReport(pipeline: pipelineLabel, stage: assignment.stage, stageLabel: definition.label,
+                                   pid: Syscalls.processID, host: Syscalls.hostName, item: item, reason: reason)
+        try sendControl(.stageFailed(assignment.address, report, counters))
+        while true {
+            switch try receiveControl() {
+            case .abort, .exit:
+                try? runner.tearDown()
+                Syscalls.exitProcess(1)
+            default: continue
+            }
+        }
+    }
+
+    private func sendControl(_ message: ControlMessage) throws {
+        try control.send(try encoder.encode(message))
+    }
+
+    private func receiveControl() throws -> ControlMessage {
+        while true {
+            let frame = Message()
+            try control.receive(into: frame)
+            if let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) {
+                return message
+            }
+            Diagnostics.log("worker dropped a malformed control message")
+        }
+    }
+}
+
+extension Socket {
+    /// Receives one control message if one is waiting; malformed ones are dropped.
+    func tryReceiveControl(_ decoder: MessagePackDecoder) throws -> ControlMessage? {
+        let frame = Message()
+        while try tryReceive(into: frame) {
+            if let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) {
+                return message
+            }
+            Diagnostics.log("dropped a malformed control message")
+        }
+        return nil
+    }
+}

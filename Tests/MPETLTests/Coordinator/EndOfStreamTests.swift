@@ -1,0 +1,165 @@
+import Testing
+@testable import MPETL
+
+/// The coordinator's counting rules, driven event by event without processes.
+@Suite("End of stream by counting")
+struct EndOfStreamTests {
+    static let driver: [UInt8] = [0xD]
+
+    static func registration(processes: [Int], collector: Bool = true) -> PipelineRegistration {
+        PipelineRegistration(
+            id: "p", ordinal: 0, name: nil,
+            stages: processes.enumerated().map { StageSummary(label: "stage \($0.offset)", processes: $0.element, chunkSize: 1) },
+            fingerprint: "fp", executable: "/bin/true", arguments: [], runDirectory: "/tmp",
+            collectorEndpoint: collector ? "ipc:///tmp/results" : nil)
+    }
+
+    static func identity(_ stage: Int, _ worker: Int) -> [UInt8] { [UInt8(stage), UInt8(worker)] }
+    static func address(_ stage: Int, _ worker: Int) -> WorkerAddress { WorkerAddress(pipeline: "p", stage: stage, worker: worker) }
+
+    /// A record whose workers have all said hello and are ready.
+    static func runningRecord(processes: [Int], collector: Bool = true) -> (PipelineRecord, [CoordinatorAction]) {
+        var record = PipelineRecord(registration: registration(processes: processes, collector: collector), driver: driver)
+        var actions: [CoordinatorAction] = []
+        for (stage, count) in processes.enumerated() {
+            for worker in 0..<count { record.spawned(stage: stage, worker: worker, pid: Int32(100 + stage * 10 + worker), host: "h") }
+        }
+        for (stage, count) in processes.enumerated() {
+            for worker in 0..<count {
+                actions += record.hello(address(stage, worker), identity: identity(stage, worker), pid: Int32(100 + stage * 10 + worker),
+                                        host: "h", fingerprint: "fp", endpoint: "ipc:///tmp/s\(stage)w\(worker)")
+            }
+        }
+        for (stage, count) in processes.enumerated() {
+            for worker in 0..<count { actions += record.workerReady(address(stage, worker)) }
+        }
+        return (record, actions)
+    }
+
+    /// The messages sent to `identity`, by case name.
+    static func sent(_ actions: [CoordinatorAction], to identity: [UInt8]) -> [String] {
+        actions.compactMap { action in
+            guard case .send(let to, let message) = action, to == identity else { return nil }
+            return String(describing: message).prefix { $0 != "(" }.description
+        }
+    }
+
+    static func counters(in batchesIn: UInt64, out batchesOut: UInt64) -> WorkerCounters {
+        WorkerCounters(batchesIn: batchesIn, itemsIn: batchesIn, batchesOut: batchesOut, itemsOut: batchesOut)
+    }
+
+    @Test func workersAreWiredToTheNextStageAndTheDriverHearsReadyLast() {
+        let (record, actions) = Self.runningRecord(processes: [1, 2])
+        #expect(record.phase == .running)
+        let assignments = actions.compactMap { action -> [String]? in
+            guard case .send(_, .assign(let downstream)) = action else { return nil }
+            return downstream
+        }
+        #expect(assignments == [["ipc:///tmp/s1w0", "ipc:///tmp/s1w1"], ["ipc:///tmp/results"], ["ipc:///tmp/results"]])
+        #expect(Self.sent(actions, to: Self.driver) == ["ready"])
+    }
+
+    @Test func aStageFinishesOnlyWhenItReceivedEverythingSentToIt() {
+        var (record, _) = Self.runningRecord(processes: [1, 2])
+        var actions = record.feedClosed(batches: 10)
+        actions += record.progress(Self.address(0, 0), Self.counters(in: 9, out: 9))
+        #expect(Self.sent(actions, to: Self.identity(0, 0)).isEmpty, "one batch is still in flight")
+        actions = record.progress(Self.address(0, 0), Self.counters(in: 10, out: 9))
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["finish"])
+
+        actions = record.workerFinished(Self.address(0, 0), Self.counters(in: 10, out: 7))
+        actions += record.progress(Self.address(1, 0), Self.counters(in: 3, out: 3))
+        #expect(Self.sent(actions, to: Self.identity(1, 0)).isEmpty)
+        actions = record.progress(Self.address(1, 1), Self.counters(in: 4, out: 4))
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["exit"], "stage 1 holds all 7 batches stage 0 sent")
+        #expect(Self.sent(actions, to: Self.identity(1, 0)) == ["finish"])
+        #expect(Self.sent(actions, to: Self.identity(1, 1)) == ["finish"])
+
+        actions = record.workerFinished(Self.address(1, 0), Self.counters(in: 3, out: 2))
+        actions += record.workerFinished(Self.address(1, 1), Self.counters(in: 4, out: 3))
+        actions += record.progress(Self.address(2, 0), Self.counters(in: 4, out: 0))
+        #expect(Self.sent(actions, to: Self.identity(1, 0)).isEmpty, "the collector still misses a batch")
+        actions = record.progress(Self.address(2, 0), Self.counters(in: 5, out: 0))
+        #expect(Self.sent(actions, to: Self.identity(1, 0)) == ["exit"])
+        #expect(Self.sent(actions, to: Self.driver).isEmpty, "join waits for the workers to exit")
+
+        actions = record.exited(stage: 0, worker: 0, status: .exited(0))
+        actions += record.exited(stage: 1, worker: 0, status: .exited(0))
+        #expect(Self.sent(actions, to: Self.driver).isEmpty)
+        actions = record.exited(stage: 1, worker: 1, status: .exited(0))
+        #expect(Self.sent(actions, to: Self.driver) == ["finished"])
+        #expect(record.phase == .finished)
+        #expect(record.stats().stages.map(\.itemsIn) == [10, 7])
+    }
+
+    @Test func aPipelineWhoseLastStageReturnsNothingEndsWithoutACollector() {
+        var (record, _) = Self.runningRecord(processes: [2], collector: false)
+        var actions = record.feedClosed(batches: 0)
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["finish"], "nothing was fed, so the stage is drained")
+        actions = record.workerFinished(Self.address(0, 0), Self.counters(in: 0, out: 0))
+        actions += record.workerFinished(Self.address(0, 1), Self.counters(in: 0, out: 0))
+        #expect(Self.sent(actions, to: Self.identity(0, 1)) == ["exit"])
+        actions = record.exited(stage: 0, worker: 0, status: .exited(0)) + record.exited(stage: 0, worker: 1, status: .exited(0))
+        #expect(Self.sent(actions, to: Self.driver) == ["finished"])
+    }
+
+    @Test func aThrowingStageAbortsEveryWorkerAndTheDriverHearsOnceTheyAreGone() {
+        var (record, _) = Self.runningRecord(processes: [1, 1])
+        let failure = FailureReport(pipeline: "pipeline #0", stage: 1, stageLabel: "stage 1", pid: 110, host: "h", item: "42", reason: "boom")
+        var actions = record.stageFailed(Self.address(1, 0), failure, WorkerCounters())
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["abort"])
+        #expect(Self.sent(actions, to: Self.identity(1, 0)) == ["abort"])
+        #expect(Self.sent(actions, to: Self.driver).isEmpty)
+        actions = record.tick(now: .now + .seconds(3))
+        let killed = actions.compactMap { action -> Int32? in
+            guard case .kill(let pid) = action else { return nil }
+            return pid
+        }
+        #expect(killed.sorted() == [100, 110], "workers that ignore abort are killed after the grace period")
+        actions = record.exited(stage: 0, worker: 0, status: .signaled(9)) + record.exited(stage: 1, worker: 0, status: .exited(1))
+        #expect(Self.sent(actions, to: Self.driver) == ["failed"])
+        guard case .send(_, .failed(let report)) = actions.last else {
+            Issue.record("expected a failure report")
+            return
+        }
+        #expect(report == failure)
+    }
+
+    @Test func aWorkerThatDiesMidStreamFailsThePipelineNamingIt() {
+        var (record, _) = Self.runningRecord(processes: [1, 1])
+        var actions = record.exited(stage: 1, worker: 0, status: .signaled(9))
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["abort"])
+        actions = record.exited(stage: 0, worker: 0, status: .exited(0))
+        guard case .send(_, .failed(let report)) = actions.last else {
+            Issue.record("expected a failure report")
+            return
+        }
+        #expect(report.code == PipelineError.Code.workerDied.name)
+        #expect(report.pid == 110)
+        #expect(report.reason.contains("signal 9"))
+    }
+
+    @Test func aWorkerThatNeverReachesStartIsExplained() {
+        var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
+        record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
+        let actions = record.exited(stage: 0, worker: 0, status: .exited(0))
+        guard case .send(_, .failed(let report)) = actions.last else {
+            Issue.record("expected a failure report")
+            return
+        }
+        #expect(report.reason.contains("before reaching this pipeline's start()"))
+    }
+
+    @Test func aWorkerWithAnotherDefinitionIsRefused() {
+        var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
+        record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
+        let actions = record.hello(Self.address(0, 0), identity: Self.identity(0, 0), pid: 100, host: "h",
+                                   fingerprint: "other", endpoint: "ipc:///tmp/x")
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["refuse"])
+        guard case .send(_, .refuse(let reason)) = actions.first else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(reason.contains("[other]") && reason.contains("[fp]"))
+    }
+}

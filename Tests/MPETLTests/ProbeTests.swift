@@ -1,2 +1,0 @@
-import Testing
-@Test func probe2() { #expect(1 == 1) }
