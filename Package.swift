@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "MPETL", targets: ["MPETL"]),
         .executable(name: "nursery-rhyme", targets: ["nursery-rhyme"]),
         .executable(name: "execution-order", targets: ["execution-order"]),
+        .executable(name: "named-pipelines", targets: ["named-pipelines"]),
         .executable(name: "mpetl-bench", targets: ["mpetl-bench"]),
     ],
     targets: [
@@ -20,6 +21,7 @@ let package = Package(
         .target(name: "MPETL", dependencies: ["ZeroMQ", "CProcessShims"]),
         .executableTarget(name: "nursery-rhyme", dependencies: ["MPETL"], path: "examples/nursery-rhyme"),
         .executableTarget(name: "execution-order", dependencies: ["MPETL"], path: "examples/execution-order"),
+        .executableTarget(name: "named-pipelines", dependencies: ["MPETL"], path: "examples/named-pipelines"),
         .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "ZeroMQ"]),
         .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

@@ -207,6 +207,9 @@ let scenarios: [String: () throws -> Void] = [
     "misuse": misuse,
     "many-results": manyResults,
     "slow-forever": slowForever,
+    "named-chain": namedChain,
+    "named-fan-in": namedFanIn,
+    "named-errors": namedErrors,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -57,7 +57,7 @@ final class StartSignal: @unchecked Sendable {
 }
 
 /// The coordinator thread's state; never leaves that thread.
-private final class CoordinatorLoop {
+final class CoordinatorLoop {
     private struct Child {
         var pipeline: String
         var stage: Int
@@ -68,9 +68,12 @@ private final class CoordinatorLoop {
     private let context: Context
     private let endpoint: String
     private let router: Socket
-    private var records: [String: PipelineRecord] = [:]
+    var records: [String: PipelineRecord] = [:]
     private var children: [Int32: Child] = [:]
     private var malformedSenders: Set<[UInt8]> = []
+    var links: [UInt32: SendLink] = [:]
+    var nextProducer = SendLink.firstProducer
+    var pendingLookups: [PendingLookup] = []
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
 
@@ -87,7 +90,7 @@ private final class CoordinatorLoop {
             let poller = Poller()
             let routerItem = poller.add(router, events: .readable)
             let watched = children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
-            let deadline = records.values.compactMap(\.nextDeadline).min()
+            let deadline = (records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)).min()
             let timeout = deadline.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
@@ -99,6 +102,7 @@ private final class CoordinatorLoop {
             for child in watched where poller.isReadable(child.item) { reap(child.pid) }
             let now = ContinuousClock.now
             for id in records.keys { update(id) { $0.tick(now: now) } }
+            retryPendingLookups(now: now)
         }
     }
 
@@ -127,6 +131,8 @@ private final class CoordinatorLoop {
             register(registration, driver: identity)
         case .feedClosed(let pipeline, let batches, _):
             update(pipeline) { $0.feedClosed(batches: batches) }
+        case .resolve(let name, let from):
+            resolve(name, from: from, identity: identity)
         case .statsRequest(let pipeline):
             if let record = records[pipeline] {
                 perform([.send(to: identity, .stats(pipeline: pipeline, stats: record.stats()))])
@@ -143,11 +149,14 @@ private final class CoordinatorLoop {
             update(address.pipeline) { $0.workerReady(address) }
         case .progress(let address, let counters):
             update(address.pipeline) { $0.progress(address, counters) }
+            if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
         case .stageFailed(let address, let report, let counters):
             update(address.pipeline) { $0.stageFailed(address, report, counters) }
         case .workerFinished(let address, let counters):
             update(address.pipeline) { $0.workerFinished(address, counters) }
-        case .ready, .finished, .failed, .stats, .assign, .refuse, .finish, .exit, .abort:
+            finishLinks(of: address, counters)
+            if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .unresolved, .assign, .refuse, .finish, .exit, .abort:
             Diagnostics.log("coordinator ignored a message meant for a worker or driver")
         }
     }
@@ -159,7 +168,15 @@ private final class CoordinatorLoop {
                 reason: "a pipeline with this id is already registered")))])
             return
         }
+        if let name = registration.name,
+           let holder = records.values.first(where: { $0.registration.name == name && !$0.isDone }) {
+            perform([.send(to: driver, .failed(FailureReport(
+                code: PipelineError.Code.duplicateName.name, pipeline: registration.id,
+                reason: "another running pipeline is already named \"\(name)\" (started by \(holder.registration.executable)); names must be unique while their pipelines run: choose another name or join the other pipeline first")))])
+            return
+        }
         records[registration.id] = PipelineRecord(registration: registration, driver: driver)
+        updateAwaitedSenders(of: driver)
         let host = Syscalls.hostName
         var environment = ProcessInfo.processInfo.environment
         for (stage, summary) in registration.stages.enumerated() {
@@ -193,14 +210,19 @@ private final class CoordinatorLoop {
         update(child.pipeline) { $0.exited(stage: child.stage, worker: child.worker, status: status) }
     }
 
-    private func update(_ pipeline: String, _ change: (inout PipelineRecord) -> [CoordinatorAction]) {
+    func update(_ pipeline: String, _ change: (inout PipelineRecord) -> [CoordinatorAction]) {
         guard var record = records[pipeline] else { return }
+        let wasFailing = record.isFailing
         let actions = change(&record)
         records[pipeline] = record
         perform(actions)
+        if !wasFailing, record.isFailing, let failure = record.failure {
+            failLinkedPipelines(of: pipeline, label: record.label, failure)
+        }
+        if record.isDone { updateAwaitedSenders(of: record.driver) }
     }
 
-    private func perform(_ actions: [CoordinatorAction]) {
+    func perform(_ actions: [CoordinatorAction]) {
         for action in actions {
             switch action {
             case .send(let identity, let message):

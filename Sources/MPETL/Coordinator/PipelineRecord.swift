@@ -23,6 +23,10 @@ struct PipelineRecord {
         var finished = false
         var toldToExit = false
         var exited = true
+        /// `Pipeline.send` links from this worker whose batches the receiver has not all counted;
+        /// the worker must keep its sockets open (not exit) until they are.
+        var unacknowledged: Set<UInt32> = []
+        var exitHeld = false
     }
 
     enum Phase: Equatable {
@@ -34,6 +38,13 @@ struct PipelineRecord {
     private(set) var slots: [[Slot]]
     private(set) var collector = WorkerCounters()
     private(set) var feedTotal: UInt64?
+    /// `Pipeline.send` links into stage 0 whose senders have not finished yet.
+    private(set) var openInbound: Set<UInt32> = []
+    /// Final batch counts of `Pipeline.send` links into stage 0, by producer id.
+    private(set) var finalInbound: [UInt32: UInt64] = [:]
+    /// Pipelines that may still send to this one without having done so yet: for a named
+    /// pipeline, those its program started before it that have not finished.
+    private(set) var awaitedSenders: Set<String> = []
     private(set) var drained: [Bool]
     private(set) var phase: Phase = .launching
     private(set) var killDeadline: ContinuousClock.Instant?
@@ -123,9 +134,72 @@ struct PipelineRecord {
         return advance()
     }
 
+    // MARK: Links from Pipeline.send
+
+    /// Whether `Pipeline.send` may resolve to this pipeline now.
+    var acceptsSenders: Bool { phase == .running }
+
+    /// A process began sending to stage 0: end of stream now waits for its final count too.
+    mutating func addInbound(producer: UInt32) {
+        openInbound.insert(producer)
+    }
+
+    /// Sets the pipelines whose end stage 0 must wait for, though they have not sent yet.
+    mutating func awaitSenders(_ senders: Set<String>) -> [CoordinatorAction] {
+        guard senders != awaitedSenders else { return [] }
+        awaitedSenders = senders
+        return advance()
+    }
+
+    /// A sending process finished and said how many batches it pushed through its link.
+    mutating func inboundFinished(producer: UInt32, batches: UInt64) -> [CoordinatorAction] {
+        guard openInbound.remove(producer) != nil else { return [] }
+        finalInbound[producer] = batches
+        return advance()
+    }
+
+    /// Batches stage 0 has counted from one sending link.
+    func received(throughLink producer: UInt32) -> UInt64 {
+        slots.first?.reduce(0) { $0 + ($1.counters.fromSenders[producer] ?? 0) } ?? 0
+    }
+
+    /// One of this pipeline's workers opened a link to another pipeline.
+    mutating func addOutbound(_ address: WorkerAddress, producer: UInt32) {
+        guard isKnown(address) else { return }
+        slots[address.stage][address.worker].unacknowledged.insert(producer)
+    }
+
+    /// The receiver counted every batch of a link: its sender may exit when its stage allows.
+    mutating func outboundAcknowledged(_ address: WorkerAddress, producer: UInt32) -> [CoordinatorAction] {
+        guard isKnown(address) else { return [] }
+        slots[address.stage][address.worker].unacknowledged.remove(producer)
+        guard slots[address.stage][address.worker].exitHeld else { return [] }
+        return tellToExit(stage: address.stage, worker: address.worker)
+    }
+
+    /// A pipeline linked to this one by `Pipeline.send` failed, so this one cannot finish whole.
+    mutating func linkedPipelineFailed(_ other: String, because failure: FailureReport) -> [CoordinatorAction] {
+        fail(FailureReport(code: PipelineError.Code.linkedPipelineFailed.name, pipeline: label,
+                           reason: "\(other), linked to this pipeline by Pipeline.send, failed (\(failure.reason)); items between them are lost"))
+    }
+
+    /// The worker input endpoints of stage 0, where senders push.
+    var stageZeroEndpoints: [String] { slots.first?.compactMap(\.endpoint) ?? [] }
+
+    /// The failure being handled or reported, if any.
+    private(set) var failure: FailureReport?
+
+    var isFailing: Bool {
+        if case .failing = phase { return true }
+        return phase == .failed
+    }
+
     /// Batches sent into `stage`, once every sender has said its last word.
     private func upstreamTotal(_ stage: Int) -> UInt64? {
-        if stage == 0 { return feedTotal }
+        if stage == 0 {
+            guard let feedTotal, openInbound.isEmpty, awaitedSenders.isEmpty else { return nil }
+            return finalInbound.values.reduce(feedTotal, +)
+        }
         let senders = slots[stage - 1]
         guard senders.allSatisfy(\.finished) else { return nil }
         return senders.reduce(0) { $0 + $1.counters.batchesOut }
@@ -143,8 +217,7 @@ struct PipelineRecord {
             drained[stage] = true
             if stage > 0 {
                 for worker in slots[stage - 1].indices {
-                    slots[stage - 1][worker].toldToExit = true
-                    actions.append(.send(to: slots[stage - 1][worker].identity!, .exit))
+                    actions += tellToExit(stage: stage - 1, worker: worker)
                 }
             }
             if stage < slots.count {
@@ -152,6 +225,17 @@ struct PipelineRecord {
             }
         }
         return actions + completeIfDone()
+    }
+
+    /// Lets a worker exit, unless a link of its still has batches in flight.
+    private mutating func tellToExit(stage: Int, worker: Int) -> [CoordinatorAction] {
+        guard slots[stage][worker].unacknowledged.isEmpty else {
+            slots[stage][worker].exitHeld = true
+            return []
+        }
+        slots[stage][worker].exitHeld = false
+        slots[stage][worker].toldToExit = true
+        return [.send(to: slots[stage][worker].identity!, .exit)]
     }
 
     private mutating func completeIfDone() -> [CoordinatorAction] {
@@ -221,6 +305,7 @@ struct PipelineRecord {
         default: break
         }
         phase = .failing(failure)
+        self.failure = failure
         killDeadline = .now + .seconds(2)
         var actions: [CoordinatorAction] = []
         for slot in allSlots where !slot.exited {

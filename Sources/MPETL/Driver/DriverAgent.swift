@@ -168,6 +168,8 @@ private final class AgentLoop {
                 }
             case .stats(let pipeline, let stats):
                 runs[pipeline]?.storeStats(stats)
+            case .senderAdded(let pipeline, let sender, let senderLabel):
+                runs[pipeline]?.addSender(sender, label: senderLabel)
             default:
                 Diagnostics.log("driver ignored a control message meant for a worker")
             }

@@ -14,6 +14,16 @@ final class DriverRuntime: Sendable {
     let agent: DriverAgent
 
     private static let shared = Mutex<DriverRuntime?>(nil)
+    /// This program's started pipelines, by id, for `Pipeline.send` from the driver and for
+    /// join-order checks. Weak: a pipeline the program dropped is gone.
+    private let sessions = Mutex<[String: WeakSession]>([:])
+
+    private struct WeakSession {
+        weak var session: DriverSession?
+    }
+
+    /// The runtime, if this program has started a pipeline.
+    static var existing: DriverRuntime? { shared.withLock { $0 } }
 
     static func current() throws -> DriverRuntime {
         try shared.withLock { runtime in
@@ -36,5 +46,33 @@ final class DriverRuntime: Sendable {
             coordinator = try Coordinator(context: context, endpoint: endpoint)
         }
         agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint)
+    }
+
+    func add(_ session: DriverSession) {
+        sessions.withLock { $0[session.run.id] = WeakSession(session: session) }
+    }
+
+    /// The running pipeline of this program with that name, if any.
+    func runningSession(named name: String) -> DriverSession? {
+        latestSession(named: name).flatMap { $0.run.isDone ? nil : $0 }
+    }
+
+    /// The last pipeline this program started with that name, running or not.
+    func latestSession(named name: String) -> DriverSession? {
+        sessions.withLock { sessions in
+            sessions.values.compactMap(\.session).filter { $0.name == name }.max { $0.ordinal < $1.ordinal }
+        }
+    }
+
+    /// The running sessions this program started before `ordinal`.
+    func runningSessions(startedBefore ordinal: UInt32) -> [DriverSession] {
+        sessions.withLock { sessions in
+            sessions.values.compactMap(\.session).filter { $0.ordinal < ordinal && !$0.run.isDone }.sorted { $0.ordinal < $1.ordinal }
+        }
+    }
+
+    /// The session with that id, if this program started it.
+    func session(id: String) -> DriverSession? {
+        sessions.withLock { $0[id]?.session }
     }
 }

@@ -2,6 +2,8 @@
 /// feeder into stage 0, and the run state the agent thread keeps current.
 final class DriverSession: Sendable {
     let label: String
+    let name: String?
+    let ordinal: UInt32
     let run: PipelineRun
     private let runtime: DriverRuntime
     private let feeder: Feeder
@@ -11,7 +13,13 @@ final class DriverSession: Sendable {
     init(ordinal: UInt32, label: String, name: String?, stages: [StageDefinition], maxSize: Int?,
          fingerprint: String) throws {
         self.label = label
+        self.name = name
+        self.ordinal = ordinal
         runtime = try DriverRuntime.current()
+        if let name, runtime.runningSession(named: name) != nil {
+            throw PipelineError(code: .duplicateName, pipeline: label,
+                                reason: "this program already runs a pipeline named \"\(name)\"; names must be unique while their pipelines run: choose another name or join the other pipeline first")
+        }
         firstInput = stages[0].input
         lastOutput = stages[stages.count - 1].output
         let id = "\(Syscalls.hostName):\(Syscalls.processID):\(ordinal)"
@@ -19,20 +27,25 @@ final class DriverSession: Sendable {
         let collector = lastOutput == nil ? nil : "ipc://\(runtime.runDirectory)/results-\(ordinal).sock"
         runtime.agent.enqueue(.collect(run: run, endpoint: collector ?? "", ordinal: ordinal, stage: stages.count))
         let arguments = CommandLine.arguments
+        let input = StageInput(typeName: stages[0].input.name, chunkSize: stages[0].chunkSize,
+                               highWaterMark: FlowControl.highWaterMarks(for: stages, maxSize: maxSize)[0])
         runtime.agent.send(.register(PipelineRegistration(
             id: id, ordinal: ordinal, name: name, stages: stages.map(\.summary), fingerprint: fingerprint,
             executable: Syscalls.executablePath, arguments: arguments, runDirectory: runtime.runDirectory,
-            collectorEndpoint: collector)))
+            collectorEndpoint: collector, input: input)))
         let endpoints = try run.waitUntilRunning()
         do {
             feeder = try Feeder(context: runtime.context, run: run, endpoints: endpoints, ordinal: ordinal,
-                                chunkSize: stages[0].chunkSize,
-                                highWaterMark: FlowControl.highWaterMarks(for: stages, maxSize: maxSize)[0])
+                                chunkSize: input.chunkSize, highWaterMark: input.highWaterMark)
         } catch {
             throw PipelineError(code: .startFailed, pipeline: label,
                                 reason: "could not connect to the first stage's workers: \(error)")
         }
+        runtime.add(self)
     }
+
+    /// Whether `join()` or `asCompleted()` closed the feed.
+    var isFeedClosed: Bool { feeder.isClosed }
 
     func feed<Items: Sequence>(_ items: Items) throws where Items.Element: Encodable {
         guard TypeTag(Items.Element.self) == firstInput else {
@@ -51,7 +64,21 @@ final class DriverSession: Sendable {
 
     func join() throws {
         if run.failure == nil { try closeFeed() }
-        try run.waitUntilDone()
+        try run.waitUntilDone { senders in self.senderBlockingJoin(among: senders) }
+    }
+
+    /// A pipeline of this program that sends to this one and can still be fed: this join would
+    /// wait for it forever, because the thread that would join it is waiting here.
+    ///
+    /// A named pipeline waits for the pipelines started before it (they may send to it), and
+    /// for any other that did send to it.
+    private func senderBlockingJoin(among senders: [String: String]) -> PipelineError? {
+        var awaited = senders.keys.sorted().compactMap { runtime.session(id: $0) }
+        if name != nil { awaited = runtime.runningSessions(startedBefore: ordinal) + awaited }
+        guard let open = awaited.first(where: { !$0.isFeedClosed && !$0.run.isDone }) else { return nil }
+        let sends = senders[open.run.id] != nil ? "sends items to this pipeline" : "was started before this named pipeline, so it may send to it,"
+        return PipelineError(code: .joinOrder, pipeline: label,
+                             reason: "\(open.label) \(sends) and is still open for feeding, so this join could never return; join \(open.label) first, then this pipeline (join pipelines in the order they were started: senders before the pipelines they send to)")
     }
 
     func results<Result: Decodable>(as type: Result.Type) throws -> ResultSequence<Result> {

@@ -19,6 +19,8 @@ final class PipelineRun: @unchecked Sendable {
     private var resultsHead = 0
     private var latestStats: PipelineStats?
     private var statsGeneration = 0
+    /// Pipelines that send to this one, by id, with their labels.
+    private var senders: [String: String] = [:]
 
     init(id: String, label: String) {
         self.id = id
@@ -48,6 +50,7 @@ final class PipelineRun: @unchecked Sendable {
         }
     }
     func appendResults(_ batch: [UInt8]) { change { results.append(batch) } }
+    func addSender(_ id: String, label: String) { change { senders[id] = label } }
     func storeStats(_ stats: PipelineStats) { change { latestStats = stats; statsGeneration += 1 } }
 
     var isDone: Bool {
@@ -84,12 +87,17 @@ final class PipelineRun: @unchecked Sendable {
     }
 
     /// Waits until every item has passed every stage, or the pipeline failed.
+    ///
+    /// - Parameter blocked: looks at the known senders whenever the run changes and returns an
+    ///   error when waiting could never end.
     @discardableResult
-    func waitUntilDone() throws -> PipelineStats {
+    func waitUntilDone(blocked: ([String: String]) -> PipelineError? = { _ in nil }) throws -> PipelineStats {
         try locked {
             while true {
                 switch phase {
-                case .starting, .running: condition.wait()
+                case .starting, .running:
+                    if let error = blocked(senders) { throw error }
+                    condition.wait()
                 case .finished(let stats): return stats
                 case .failed(let error): throw error
                 }

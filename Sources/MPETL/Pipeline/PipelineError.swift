@@ -32,6 +32,16 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
         public static let startFailed = Code(name: "start failed")
         /// The last stage returns nothing, so there are no results to read.
         public static let noResults = Code(name: "no results")
+        /// `Pipeline.send` named a pipeline that no running program registered.
+        public static let unknownPipeline = Code(name: "unknown pipeline")
+        /// `Pipeline.send` named a pipeline that has already finished.
+        public static let pipelineFinished = Code(name: "pipeline finished")
+        /// Another running pipeline already has this name.
+        public static let duplicateName = Code(name: "duplicate name")
+        /// `join()` was called on a pipeline before a pipeline that sends to it; join that one first.
+        public static let joinOrder = Code(name: "join order")
+        /// A pipeline this one sends to, or receives from, failed.
+        public static let linkedPipelineFailed = Code(name: "linked pipeline failed")
         /// The coordinator or a socket failed underneath the pipeline.
         public static let transportFailed = Code(name: "transport failed")
 

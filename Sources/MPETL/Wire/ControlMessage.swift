@@ -6,6 +6,10 @@ struct WorkerCounters: Codable, Equatable, Sendable {
     var itemsOut: UInt64 = 0
     var errors: UInt64 = 0
     var malformed: UInt64 = 0
+    /// Batches this process pushed through each `Pipeline.send` link it opened, by producer id.
+    var sends: [UInt32: UInt64] = [:]
+    /// Batches a first-stage worker received through `Pipeline.send` links, by producer id.
+    var fromSenders: [UInt32: UInt64] = [:]
 }
 
 /// Where a worker slot lives and who it is, for errors and stats.
@@ -28,6 +32,28 @@ struct PipelineRegistration: Codable, Sendable {
     var runDirectory: String
     /// Where the last stage's results go; nil when the last stage returns nothing.
     var collectorEndpoint: String?
+    /// What `Pipeline.send` senders need to push into the first stage like the driver does.
+    var input: StageInput
+}
+
+/// The first stage's input as a sender must produce it.
+struct StageInput: Codable, Equatable, Sendable {
+    var typeName: String
+    var chunkSize: Int
+    /// 0 keeps libzmq's default.
+    var highWaterMark: Int
+}
+
+/// How a process pushes items to a named pipeline: resolved once by the coordinator, then
+/// used directly, batch after batch, with no hop through the coordinator.
+struct SendRoute: Codable, Equatable, Sendable {
+    var name: String
+    var pipeline: String
+    var ordinal: UInt32
+    /// The producer id this link stamps on its batches; the receiver counts them by it.
+    var producer: UInt32
+    var endpoints: [String]
+    var input: StageInput
 }
 
 /// One stage as the coordinator sees it.
@@ -56,11 +82,18 @@ enum ControlMessage: Codable, Sendable {
     case register(PipelineRegistration)
     case feedClosed(pipeline: String, batches: UInt64, items: UInt64)
     case statsRequest(pipeline: String)
+    // worker → coordinator: the first `Pipeline.send` to a name in this process
+    case resolve(name: String, from: WorkerAddress)
+    // coordinator → worker
+    case resolved(SendRoute)
+    case unresolved(name: String, code: String, reason: String)
     // coordinator → driver
     case ready(pipeline: String, stageZeroEndpoints: [String])
     case finished(pipeline: String, stats: PipelineStats)
     case failed(FailureReport)
     case stats(pipeline: String, stats: PipelineStats)
+    /// Another pipeline began sending to `pipeline`: its join must wait for that one.
+    case senderAdded(pipeline: String, sender: String, senderLabel: String)
     // worker → coordinator (the collector reports progress as the stage after the last)
     case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoint: String)
     case workerReady(WorkerAddress)

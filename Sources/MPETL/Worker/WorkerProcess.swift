@@ -20,6 +20,7 @@ final class WorkerProcess {
     private let input: Socket
     private var output: Socket?
     private var sender: BatchSender!
+    private var namedSends: NamedSends!
     private let runner: any StageRunner
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
@@ -67,6 +68,10 @@ final class WorkerProcess {
                                fingerprint: fingerprint, inputEndpoint: endpoint))
         let downstream = try awaitAssignment()
         try connectOutput(to: downstream)
+        let sends = NamedSends(context: context, resolve: { [unowned self] name in try self.resolve(name) },
+                               waitForRoom: { [unowned self] socket in try self.waitForRoom(on: socket) })
+        namedSends = sends
+        NamedSends.current.withLock { $0 = sends }
         do {
             try runner.setUp(output: sender)
         } catch {
@@ -129,9 +134,10 @@ final class WorkerProcess {
             }
             // Out of input. Step by step, unless input returns first: pass on the partial
             // batch, tell the coordinator how far this worker got, then sleep until woken.
-            if sender.pendingItems > 0 {
+            if sender.pendingItems > 0 || namedSends.pendingItems > 0 {
                 if try waitForInput(poller, inputItem, controlItem, milliseconds: Self.partialBatchGrace) { continue }
                 try sender.flush()
+                try namedSends.flush()
             }
             if progressChanged {
                 let wait = max(.zero, Self.reportInterval - (ContinuousClock.now - lastReport))
@@ -153,6 +159,7 @@ final class WorkerProcess {
     private var progressChanged: Bool {
         counters.batchesOut = sender.batchesSent
         counters.itemsOut = sender.itemsSent
+        counters.sends = namedSends.sentBatches
         return counters != reported
     }
 
@@ -176,6 +183,9 @@ final class WorkerProcess {
             }
             counters.batchesIn += 1
             counters.itemsIn += UInt64(header.itemCount)
+            if header.producer >= SendLink.firstProducer, header.producer != BatchHeader.driverProducer {
+                counters.fromSenders[header.producer, default: 0] += 1
+            }
             return nil
         }
         if let failure {
@@ -236,9 +246,12 @@ final class WorkerProcess {
         } catch {
             try reportFailure(item: nil, reason: "teardown threw: \(error)")
         }
+        // Teardown may still send to named pipelines.
+        try namedSends.flush()
         Syscalls.flushStandardStreams()
         counters.batchesOut = sender.batchesSent
         counters.itemsOut = sender.itemsSent
+        counters.sends = namedSends.sentBatches
         try sendControl(.workerFinished(assignment.address, counters))
         // Keep every socket open until the next stage has counted our last batch (closing is
         // not end of stream), then leave.
@@ -260,6 +273,26 @@ final class WorkerProcess {
                 try? runner.tearDown()
                 Syscalls.exitProcess(1)
             default: continue
+            }
+        }
+    }
+
+    /// Asks the coordinator where a named pipeline's first stage is; blocks until it answers.
+    private func resolve(_ name: String) throws -> SendRoute {
+        try sendControl(.resolve(name: name, from: assignment.address))
+        while true {
+            switch try receiveControl() {
+            case .resolved(let route) where route.name == name:
+                return route
+            case .unresolved(let unresolved, let code, let reason) where unresolved == name:
+                throw PipelineError(code: PipelineError.Code(name: code), pipeline: name, reason: reason)
+            case .abort:
+                try? runner.tearDown()
+                Syscalls.exitProcess(0)
+            case .exit:
+                Syscalls.exitProcess(0)
+            default:
+                continue
             }
         }
     }

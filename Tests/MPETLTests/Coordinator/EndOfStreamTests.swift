@@ -11,7 +11,8 @@ struct EndOfStreamTests {
             id: "p", ordinal: 0, name: nil,
             stages: processes.enumerated().map { StageSummary(label: "stage \($0.offset)", processes: $0.element, chunkSize: 1) },
             fingerprint: "fp", executable: "/bin/true", arguments: [], runDirectory: "/tmp",
-            collectorEndpoint: collector ? "ipc:///tmp/results" : nil)
+            collectorEndpoint: collector ? "ipc:///tmp/results" : nil,
+            input: StageInput(typeName: "Int", chunkSize: 1, highWaterMark: 0))
     }
 
     static func identity(_ stage: Int, _ worker: Int) -> [UInt8] { [UInt8(stage), UInt8(worker)] }

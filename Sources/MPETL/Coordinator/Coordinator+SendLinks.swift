@@ -1,0 +1,128 @@
+/// `Pipeline.send`: resolving names to first stages, and counting what crosses each link so a
+/// receiver's end of stream waits for its senders.
+extension CoordinatorLoop {
+    func resolve(_ name: String, from: WorkerAddress, identity: [UInt8]) {
+        let pending = PendingLookup(name: name, from: from, identity: identity,
+                                    deadline: .now + PendingLookup.lateRegistrationWait)
+        if !answer(pending, now: .now) { pendingLookups.append(pending) }
+    }
+
+    func retryPendingLookups(now: ContinuousClock.Instant) {
+        guard !pendingLookups.isEmpty else { return }
+        pendingLookups.removeAll { answer($0, now: now) }
+    }
+
+    /// Answers a look-up if it can be answered now; false while it must wait.
+    private func answer(_ lookup: PendingLookup, now: ContinuousClock.Instant) -> Bool {
+        switch outcome(of: lookup.name, from: lookup.from) {
+        case .ready(let target):
+            openLink(to: target, lookup)
+        case .refuse(let code, let reason):
+            perform([.send(to: lookup.identity, .unresolved(name: lookup.name, code: code.name, reason: reason))])
+        case .wait:
+            let registered = records.values.contains { $0.registration.name == lookup.name }
+            guard !registered, now >= lookup.deadline else { return false }
+            let reason = "no pipeline named \"\(lookup.name)\" is registered with the coordinator (waited \(PendingLookup.lateRegistrationWait) for one to start); check the name, and start the receiving pipeline before feeding its senders"
+            perform([.send(to: lookup.identity, .unresolved(name: lookup.name, code: PipelineError.Code.unknownPipeline.name, reason: reason))])
+        }
+        return true
+    }
+
+    private func outcome(of name: String, from sender: WorkerAddress) -> LookupOutcome {
+        let named = records.values.filter { $0.registration.name == name }
+        if let live = named.first(where: { !$0.isDone && !$0.isFailing }) {
+            let target = live.registration.id
+            if target == sender.pipeline {
+                return .refuse(.invalidDefinition, "a pipeline cannot send to itself (\"\(name)\"): it could never finish; emit the item from the stage instead")
+            }
+            if sends(from: target, reaching: sender.pipeline) {
+                return .refuse(.invalidDefinition, "pipelines that send to each other in a cycle can never finish: \"\(name)\" already sends, directly or not, to the sender")
+            }
+            return live.acceptsSenders ? .ready(pipeline: target) : .wait
+        }
+        if let failed = named.first(where: { $0.isFailing && !$0.isDone }) ?? named.first(where: { $0.failure != nil }) {
+            return .refuse(.linkedPipelineFailed, "\"\(name)\" failed (\(failed.failure?.reason ?? "see its join()")), so it takes no more items")
+        }
+        if !named.isEmpty {
+            return .refuse(.pipelineFinished, "\"\(name)\" has already finished and takes no more items; join a pipeline only after every pipeline that sends to it")
+        }
+        return .wait
+    }
+
+    /// Whether items can flow from `source` to `destination` through existing links.
+    private func sends(from source: String, reaching destination: String) -> Bool {
+        var seen: Set<String> = [source]
+        var frontier = [source]
+        while let current = frontier.popLast() {
+            if current == destination { return true }
+            for link in links.values where link.sender.pipeline == current && seen.insert(link.target).inserted {
+                frontier.append(link.target)
+            }
+        }
+        return false
+    }
+
+    private func openLink(to target: String, _ lookup: PendingLookup) {
+        let producer = nextProducer
+        nextProducer += 1
+        links[producer] = SendLink(producer: producer, sender: lookup.from, target: target)
+        update(target) { record in
+            record.addInbound(producer: producer)
+            return []
+        }
+        update(lookup.from.pipeline) { record in
+            record.addOutbound(lookup.from, producer: producer)
+            return []
+        }
+        guard let record = records[target] else { return }
+        let route = SendRoute(name: lookup.name, pipeline: target, ordinal: record.registration.ordinal, producer: producer,
+                              endpoints: record.stageZeroEndpoints, input: record.registration.input)
+        let senderLabel = records[lookup.from.pipeline]?.label ?? lookup.from.pipeline
+        perform([
+            .send(to: lookup.identity, .resolved(route)),
+            .send(to: record.driver, .senderAdded(pipeline: target, sender: lookup.from.pipeline, senderLabel: senderLabel)),
+        ])
+    }
+
+    /// A named pipeline waits for the pipelines its program started before it: they may send to
+    /// it at any moment until they finish. (Start senders before receivers, as the original
+    /// README does; later senders are waited for once they have sent.) Start order makes these
+    /// waits acyclic.
+    func updateAwaitedSenders(of driver: [UInt8]) {
+        let programs = records.values.filter { $0.driver == driver }
+        for receiver in programs where receiver.registration.name != nil && !receiver.isDone {
+            let earlier = programs.filter { $0.registration.ordinal < receiver.registration.ordinal && !$0.isDone }
+            let awaited = Set(earlier.map(\.registration.id))
+            update(receiver.registration.id) { $0.awaitSenders(awaited) }
+        }
+    }
+
+    /// A worker finished: its links' counts are final.
+    func finishLinks(of worker: WorkerAddress, _ counters: WorkerCounters) {
+        for (producer, link) in links where link.sender == worker && link.finalBatches == nil {
+            let batches = counters.sends[producer] ?? 0
+            links[producer]?.finalBatches = batches
+            update(link.target) { $0.inboundFinished(producer: producer, batches: batches) }
+            acknowledgeLinks(into: link.target)
+        }
+    }
+
+    /// Lets senders exit once the receiver's first stage has counted every batch of their links.
+    func acknowledgeLinks(into target: String) {
+        guard let record = records[target] else { return }
+        for (producer, link) in links where link.target == target && !link.acknowledged {
+            guard let final = link.finalBatches, record.received(throughLink: producer) >= final else { continue }
+            links[producer]?.acknowledged = true
+            update(link.sender.pipeline) { $0.outboundAcknowledged(link.sender, producer: producer) }
+        }
+    }
+
+    /// A failure crosses unfinished links both ways: neither side can finish whole.
+    func failLinkedPipelines(of pipeline: String, label: String, _ failure: FailureReport) {
+        let linked = links.values.filter { !$0.acknowledged && ($0.target == pipeline || $0.sender.pipeline == pipeline) }
+        for link in linked {
+            let other = link.target == pipeline ? link.sender.pipeline : link.target
+            update(other) { $0.linkedPipelineFailed(label, because: failure) }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+import ZeroMQ
+
+/// The `Pipeline.send` links of one worker process: one PUSH per named pipeline, straight into
+/// its first stage's workers.
+///
+/// A name is resolved once, by asking the coordinator, which also starts counting the link; after
+/// that every batch goes directly to the receiver. Items are batched by the receiver's first
+/// stage chunk size, like the driver's feed.
+final class NamedSends: @unchecked Sendable {
+    /// This process's links, once it runs a stage; nil in drivers and before a worker's start().
+    static let current = Mutex<NamedSends?>(nil)
+
+    private struct Link {
+        let route: SendRoute
+        let sender: BatchSender
+    }
+
+    // Everything below is only touched while holding `lock`: stage bodies call `send` on the
+    // worker's thread, but a body may start threads of its own.
+    private let lock = NSLock()
+    private let context: Context
+    private let resolveRoute: (String) throws -> SendRoute
+    private let waitForRoom: (Socket) throws -> Void
+    private var links: [String: Link] = [:]
+
+    /// - Parameters:
+    ///   - resolve: asks the coordinator for a name's route; throws ``PipelineError`` when refused.
+    ///   - waitForRoom: waits until a full receiver can take a batch (as for the worker's output).
+    init(context: Context, resolve: @escaping (String) throws -> SendRoute,
+         waitForRoom: @escaping (Socket) throws -> Void) {
+        self.context = context
+        resolveRoute = resolve
+        self.waitForRoom = waitForRoom
+    }
+
+    func send<Items: Sequence>(_ name: String, _ items: Items) throws where Items.Element: Encodable {
+        lock.lock()
+        defer { lock.unlock() }
+        let link = try link(for: name)
+        let given = String(describing: Items.Element.self)
+        guard given == link.route.input.typeName else {
+            throw PipelineError(code: .typeMismatch, pipeline: name,
+                                reason: "Pipeline.send was given \(given) but the first stage of \"\(name)\" takes \(link.route.input.typeName); send \(link.route.input.typeName) values")
+        }
+        for item in items { try link.sender.append(item) }
+    }
+
+    /// Items waiting in partial batches.
+    var pendingItems: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return links.values.reduce(0) { $0 + $1.sender.pendingItems }
+    }
+
+    /// Sends every partial batch.
+    func flush() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        for link in links.values { try link.sender.flush() }
+    }
+
+    /// Batches pushed through each link, by the link's producer id.
+    var sentBatches: [UInt32: UInt64] {
+        lock.lock()
+        defer { lock.unlock() }
+        return Dictionary(uniqueKeysWithValues: links.values.map { ($0.route.producer, $0.sender.batchesSent) })
+    }
+
+    private func link(for name: String) throws -> Link {
+        if let link = links[name] { return link }
+        let route = try resolveRoute(name)
+        let socket = try Socket(context, type: .push)
+        try socket.setLinger(milliseconds: 0)
+        if route.input.highWaterMark > 0 { try socket.setSendHighWaterMark(route.input.highWaterMark) }
+        try socket.connect(route.endpoints, waitingUpTo: 30_000)
+        let link = Link(route: route, sender: BatchSender(
+            socket: socket, pipeline: route.ordinal, stage: 0, producer: route.producer,
+            chunkSize: route.input.chunkSize, waitForRoom: waitForRoom))
+        links[name] = link
+        return link
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import MPETL
+
+/// Prints `name outcome` for a call whose error is the point (driver only: workers run the
+/// same code, and their output would interleave).
+func attempt(_ name: String, _ body: () throws -> Void) {
+    let outcome: String
+    do {
+        try body()
+        outcome = "ok"
+    } catch let error as PipelineError {
+        outcome = "\(error.code) | \(error)"
+    } catch {
+        outcome = "other | \(error)"
+    }
+    if !Pipeline.isWorkerProcess { print("\(name) \(outcome)") }
+}
+
+/// Counts how often each value in 0..<expected.count arrived against how often it should have.
+func compare(_ values: [Int], expected: [Int: Int]) -> [String: Any] {
+    var seen: [Int: Int] = [:]
+    for value in values { seen[value, default: 0] += 1 }
+    let missing = expected.filter { seen[$0.key, default: 0] < $0.value }.count
+    let extra = seen.filter { $0.value > expected[$0.key, default: 0] }.count
+    return ["count": values.count, "missing": missing, "extra": extra]
+}
+
+/// A sends to B, B sends to C; C's outputs must be exactly {2i + 1}.
+func namedChain() throws {
+    let items = option("items", default: 50_000)
+    let a = Pipeline()
+    try a.addTask(processes: 2) { (value: Int) in try Pipeline.send("b", value * 2) }
+    let b = Pipeline(name: "b")
+    try b.addTask(processes: 2, chunkSize: 10) { (value: Int) in try Pipeline.send("c", value + 1) }
+    let c = Pipeline(name: "c")
+    try c.addTask(processes: 2, chunkSize: 50) { (value: Int) in value }
+    try a.start()
+    try b.start()
+    try c.start()
+    try a.feed(contentsOf: 0..<items)
+    try a.join()
+    try b.join()
+    try c.join()
+    let results = Array(try c.asCompleted(as: Int.self))
+    var expected: [Int: Int] = [:]
+    for value in 0..<items { expected[2 * value + 1] = 1 }
+    printJSON(compare(results, expected: expected))
+}
+
+/// Two senders with 2 workers each put `items` values each into one receiver, whose results
+/// are read live on another thread while the driver joins the senders.
+func namedFanIn() throws {
+    let items = option("items", default: 20_000)
+    let left = Pipeline()
+    try left.addTask(processes: 2) { (value: Int) in try Pipeline.send("sink", value) }
+    let right = Pipeline()
+    try right.addTask(processes: 2, chunkSize: 20) { (value: Int) in try Pipeline.send("sink", contentsOf: [value]) }
+    let sink = Pipeline(name: "sink")
+    try sink.addTask(processes: 2, chunkSize: 25) { (value: Int) in value }
+    try left.start()
+    try right.start()
+    try sink.start()
+    try left.feed(contentsOf: 0..<items)
+    try right.feed(contentsOf: items..<(2 * items))
+    let live = try sink.asCompleted(as: Int.self)
+    let collected = Collected()
+    let reader = Thread { collected.store(Array(live)) }
+    reader.start()
+    try left.join()
+    try right.join()
+    try sink.join()
+    let results = collected.wait()
+    var expected: [Int: Int] = [:]
+    for value in 0..<(2 * items) { expected[value] = 1 }
+    printJSON(compare(results, expected: expected))
+}
+
+/// Results handed from a reader thread to the main thread.
+final class Collected: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var values: [Int]?
+
+    func store(_ values: [Int]) {
+        condition.lock()
+        self.values = values
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() -> [Int] {
+        condition.lock()
+        defer { condition.unlock() }
+        while values == nil { condition.wait() }
+        return values!
+    }
+}
+
+/// Every named-pipeline misuse, each printed as `case outcome`.
+func namedErrors() throws {
+    // A join order that can never complete, then the right order.
+    let sender = Pipeline()
+    try sender.addTask { (text: String) in try Pipeline.send("receiver", text) }
+    let receiver = Pipeline(name: "receiver")
+    try receiver.addTask { (text: String) in text.uppercased() }
+    try sender.start()
+    try receiver.start()
+    try sender.feed("hello")
+    attempt("join-receiver-first") { try receiver.join() }
+    attempt("join-sender") { try sender.join() }
+    attempt("join-receiver") { try receiver.join() }
+    if !Pipeline.isWorkerProcess { print("receiver-results \(try receiver.asCompleted(as: String.self).joined(separator: ","))") }
+
+    // Two running pipelines with one name.
+    let twin = Pipeline(name: "twin")
+    try twin.addTask { (value: Int) in value }
+    try twin.start()
+    let otherTwin = Pipeline(name: "twin")
+    try otherTwin.addTask { (value: Int) in value }
+    attempt("duplicate-name") { try otherTwin.start() }
+    attempt("twin-join") { try twin.join() }
+
+    // From the driver: a running pipeline, a joined one, and a name nobody has.
+    let direct = Pipeline(name: "direct")
+    try direct.addTask { (value: Int) in value * 10 }
+    try direct.start()
+    attempt("driver-send") { try Pipeline.send("direct", contentsOf: [1, 2]) }
+    attempt("driver-send-wrong-type") { try Pipeline.send("direct", "text") }
+    attempt("direct-join") { try direct.join() }
+    if !Pipeline.isWorkerProcess { print("direct-results \(try direct.asCompleted(as: Int.self).sorted())") }
+    attempt("driver-send-after-join") { try Pipeline.send("direct", 3) }
+    attempt("driver-send-unknown") { try Pipeline.send("nobody", 3) }
+
+    // From a worker: a finished pipeline, and a name nobody registers.
+    let late = Pipeline()
+    try late.addTask { (value: Int) in try Pipeline.send("direct", value) }
+    try late.start()
+    try late.feed(1)
+    attempt("send-to-finished") { try late.join() }
+
+    let lost = Pipeline()
+    try lost.addTask { (value: Int) in try Pipeline.send("nobody", value) }
+    try lost.start()
+    try lost.feed(1)
+    let started = ContinuousClock.now
+    attempt("send-to-unknown") { try lost.join() }
+    if !Pipeline.isWorkerProcess { print("send-to-unknown-seconds \((ContinuousClock.now - started).components.seconds)") }
+}

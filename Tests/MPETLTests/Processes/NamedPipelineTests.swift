@@ -1,0 +1,61 @@
+import Testing
+
+/// `Pipeline.send` between pipelines, in real worker processes.
+@Suite("Named pipelines", .serialized)
+struct NamedPipelineTests {
+    @Test func theOriginalSecondExamplePrintsHelloWorld() throws {
+        let run = try Programs.run("named-pipelines", timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(run.lines == ["HELLO WORLD"])
+    }
+
+    @Test func aChainOfThreeNamedPipelinesDeliversEveryItemExactlyOnce() throws {
+        let run = try Programs.run("mpetl-test-programs", ["named-chain", "--items", "50000"])
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let result = try run.json()
+        #expect(result["count"] as? Int == 50_000, "\(result)")
+        #expect(result["missing"] as? Int == 0)
+        #expect(result["extra"] as? Int == 0)
+    }
+
+    @Test func twoSendersFanInWithNothingLostWhileTheReceiverIsReadLive() throws {
+        let run = try Programs.run("mpetl-test-programs", ["named-fan-in", "--items", "20000"])
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let result = try run.json()
+        // The receiver's results were read live from before the senders finished: had it
+        // ended early, items would be missing and the senders' joins would have thrown.
+        #expect(result["count"] as? Int == 40_000, "\(result)")
+        #expect(result["missing"] as? Int == 0)
+        #expect(result["extra"] as? Int == 0)
+    }
+
+    @Test func everyMisuseGetsAnErrorThatSaysWhatToDo() throws {
+        let run = try Programs.run("mpetl-test-programs", ["named-errors"], timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        func outcome(_ name: String) -> String {
+            run.lines.first { $0.hasPrefix(name + " ") }.map { String($0.dropFirst(name.count + 1)) } ?? "missing"
+        }
+        #expect(outcome("join-receiver-first").hasPrefix("join order | receiver: "))
+        #expect(outcome("join-receiver-first").contains("join pipeline #0 first"))
+        #expect(outcome("join-sender") == "ok", "after the refused join, the right order still works")
+        #expect(outcome("join-receiver") == "ok")
+        #expect(outcome("receiver-results") == "HELLO")
+
+        #expect(outcome("duplicate-name").hasPrefix("duplicate name | twin: "))
+        #expect(outcome("duplicate-name").contains("choose another name"))
+        #expect(outcome("twin-join") == "ok")
+
+        #expect(outcome("driver-send") == "ok")
+        #expect(outcome("driver-send-wrong-type").hasPrefix("type mismatch | "))
+        #expect(outcome("direct-results") == "[10, 20]")
+        #expect(outcome("driver-send-after-join").hasPrefix("pipeline finished | direct: "))
+        #expect(outcome("driver-send-unknown").hasPrefix("unknown pipeline | nobody: "))
+
+        #expect(outcome("send-to-finished").hasPrefix("stage failed | "))
+        #expect(outcome("send-to-finished").contains("\"direct\" has already finished"))
+        #expect(outcome("send-to-unknown").hasPrefix("stage failed | "))
+        #expect(outcome("send-to-unknown").contains("no pipeline named \"nobody\" is registered"))
+        let waited = Int(outcome("send-to-unknown-seconds")) ?? -1
+        #expect((3...10).contains(waited), "an unknown name is waited for about 3 seconds, then refused")
+    }
+}
