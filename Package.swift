@@ -10,6 +10,10 @@ let package = Package(
         .executable(name: "execution-order", targets: ["execution-order"]),
         .executable(name: "named-pipelines", targets: ["named-pipelines"]),
         .executable(name: "mpetl-bench", targets: ["mpetl-bench"]),
+        .executable(name: "mpetl-coordinator", targets: ["mpetl-coordinator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // libzmq through a module map that links "zmq" and includes /usr/include/zmq.h.
@@ -24,6 +28,10 @@ let package = Package(
         .executableTarget(name: "named-pipelines", dependencies: ["MPETL"], path: "examples/named-pipelines"),
         .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "ZeroMQ"]),
         .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
+        .executableTarget(name: "mpetl-coordinator", dependencies: [
+            "MPETL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MPETLTests", dependencies: ["MPETL", "ZeroMQ"]),
     ],

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ZeroMQ
 
 /// The control plane: registers pipelines, starts their worker processes, counts what every
@@ -8,17 +9,21 @@ import ZeroMQ
 /// watches its children through pidfds in the same poll, so a dead worker wakes it at once.
 /// It never carries data: items go straight from stage to stage.
 final class Coordinator: Sendable {
-    /// Where workers and drivers connect.
-    let endpoint: String
+    /// Where workers and drivers connect; local workers use the first.
+    let endpoints: [String]
+    /// Every pipeline's stats, refreshed by the coordinator's thread a few times a second.
+    let published: PublishedStats
 
-    /// Binds `endpoint` and starts the coordinator's thread.
-    init(context: Context, endpoint: String) throws {
-        self.endpoint = endpoint
+    /// Binds `endpoints` and starts the coordinator's thread.
+    init(context: Context, endpoints: [String]) throws {
+        self.endpoints = endpoints
+        let published = PublishedStats()
+        self.published = published
         let started = StartSignal()
         let thread = Thread {
             let loop: CoordinatorLoop
             do {
-                loop = try CoordinatorLoop(context: context, endpoint: endpoint)
+                loop = try CoordinatorLoop(context: context, endpoints: endpoints, published: published)
                 started.succeed()
             } catch {
                 started.fail(error)
@@ -30,6 +35,14 @@ final class Coordinator: Sendable {
         thread.start()
         try started.wait()
     }
+}
+
+/// The coordinator's latest stats, readable from any thread.
+final class PublishedStats: Sendable {
+    private let stats = Mutex<[PipelineStats]>([])
+
+    func store(_ value: [PipelineStats]) { stats.withLock { $0 = value } }
+    var current: [PipelineStats] { stats.withLock { $0 } }
 }
 
 /// A one-shot handoff of "the thread is up" or its error.
@@ -68,6 +81,8 @@ final class CoordinatorLoop {
     private let context: Context
     private let endpoint: String
     private let router: Socket
+    private let published: PublishedStats
+    private var lastPublished = ContinuousClock.now
     var records: [String: PipelineRecord] = [:]
     private var children: [Int32: Child] = [:]
     private var malformedSenders: Set<[UInt8]> = []
@@ -77,12 +92,26 @@ final class CoordinatorLoop {
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
 
-    init(context: Context, endpoint: String) throws {
+    /// How often the published stats are refreshed while anything runs.
+    private static let publishInterval: Duration = .milliseconds(100)
+
+    init(context: Context, endpoints: [String], published: PublishedStats) throws {
         self.context = context
-        self.endpoint = endpoint
+        endpoint = endpoints[0]
+        self.published = published
         router = try Socket(context, type: .router)
         try router.setLinger(milliseconds: 0)
-        try router.bind(endpoint)
+        for endpoint in endpoints { try router.bind(endpoint) }
+    }
+
+    private func publishIfDue(now: ContinuousClock.Instant) {
+        guard now - lastPublished >= Self.publishInterval else { return }
+        lastPublished = now
+        published.store(allStats())
+    }
+
+    private func allStats() -> [PipelineStats] {
+        records.values.sorted { ($0.registration.id) < ($1.registration.id) }.map { $0.stats() }
     }
 
     func run() {
@@ -90,7 +119,9 @@ final class CoordinatorLoop {
             let poller = Poller()
             let routerItem = poller.add(router, events: .readable)
             let watched = children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
-            let deadline = (records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)).min()
+            var deadlines = records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)
+            if records.values.contains(where: { !$0.isDone }) { deadlines.append(lastPublished + Self.publishInterval) }
+            let deadline = deadlines.min()
             let timeout = deadline.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
@@ -103,6 +134,7 @@ final class CoordinatorLoop {
             let now = ContinuousClock.now
             for id in records.keys { update(id) { $0.tick(now: now) } }
             retryPendingLookups(now: now)
+            publishIfDue(now: now)
         }
     }
 
@@ -133,6 +165,8 @@ final class CoordinatorLoop {
             update(pipeline) { $0.feedClosed(batches: batches) }
         case .resolve(let name, let from):
             resolve(name, from: from, identity: identity)
+        case .statusRequest:
+            perform([.send(to: identity, .status(allStats()))])
         case .statsRequest(let pipeline):
             if let record = records[pipeline] {
                 perform([.send(to: identity, .stats(pipeline: pipeline, stats: record.stats()))])
@@ -156,7 +190,7 @@ final class CoordinatorLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .unresolved, .assign, .refuse, .finish, .exit, .abort:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .status, .unresolved, .assign, .refuse, .finish, .exit, .abort:
             Diagnostics.log("coordinator ignored a message meant for a worker or driver")
         }
     }
@@ -213,6 +247,7 @@ final class CoordinatorLoop {
     func update(_ pipeline: String, _ change: (inout PipelineRecord) -> [CoordinatorAction]) {
         guard var record = records[pipeline] else { return }
         let wasFailing = record.isFailing
+        let wasDone = record.isDone
         let actions = change(&record)
         records[pipeline] = record
         perform(actions)
@@ -220,6 +255,7 @@ final class CoordinatorLoop {
             failLinkedPipelines(of: pipeline, label: record.label, failure)
         }
         if record.isDone { updateAwaitedSenders(of: record.driver) }
+        if record.isDone, !wasDone { published.store(allStats()) }
     }
 
     func perform(_ actions: [CoordinatorAction]) {

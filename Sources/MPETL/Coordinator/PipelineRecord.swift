@@ -336,7 +336,14 @@ struct PipelineRecord {
     }
 
     func stats() -> PipelineStats {
-        PipelineStats(pipeline: label, stages: slots.indices.map { stage in
+        let state: PipelineStats.State = switch phase {
+        case .launching, .connecting: .starting
+        case .running: .running
+        case .failing: .failing
+        case .finished: .finished
+        case .failed: .failed
+        }
+        return PipelineStats(pipeline: label, stages: slots.indices.map { stage in
             let workers = slots[stage]
             var perHost: [String: Int] = [:]
             for slot in workers where !slot.exited || slot.finished { perHost[slot.host ?? "?", default: 0] += 1 }
@@ -349,6 +356,6 @@ struct PipelineRecord {
                 queueDepth: sent > received ? sent - received : 0,
                 errors: workers.reduce(0) { $0 + $1.counters.errors },
                 malformed: workers.reduce(0) { $0 + $1.counters.malformed })
-        })
+        }, state: state, failure: failure?.reason)
     }
 }

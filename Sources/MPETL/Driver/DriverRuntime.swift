@@ -43,7 +43,7 @@ final class DriverRuntime: Sendable {
             coordinator = nil
         } else {
             endpoint = "ipc://\(runDirectory)/coordinator.sock"
-            coordinator = try Coordinator(context: context, endpoint: endpoint)
+            coordinator = try Coordinator(context: context, endpoints: [endpoint])
         }
         agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint)
     }

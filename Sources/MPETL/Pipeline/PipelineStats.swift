@@ -6,10 +6,19 @@
 /// }
 /// ```
 public struct PipelineStats: Codable, Equatable, Sendable {
+    /// Where a pipeline is in its life.
+    public enum State: String, Codable, Sendable {
+        case starting, running, failing, finished, failed
+    }
+
     /// The pipeline's name, or `pipeline #N`.
     public var pipeline: String
     /// One entry per stage in execution order.
     public var stages: [StageStats]
+    /// Where the pipeline is in its life.
+    public var state: State = .running
+    /// Why it failed, when it did.
+    public var failure: String?
 }
 
 /// One stage's counters, summed over its workers.

@@ -82,6 +82,9 @@ enum ControlMessage: Codable, Sendable {
     case register(PipelineRegistration)
     case feedClosed(pipeline: String, batches: UInt64, items: UInt64)
     case statsRequest(pipeline: String)
+    // anyone → coordinator: every pipeline it knows, for `mpetl-coordinator status`
+    case statusRequest
+    case status([PipelineStats])
     // worker → coordinator: the first `Pipeline.send` to a name in this process
     case resolve(name: String, from: WorkerAddress)
     // coordinator → worker

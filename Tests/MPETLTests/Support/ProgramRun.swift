@@ -80,7 +80,9 @@ final class RunningProgram: @unchecked Sendable {
 
     /// Waits for the program to exit; false if it still runs after `timeout`.
     func waitForExit(within timeout: Duration) -> Bool {
-        exited.wait(timeout: .now() + timeout.timeInterval) == .success
+        guard exited.wait(timeout: .now() + timeout.timeInterval) == .success else { return false }
+        exited.signal()  // stays exited for the next waiter
+        return true
     }
 
     func finish(within timeout: Duration) throws -> ProgramRun {

@@ -1,0 +1,72 @@
+import Foundation
+import ZeroMQ
+
+/// A coordinator running on its own, outside any driver: what `mpetl-coordinator launch` and
+/// `serve` run. Programs reach it through the `MPETL_COORDINATOR` environment variable instead
+/// of embedding one.
+///
+/// ```swift
+/// let server = try CoordinatorServer(listening: ["ipc:///tmp/mpetl.sock"])
+/// setenv(CoordinatorServer.environmentKey, server.endpoints[0], 1)
+/// // … run programs that start pipelines …
+/// for pipeline in server.snapshot() { print(pipeline.pipeline, pipeline.state) }
+/// ```
+public final class CoordinatorServer: Sendable {
+    /// The environment variable that points a program's pipelines at a coordinator.
+    public static let environmentKey = DriverRuntime.coordinatorEnvironmentKey
+
+    /// Where programs and workers connect; workers this coordinator starts use the first.
+    public var endpoints: [String] { coordinator.endpoints }
+
+    private let context: Context
+    private let coordinator: Coordinator
+
+    /// Binds every endpoint (`ipc://…` or `tcp://ADDRESS:PORT`) and starts coordinating.
+    /// - Throws: ``PipelineError/Code/transportFailed`` when an endpoint cannot be bound.
+    public init(listening endpoints: [String]) throws {
+        guard !endpoints.isEmpty else {
+            throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "give at least one endpoint to listen on")
+        }
+        do {
+            context = try Context()
+            coordinator = try Coordinator(context: context, endpoints: endpoints)
+        } catch {
+            throw PipelineError(code: .transportFailed, pipeline: "coordinator",
+                                reason: "could not listen on \(endpoints.joined(separator: ", ")): \(error)")
+        }
+    }
+
+    /// Every pipeline this coordinator has seen, in start order, as of a fraction of a second ago.
+    public func snapshot() -> [PipelineStats] {
+        coordinator.published.current
+    }
+
+    /// Asks the coordinator at `endpoint` for every pipeline it knows.
+    ///
+    /// ```swift
+    /// for pipeline in try CoordinatorServer.status(of: "tcp://10.0.0.1:5555") { print(pipeline.pipeline) }
+    /// ```
+    /// - Throws: ``PipelineError/Code/transportFailed`` when nothing answers within `timeout`.
+    public static func status(of endpoint: String, timeout: Duration = .seconds(3)) throws -> [PipelineStats] {
+        do {
+            let context = try Context()
+            let dealer = try Socket(context, type: .dealer)
+            try dealer.setLinger(milliseconds: 0)
+            try dealer.setReceiveTimeout(milliseconds: Int(timeout / .milliseconds(1)))
+            try dealer.connect(endpoint)
+            try dealer.send(try MessagePackEncoder().encode(ControlMessage.statusRequest))
+            let reply = Message()
+            try dealer.receive(into: reply)
+            let message = try reply.withUnsafeBytes { try MessagePackDecoder().decode(ControlMessage.self, from: Array($0)) }
+            guard case .status(let pipelines) = message else {
+                throw PipelineError(code: .transportFailed, pipeline: "coordinator", reason: "\(endpoint) answered with something other than a status")
+            }
+            return pipelines
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(code: .transportFailed, pipeline: "coordinator",
+                                reason: "no coordinator answered at \(endpoint) within \(timeout) (\(error)); is `mpetl-coordinator serve` or `launch` running there?")
+        }
+    }
+}

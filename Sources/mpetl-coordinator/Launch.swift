@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import MPETL
+
+/// `launch`: a coordinator for one program's run, with live progress; exits with the
+/// program's status.
+struct Launch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run PROGRAM with its pipelines on this coordinator, showing live progress.",
+        discussion: """
+        PROGRAM runs with MPETL_COORDINATOR set, so its pipelines register here instead of \
+        embedding a coordinator; their workers start on this host. Progress goes to standard \
+        error; the program's own output is untouched. The exit status is the program's \
+        (128 + N when signal N ended it).
+
+        Example:  mpetl-coordinator launch --progress plain -- .build/debug/nursery-rhyme
+        """)
+
+    @Option(help: ArgumentHelp("Also listen on this endpoint, e.g. tcp://127.0.0.1:5555.", valueName: "endpoint"))
+    var listen: String?
+
+    @Option(help: "How to show progress: auto (redrawn in place on a terminal, plain lines otherwise), plain, or off.")
+    var progress: ProgressMode = .auto
+
+    @Option(help: ArgumentHelp("Seconds between plain progress lines.", valueName: "seconds"))
+    var interval: Double = 1
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The program to run and its arguments, after --.", valueName: "program"))
+    var command: [String] = []
+
+    func validate() throws {
+        guard !command.isEmpty else { throw ValidationError("name the program to run after --, e.g. `launch -- ./my-etl input.csv`") }
+        guard interval > 0 else { throw ValidationError("--interval must be above 0") }
+    }
+
+    func run() throws {
+        let folder = try TemporaryFolder(prefix: "mpetl-coordinator")
+        defer { folder.remove() }
+        let local = "ipc://\(folder.path)/coordinator.sock"
+        let server = try CoordinatorServer(listening: [local] + (listen.map { [$0] } ?? []))
+        let program = try ProgramProcess(command: command, coordinator: local)
+        let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
+        let period = progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1) == .plain ? interval : 0.2
+        while !program.waitForExit(seconds: period) {
+            display.show(server.snapshot())
+        }
+        display.finish(server.snapshot())
+        throw ExitCode(program.exitStatus)
+    }
+}
+
+/// How progress is shown.
+enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, plain, off, live
+
+    /// `auto` becomes `live` on a terminal and `plain` elsewhere.
+    func resolved(isTerminal: Bool) -> ProgressMode {
+        self == .auto ? (isTerminal ? .live : .plain) : self
+    }
+
+    static var allValueStrings: [String] { ["auto", "plain", "off"] }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import MPETL
+
+/// `serve`: a long-lived coordinator that programs share through `MPETL_COORDINATOR`.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a long-lived coordinator that several programs share.",
+        discussion: """
+        Start programs with MPETL_COORDINATOR=ENDPOINT; their pipelines register here, so one \
+        program's stages can Pipeline.send into a named pipeline another program runs. Stops \
+        on SIGINT or SIGTERM.
+
+        Example:  mpetl-coordinator serve --listen ipc:///tmp/mpetl.sock
+        """)
+
+    @Option(help: ArgumentHelp("Endpoint to listen on (repeatable): ipc://PATH or tcp://ADDRESS:PORT.", valueName: "endpoint"))
+    var listen: [String] = []
+
+    @Option(help: "How to show progress: auto, plain, or off.")
+    var progress: ProgressMode = .off
+
+    @Option(help: ArgumentHelp("Seconds between progress updates.", valueName: "seconds"))
+    var interval: Double = 1
+
+    func validate() throws {
+        guard !listen.isEmpty else { throw ValidationError("give --listen ENDPOINT, e.g. --listen ipc:///tmp/mpetl.sock") }
+        guard interval > 0 else { throw ValidationError("--interval must be above 0") }
+    }
+
+    func run() throws {
+        let server = try CoordinatorServer(listening: listen)
+        FileHandle.standardError.write(Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
+        let stop = StopSignal()
+        let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
+        while !stop.wait(seconds: interval) {
+            display.show(server.snapshot())
+        }
+        display.finish(server.snapshot())
+    }
+}
+
+/// SIGINT or SIGTERM, delivered as a semaphore instead of a handler.
+final class StopSignal {
+    private let semaphore = DispatchSemaphore(value: 0)
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        // A parent may have blocked these (masks are inherited); a service must still stop.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            let semaphore = semaphore
+            source.setEventHandler { semaphore.signal() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Waits up to `seconds`; true once a stop signal arrived.
+    func wait(seconds: Double) -> Bool {
+        semaphore.wait(timeout: .now() + seconds) == .success
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import MPETL
+import Testing
+
+/// `mpetl-coordinator`: launch, serve and status, run as the built executable.
+@Suite("mpetl-coordinator command", .serialized)
+struct CoordinatorCommandTests {
+    @Test func launchRunsTheProgramOnItsCoordinatorAndSummarisesEachStage() throws {
+        let run = try Programs.run("mpetl-coordinator", ["launch", "--progress", "plain", "--", Programs.url("nursery-rhyme").path],
+                                   timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(run.lines == [
+            "MARY HAD A LITTLE LAMB,",
+            "HIS FLEECE WAS WHITE AS SNOW,",
+            "AND EVERYWHERE THAT MARY WENT,",
+            "THE LAMB WAS SURE TO GO.",
+        ], "the program's output is untouched")
+        let summary = run.standardError.split(separator: "\n").filter { $0.hasPrefix("summary: ") }
+        #expect(summary.contains { $0.contains("pipeline #0 [finished]") }, "\(summary)")
+        #expect(summary.contains { $0.contains("origin 1 (String -> String)") && $0.contains("in 1  out 4") }, "\(summary)")
+        #expect(summary.contains { $0.contains("task 1 (String -> String)") && $0.contains("in 4  out 4") }, "\(summary)")
+        #expect(summary.contains { $0.contains("destination 1 (String -> nothing)") && $0.contains("in 4  out 0") })
+    }
+
+    @Test func plainProgressPrintsPerStageCountsWhileTheProgramRuns() throws {
+        let run = try Programs.run("mpetl-coordinator", [
+            "launch", "--progress", "plain", "--interval", "0.05", "--",
+            Programs.url("mpetl-test-programs").path, "exactly-once", "--items", "100000",
+        ], timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let progress = run.standardError.split(separator: "\n").filter { $0.hasPrefix("progress: ") }
+        #expect(progress.contains { $0.contains("task 1 (Int -> Tagged)") && $0.contains("workers ") && $0.contains(":3") },
+                "the task's three workers are shown: \(progress.prefix(8))")
+        #expect(run.standardError.contains("in 100000  out 100000"))
+    }
+
+    @Test(arguments: [("exit 7", Int32(7)), ("kill -TERM $$", Int32(128 + 15))])
+    func launchExitsWithTheProgramsStatus(script: String, expected: Int32) throws {
+        let run = try Programs.run("mpetl-coordinator", ["launch", "--progress", "off", "--", "/bin/sh", "-c", script], timeout: .seconds(30))
+        #expect(run.status == expected)
+    }
+
+    @Test func launchWithoutAProgramSaysWhatToGive() throws {
+        let run = try Programs.run("mpetl-coordinator", ["launch"], timeout: .seconds(30))
+        #expect(run.status == 64)
+        #expect(run.standardError.contains("name the program to run after --"))
+    }
+
+    @Test func serveIsSharedByProgramsAndStatusReportsTheirPipelines() throws {
+        let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-serve-test-\(getpid()).sock"
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
+        defer {
+            kill(server.pid, SIGKILL)
+            _ = server.waitForExit(within: .seconds(5))
+        }
+        // The driver's connection waits for the coordinator to bind: no start-up race.
+        let run = try Programs.run("mpetl-test-programs", ["exactly-once", "--items", "1000"],
+                                   environment: ["MPETL_COORDINATOR": endpoint])
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        #expect(try run.json()["missing"] as? Int == 0)
+        let status = try Programs.run("mpetl-coordinator", ["status", endpoint, "--json"], timeout: .seconds(30))
+        #expect(status.status == 0, "stderr: \(status.standardError)")
+        let pipelines = try JSONDecoder().decode([PipelineStats].self, from: Data(status.standardOutput.utf8))
+        #expect(pipelines.count == 1)
+        #expect(pipelines.first?.state == .finished)
+        #expect(pipelines.first?.stages.map(\.itemsIn) == [1000, 1000, 1000])
+
+        let table = try Programs.run("mpetl-coordinator", ["status", endpoint], timeout: .seconds(30))
+        #expect(table.lines.first == "pipeline #0 [finished]")
+        #expect(table.lines.contains { $0.contains("task 1 (Int -> Tagged)") && $0.contains("in 1000  out 1000") })
+        kill(server.pid, SIGTERM)
+        let stopped = try server.finish(within: .seconds(10))
+        #expect(stopped.status == 0, "serve stops cleanly on SIGTERM")
+        #expect(stopped.standardError.contains("serving on \(endpoint)"))
+    }
+
+    @Test func statusOfNothingSaysWhatIsMissing() throws {
+        let run = try Programs.run("mpetl-coordinator", ["status", "ipc:///nonexistent/mpetl.sock", "--timeout", "0.3"], timeout: .seconds(30))
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("no coordinator answered at ipc:///nonexistent/mpetl.sock"))
+    }
+}
