@@ -76,7 +76,7 @@ extension CoordinatorLoop {
         }
         guard let record = records[target] else { return }
         let route = SendRoute(name: lookup.name, pipeline: target, ordinal: record.registration.ordinal, producer: producer,
-                              endpoints: record.stageZeroEndpoints, input: record.registration.input)
+                              endpoints: record.stageZeroEndpoints(from: records[lookup.from.pipeline]?.host(of: lookup.from)), input: record.registration.input)
         let senderLabel = records[lookup.from.pipeline]?.label ?? lookup.from.pipeline
         perform([
             .send(to: lookup.identity, .resolved(route)),

@@ -71,20 +71,14 @@ final class StartSignal: @unchecked Sendable {
 
 /// The coordinator thread's state; never leaves that thread.
 final class CoordinatorLoop {
-    private struct Child {
-        var pipeline: String
-        var stage: Int
-        var worker: Int
-        var exitDescriptor: Int32
-    }
-
     private let context: Context
     private let endpoint: String
     private let router: Socket
     private let published: PublishedStats
     private var lastPublished = ContinuousClock.now
     var records: [String: PipelineRecord] = [:]
-    private var children: [Int32: Child] = [:]
+    /// Drivers and worker hosts, by their connection's identity.
+    var agents: [[UInt8]: AgentRecord] = [:]
     private var malformedSenders: Set<[UInt8]> = []
     var links: [UInt32: SendLink] = [:]
     var nextProducer = SendLink.firstProducer
@@ -118,8 +112,8 @@ final class CoordinatorLoop {
         while true {
             let poller = Poller()
             let routerItem = poller.add(router, events: .readable)
-            let watched = children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
             var deadlines = records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)
+                + agents.values.map { $0.lastSeen + AgentLiveness.silenceLimit }
             if records.values.contains(where: { !$0.isDone }) { deadlines.append(lastPublished + Self.publishInterval) }
             let deadline = deadlines.min()
             let timeout = deadline.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
@@ -130,8 +124,8 @@ final class CoordinatorLoop {
                 return
             }
             if poller.isReadable(routerItem) { receiveControlMessages() }
-            for child in watched where poller.isReadable(child.item) { reap(child.pid) }
             let now = ContinuousClock.now
+            loseSilentAgents(now: now)
             for id in records.keys { update(id) { $0.tick(now: now) } }
             retryPendingLookups(now: now)
             publishIfDue(now: now)
@@ -153,6 +147,7 @@ final class CoordinatorLoop {
                 }
                 continue
             }
+            agents[frames[0]]?.lastSeen = .now
             handle(message, from: frames[0])
         }
     }
@@ -171,14 +166,28 @@ final class CoordinatorLoop {
             if let record = records[pipeline] {
                 perform([.send(to: identity, .stats(pipeline: pipeline, stats: record.stats()))])
             }
-        case .hello(let address, let pid, let host, let fingerprint, let inputEndpoint):
+        case .hello(let address, let pid, let host, let fingerprint, let inputEndpoints):
             guard records[address.pipeline] != nil else {
                 perform([.send(to: identity, .refuse(reason: "no pipeline \(address.pipeline) is registered with this coordinator"))])
                 return
             }
             update(address.pipeline) {
-                $0.hello(address, identity: identity, pid: pid, host: host, fingerprint: fingerprint, endpoint: inputEndpoint)
+                $0.hello(address, identity: identity, pid: pid, host: host, fingerprint: fingerprint, endpoints: inputEndpoints)
             }
+        case .workerHost(let info):
+            addWorkerHost(info, identity: identity)
+        case .spawned(let address, let pid):
+            update(address.pipeline) { record in
+                record.spawned(stage: address.stage, worker: address.worker, pid: pid, host: self.agents[identity]?.host ?? "?")
+                return []
+            }
+        case .spawnFailed(let address, let reason):
+            update(address.pipeline) { $0.spawnFailed(stage: address.stage, worker: address.worker, error: reason) }
+        case .workerExited(let address, let status):
+            agents[identity]?.workers.remove(address)
+            update(address.pipeline) { $0.exited(stage: address.stage, worker: address.worker, status: status) }
+        case .heartbeat:
+            break
         case .workerReady(let address):
             update(address.pipeline) { $0.workerReady(address) }
         case .progress(let address, let counters):
@@ -190,7 +199,7 @@ final class CoordinatorLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .status, .unresolved, .assign, .refuse, .finish, .exit, .abort:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .status, .unresolved, .spawn, .killWorker, .hostRefused, .assign, .refuse, .finish, .exit, .abort:
             Diagnostics.log("coordinator ignored a message meant for a worker or driver")
         }
     }
@@ -210,38 +219,9 @@ final class CoordinatorLoop {
             return
         }
         records[registration.id] = PipelineRecord(registration: registration, driver: driver)
+        if agents[driver] == nil { agents[driver] = AgentRecord(host: registration.host, program: nil) }
         updateAwaitedSenders(of: driver)
-        let host = Syscalls.hostName
-        var environment = ProcessInfo.processInfo.environment
-        for (stage, summary) in registration.stages.enumerated() {
-            for worker in 0..<summary.processes {
-                let assignment = WorkerAssignment(
-                    coordinatorEndpoint: endpoint, pipelineID: registration.id, ordinal: registration.ordinal,
-                    stage: stage, worker: worker, runDirectory: registration.runDirectory,
-                    parentPID: Syscalls.processID)
-                environment[WorkerAssignment.environmentKey] = assignment.environmentValue
-                do {
-                    let pid = try Syscalls.spawn(executable: registration.executable, arguments: registration.arguments,
-                                                 environment: environment)
-                    let descriptor = try Syscalls.exitDescriptor(for: pid)
-                    children[pid] = Child(pipeline: registration.id, stage: stage, worker: worker, exitDescriptor: descriptor)
-                    update(registration.id) { record in
-                        record.spawned(stage: stage, worker: worker, pid: pid, host: host)
-                        return []
-                    }
-                } catch {
-                    update(registration.id) { $0.spawnFailed(stage: stage, worker: worker, error: error) }
-                    return
-                }
-            }
-        }
-    }
-
-    private func reap(_ pid: Int32) {
-        guard let child = children[pid], let status = Syscalls.reap(pid) else { return }
-        Syscalls.closeDescriptor(child.exitDescriptor)
-        children[pid] = nil
-        update(child.pipeline) { $0.exited(stage: child.stage, worker: child.worker, status: status) }
+        startWorkers(of: registration, driver: driver)
     }
 
     func update(_ pipeline: String, _ change: (inout PipelineRecord) -> [CoordinatorAction]) {
@@ -268,7 +248,10 @@ final class CoordinatorLoop {
                     Diagnostics.log("coordinator could not send \(message) to peer \(identity): \(error)")
                 }
             case .kill(let pid):
-                Syscalls.kill(pid, signal: SIGKILL)
+                // Only the agent that started a worker can kill it: pids are per host.
+                if let agent = records.values.lazy.compactMap({ $0.agent(ofPid: pid) }).first {
+                    perform([.send(to: agent, .killWorker(pid: pid))])
+                }
             }
         }
     }

@@ -17,7 +17,15 @@ struct PipelineRecord {
         var pid: Int32?
         var host: String?
         var identity: [UInt8]?
-        var endpoint: String?
+        /// The worker's input: `ipc://` for its own host, and `tcp://` when it can be reached
+        /// from others.
+        var endpoints: [String] = []
+        /// The agent that started it: the driver, or a worker host.
+        var agent: [UInt8]?
+        /// Started by a worker host beyond the declared count: if it cannot join, the pipeline
+        /// goes on without it.
+        var remote = false
+        var dropped = false
         var ready = false
         var counters = WorkerCounters()
         var finished = false
@@ -69,45 +77,110 @@ struct PipelineRecord {
         slots[stage][worker].exited = false
     }
 
+    /// Records which agent starts a slot, before it is spawned.
+    mutating func assignAgent(_ agent: [UInt8], stage: Int, worker: Int, host: String) {
+        slots[stage][worker].agent = agent
+        slots[stage][worker].host = host
+        slots[stage][worker].exited = false
+    }
+
+    /// Adds a worker host's slot to `stage`; returns its worker index. Only while launching.
+    mutating func addRemoteSlot(stage: Int, agent: [UInt8], host: String) -> Int? {
+        guard phase == .launching, slots.indices.contains(stage) else { return nil }
+        var slot = Slot()
+        slot.remote = true
+        slot.agent = agent
+        slot.host = host
+        slot.exited = false
+        slots[stage].append(slot)
+        return slots[stage].count - 1
+    }
+
+    /// The host a worker runs on.
+    func host(of address: WorkerAddress) -> String? {
+        isKnown(address) ? slots[address.stage][address.worker].host : nil
+    }
+
+    /// The agent that started the worker with `pid`, to ask it to kill that worker.
+    func agent(ofPid pid: Int32) -> [UInt8]? {
+        allSlots.first { $0.pid == pid }?.agent
+    }
+
+    /// A worker host's slot that could not join: the pipeline goes on with the others.
+    private mutating func drop(_ address: WorkerAddress) -> [CoordinatorAction] {
+        var slot = slots[address.stage][address.worker]
+        slot.dropped = true
+        slot.ready = true
+        slot.finished = true
+        slot.toldToExit = true
+        slot.exited = true
+        slot.endpoints = []
+        slots[address.stage][address.worker] = slot
+        return wireIfAllSaidHello() + startIfAllReady()
+    }
+
     mutating func hello(_ address: WorkerAddress, identity: [UInt8], pid: Int32, host: String,
-                        fingerprint: String, endpoint: String) -> [CoordinatorAction] {
-        guard slots.indices.contains(address.stage), slots[address.stage].indices.contains(address.worker) else {
+                        fingerprint: String, endpoints: [String]) -> [CoordinatorAction] {
+        guard isKnown(address), !slots[address.stage][address.worker].dropped else {
             return [.send(to: identity, .refuse(reason: "\(label) has no stage \(address.stage) worker \(address.worker)"))]
         }
         guard fingerprint == registration.fingerprint else {
             let reason = "the worker's program defines \(label) as [\(fingerprint)] but the driver defined [\(registration.fingerprint)]: run the same binary, built from the same source, everywhere"
+            if slots[address.stage][address.worker].remote, let agent = slots[address.stage][address.worker].agent {
+                return [.send(to: identity, .refuse(reason: reason)),
+                        .send(to: agent, .hostRefused(reason: "a worker on \(host) was refused: \(reason)"))] + drop(address)
+            }
             return [.send(to: identity, .refuse(reason: reason))]
                 + fail(report(address, reason: reason, pid: pid, host: host))
         }
         slots[address.stage][address.worker].identity = identity
         slots[address.stage][address.worker].pid = pid
         slots[address.stage][address.worker].host = host
-        slots[address.stage][address.worker].endpoint = endpoint
+        slots[address.stage][address.worker].endpoints = endpoints
         if case .failing(let failure) = phase { return [.send(to: identity, .abort(reason: failure.reason))] }
-        guard phase == .launching, allSlots.allSatisfy({ $0.endpoint != nil }) else { return [] }
+        return wireIfAllSaidHello()
+    }
+
+    /// Once every worker has said where its input is, tells each where to send its output.
+    private mutating func wireIfAllSaidHello() -> [CoordinatorAction] {
+        guard phase == .launching, allSlots.allSatisfy({ $0.dropped || !$0.endpoints.isEmpty }) else { return [] }
         phase = .connecting
         var actions: [CoordinatorAction] = []
         for stage in slots.indices {
-            let downstream: [String]
-            if stage + 1 < slots.count {
-                downstream = slots[stage + 1].compactMap(\.endpoint)
-            } else {
-                downstream = registration.collectorEndpoint.map { [$0] } ?? []
-            }
-            for slot in slots[stage] {
+            for slot in slots[stage] where !slot.dropped {
+                let downstream = stage + 1 < slots.count
+                    ? Self.reachable(slots[stage + 1].filter { !$0.dropped }.map { ($0.host, $0.endpoints) }, from: slot.host)
+                    : Self.reachable([(registration.host, registration.collectorEndpoints)], from: slot.host)
                 actions.append(.send(to: slot.identity!, .assign(downstream: downstream)))
             }
         }
         return actions
     }
 
+    /// For each consumer, the endpoint a producer on `host` can use: `ipc://` on the same
+    /// host, the other transport elsewhere.
+    static func reachable(_ consumers: [(host: String?, endpoints: [String])], from host: String?) -> [String] {
+        consumers.compactMap { consumer in
+            let local = consumer.host == host
+            return consumer.endpoints.first { $0.hasPrefix("ipc://") == local } ?? (local ? consumer.endpoints.first : nil)
+        }
+    }
+
+    /// Stage 0's endpoints as a process on `host` reaches them (the driver's feed, senders).
+    func stageZeroEndpoints(from host: String?) -> [String] {
+        Self.reachable(slots.first?.filter { !$0.dropped }.map { ($0.host, $0.endpoints) } ?? [], from: host)
+    }
+
     mutating func workerReady(_ address: WorkerAddress) -> [CoordinatorAction] {
         guard isKnown(address) else { return [] }
         slots[address.stage][address.worker].ready = true
+        return startIfAllReady()
+    }
+
+    private mutating func startIfAllReady() -> [CoordinatorAction] {
         guard phase == .connecting, allSlots.allSatisfy(\.ready) else { return [] }
         phase = .running
-        let endpoints = slots.first?.compactMap(\.endpoint) ?? []
-        return [.send(to: driver, .ready(pipeline: registration.id, stageZeroEndpoints: endpoints))]
+        return [.send(to: driver, .ready(pipeline: registration.id, stageZeroEndpoints: stageZeroEndpoints(from: registration.host)))]
             + advance()
     }
 
@@ -183,8 +256,6 @@ struct PipelineRecord {
                            reason: "\(other), linked to this pipeline by Pipeline.send, failed (\(failure.reason)); items between them are lost"))
     }
 
-    /// The worker input endpoints of stage 0, where senders push.
-    var stageZeroEndpoints: [String] { slots.first?.compactMap(\.endpoint) ?? [] }
 
     /// The failure being handled or reported, if any.
     private(set) var failure: FailureReport?
@@ -251,8 +322,9 @@ struct PipelineRecord {
         return fail(failure)
     }
 
-    mutating func spawnFailed(stage: Int, worker: Int, error: any Error) -> [CoordinatorAction] {
-        fail(report(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker),
+    mutating func spawnFailed(stage: Int, worker: Int, error: String) -> [CoordinatorAction] {
+        if slots[stage][worker].remote { return drop(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)) }
+        return fail(report(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker),
                     reason: "could not start a worker process: \(error)", pid: nil, host: nil))
     }
 
@@ -267,6 +339,9 @@ struct PipelineRecord {
             return []
         case .launching, .connecting, .running:
             if slot.toldToExit && status.isSuccess { return completeIfDone() }
+            if slot.remote && !slot.ready && phase != .running {
+                return drop(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker))
+            }
             let address = WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)
             let reason: String
             if slot.identity == nil {
@@ -346,7 +421,7 @@ struct PipelineRecord {
         return PipelineStats(pipeline: label, stages: slots.indices.map { stage in
             let workers = slots[stage]
             var perHost: [String: Int] = [:]
-            for slot in workers where !slot.exited || slot.finished { perHost[slot.host ?? "?", default: 0] += 1 }
+            for slot in workers where !slot.dropped && (!slot.exited || slot.finished) { perHost[slot.host ?? "?", default: 0] += 1 }
             let sent = stage == 0 ? (feedTotal ?? 0) : slots[stage - 1].reduce(0) { $0 + $1.counters.batchesOut }
             let received = workers.reduce(0) { $0 + $1.counters.batchesIn }
             return StageStats(

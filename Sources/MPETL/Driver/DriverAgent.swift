@@ -9,19 +9,25 @@ import ZeroMQ
 final class DriverAgent: Sendable {
     enum Command {
         case send(ControlMessage)
-        case collect(run: PipelineRun, endpoint: String, ordinal: UInt32, stage: Int)
+        /// Binds the run's results collector when `collects`, then registers the pipeline.
+        case register(run: PipelineRun, collects: Bool, registration: PipelineRegistration)
     }
 
     private let inbox: Inbox
 
-    init(context: Context, coordinatorEndpoint: String) throws {
+    init(context: Context, coordinatorEndpoint: String, runDirectory: String) throws {
         let inbox = try Inbox(context: context)
         self.inbox = inbox
         let started = StartSignal()
+        var environment = ProcessInfo.processInfo.environment
+        environment[WorkerAssignment.environmentKey] = nil
+        let program = WorkerSpawner.Program(
+            executable: Syscalls.executablePath, arguments: CommandLine.arguments, environment: environment,
+            coordinatorEndpoint: coordinatorEndpoint, runDirectory: runDirectory)
         let thread = Thread {
             let loop: AgentLoop
             do {
-                loop = try AgentLoop(context: context, coordinatorEndpoint: coordinatorEndpoint, inbox: inbox)
+                loop = try AgentLoop(context: context, coordinatorEndpoint: coordinatorEndpoint, inbox: inbox, program: program)
                 started.succeed()
             } catch {
                 started.fail(error)
@@ -86,15 +92,20 @@ private final class AgentLoop {
     private let dealer: Socket
     private let doorbell: Socket
     private let inbox: DriverAgent.Inbox
+    private let spawner: WorkerSpawner
+    private let runDirectory: String
+    private var lastHeartbeat = ContinuousClock.now
     private var runs: [String: PipelineRun] = [:]
     private var collectors: [String: Collector] = [:]
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
     private let frame = Message()
 
-    init(context: Context, coordinatorEndpoint: String, inbox: DriverAgent.Inbox) throws {
+    init(context: Context, coordinatorEndpoint: String, inbox: DriverAgent.Inbox, program: WorkerSpawner.Program) throws {
         self.context = context
         self.inbox = inbox
+        spawner = WorkerSpawner(program: program)
+        runDirectory = program.runDirectory
         doorbell = try Socket(context, type: .pull)
         try doorbell.bind(inbox.endpoint)
         dealer = try Socket(context, type: .dealer)
@@ -111,16 +122,24 @@ private final class AgentLoop {
             let doorbellItem = poller.add(doorbell, events: .readable)
             let dealerItem = poller.add(dealer, events: .readable)
             let watched = collectors.map { (id: $0.key, item: poller.add($0.value.socket, events: .readable)) }
-            // Wake when an unreported collector's report is due.
-            let due = collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
-                .map { $0.lastReport + Self.reportInterval }.min()
+            let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
+            // Wake when an unreported collector's report is due, and to say this driver is alive.
+            let due = (collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
+                .map { $0.lastReport + Self.reportInterval } + [lastHeartbeat + AgentLiveness.heartbeatInterval]).min()
             let timeout = due.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
                 if poller.isReadable(doorbellItem) { try runCommands() }
                 if poller.isReadable(dealerItem) { try receiveControlMessages() }
                 for collector in watched where poller.isReadable(collector.item) { try collect(collector.id) }
+                for child in children where poller.isReadable(child.item) {
+                    if let (address, status) = spawner.reap(child.pid) { try send(.workerExited(address, status)) }
+                }
                 try reportDueProgress()
+                if ContinuousClock.now - lastHeartbeat >= AgentLiveness.heartbeatInterval {
+                    lastHeartbeat = .now
+                    try send(.heartbeat)
+                }
             } catch {
                 Diagnostics.log("driver agent stopped: \(error)")
                 let failure = PipelineError(code: .transportFailed, pipeline: "driver", reason: "the driver's connection to the coordinator failed: \(error)")
@@ -135,15 +154,23 @@ private final class AgentLoop {
         for command in inbox.take() {
             switch command {
             case .send(let message):
-                try dealer.send(try encoder.encode(message))
-            case .collect(let run, let endpoint, let ordinal, let stage):
+                try send(message)
+            case .register(let run, let collects, var registration):
                 runs[run.id] = run
-                if !endpoint.isEmpty {
+                if collects {
                     let socket = try Socket(context, type: .pull)
                     try socket.setLinger(milliseconds: 0)
+                    let endpoint = "ipc://\(runDirectory)/results-\(registration.ordinal).sock"
                     try socket.bind(endpoint)
-                    collectors[run.id] = Collector(run: run, socket: socket, ordinal: ordinal, stage: stage)
+                    registration.collectorEndpoints = [endpoint]
+                    if let address = NetworkExposure.advertisedAddress {
+                        try socket.bind("tcp://\(address):*")
+                        registration.collectorEndpoints.append(try socket.lastEndpoint())
+                    }
+                    collectors[run.id] = Collector(run: run, socket: socket, ordinal: registration.ordinal,
+                                                   stage: registration.stages.count)
                 }
+                try send(.register(registration))
             }
         }
     }
@@ -170,10 +197,22 @@ private final class AgentLoop {
                 runs[pipeline]?.storeStats(stats)
             case .senderAdded(let pipeline, let sender, let senderLabel):
                 runs[pipeline]?.addSender(sender, label: senderLabel)
+            case .spawn(let request):
+                do {
+                    try send(.spawned(request.address, pid: try spawner.spawn(request)))
+                } catch {
+                    try send(.spawnFailed(request.address, reason: "\(error)"))
+                }
+            case .killWorker(let pid):
+                spawner.kill(pid)
             default:
                 Diagnostics.log("driver ignored a control message meant for a worker")
             }
         }
+    }
+
+    private func send(_ message: ControlMessage) throws {
+        try dealer.send(try encoder.encode(message))
     }
 
     private func collect(_ id: String) throws {

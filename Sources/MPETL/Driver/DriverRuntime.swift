@@ -45,7 +45,7 @@ final class DriverRuntime: Sendable {
             endpoint = "ipc://\(runDirectory)/coordinator.sock"
             coordinator = try Coordinator(context: context, endpoints: [endpoint])
         }
-        agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint)
+        agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint, runDirectory: runDirectory)
     }
 
     func add(_ session: DriverSession) {

@@ -24,15 +24,14 @@ final class DriverSession: Sendable {
         lastOutput = stages[stages.count - 1].output
         let id = "\(Syscalls.hostName):\(Syscalls.processID):\(ordinal)"
         run = PipelineRun(id: id, label: label)
-        let collector = lastOutput == nil ? nil : "ipc://\(runtime.runDirectory)/results-\(ordinal).sock"
-        runtime.agent.enqueue(.collect(run: run, endpoint: collector ?? "", ordinal: ordinal, stage: stages.count))
-        let arguments = CommandLine.arguments
         let input = StageInput(typeName: stages[0].input.name, chunkSize: stages[0].chunkSize,
                                highWaterMark: FlowControl.highWaterMarks(for: stages, maxSize: maxSize)[0])
-        runtime.agent.send(.register(PipelineRegistration(
+        // The agent binds the results collector (if the last stage returns values), fills in
+        // its endpoints, and registers the pipeline.
+        runtime.agent.enqueue(.register(run: run, collects: lastOutput != nil, registration: PipelineRegistration(
             id: id, ordinal: ordinal, name: name, stages: stages.map(\.summary), fingerprint: fingerprint,
-            executable: Syscalls.executablePath, arguments: arguments, runDirectory: runtime.runDirectory,
-            collectorEndpoint: collector, input: input)))
+            executable: Syscalls.executablePath, arguments: CommandLine.arguments, runDirectory: runtime.runDirectory,
+            collectorEndpoints: [], host: Syscalls.hostName, input: input)))
         let endpoints = try run.waitUntilRunning()
         do {
             feeder = try Feeder(context: runtime.context, run: run, endpoints: endpoints, ordinal: ordinal,

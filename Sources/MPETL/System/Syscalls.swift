@@ -9,9 +9,11 @@ import Glibc
 // syscalls together): spawning workers, watching them exit, and tying them to their parent.
 
 /// How a child process ended.
-enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
+enum ExitStatus: Codable, Equatable, Sendable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
+    /// Its host stopped answering: no status will ever come.
+    case lost
 
     init(waitStatus status: Int32) {
         let signal = status & 0x7f
@@ -24,6 +26,7 @@ enum ExitStatus: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
+        case .lost: "stopped answering: its host has been silent for \(AgentLiveness.silenceLimit) (network link down, or the host gone)"
         }
     }
 }
@@ -97,7 +100,12 @@ enum Syscalls {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    static var hostName: String { ProcessInfo.processInfo.hostName }
+    /// This host's name in stats and errors: `MPETL_HOST` when set (worker hosts set it from
+    /// `--name`), else the system's host name.
+    static var hostName: String {
+        if let label = ProcessInfo.processInfo.environment["MPETL_HOST"], !label.isEmpty { return label }
+        return ProcessInfo.processInfo.hostName
+    }
 
     static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 

@@ -30,8 +30,11 @@ struct PipelineRegistration: Codable, Sendable {
     var executable: String
     var arguments: [String]
     var runDirectory: String
-    /// Where the last stage's results go; nil when the last stage returns nothing.
-    var collectorEndpoint: String?
+    /// Where the last stage's results go (`ipc://`, and `tcp://` when remote workers may
+    /// join); empty when the last stage returns nothing.
+    var collectorEndpoints: [String]
+    /// The driver's host, which starts the declared workers.
+    var host: String
     /// What `Pipeline.send` senders need to push into the first stage like the driver does.
     var input: StageInput
 }
@@ -76,6 +79,20 @@ struct FailureReport: Codable, Equatable, Sendable {
     var reason: String
 }
 
+/// A worker the coordinator asks an agent to start.
+struct WorkerSpawnRequest: Codable, Equatable, Sendable {
+    var address: WorkerAddress
+    var ordinal: UInt32
+}
+
+/// A worker host introducing itself: what it can run and for which program.
+struct WorkerHostInfo: Codable, Equatable, Sendable {
+    var host: String
+    var slots: Int
+    /// The program's file name: a host only joins pipelines of a program with that name.
+    var program: String
+}
+
 /// Control-plane messages between workers, the driver and the coordinator (DEALER ↔ ROUTER).
 enum ControlMessage: Codable, Sendable {
     // driver → coordinator
@@ -98,11 +115,21 @@ enum ControlMessage: Codable, Sendable {
     /// Another pipeline began sending to `pipeline`: its join must wait for that one.
     case senderAdded(pipeline: String, sender: String, senderLabel: String)
     // worker → coordinator (the collector reports progress as the stage after the last)
-    case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoint: String)
+    case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoints: [String])
     case workerReady(WorkerAddress)
     case progress(WorkerAddress, WorkerCounters)
     case stageFailed(WorkerAddress, FailureReport, WorkerCounters)
     case workerFinished(WorkerAddress, WorkerCounters)
+    // coordinator → agent (a driver, or a worker host)
+    case spawn(WorkerSpawnRequest)
+    case killWorker(pid: Int32)
+    case hostRefused(reason: String)
+    // agent → coordinator
+    case workerHost(WorkerHostInfo)
+    case spawned(WorkerAddress, pid: Int32)
+    case spawnFailed(WorkerAddress, reason: String)
+    case workerExited(WorkerAddress, ExitStatus)
+    case heartbeat
     // coordinator → worker
     case assign(downstream: [String])
     case refuse(reason: String)

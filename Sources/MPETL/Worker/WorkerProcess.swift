@@ -64,8 +64,14 @@ final class WorkerProcess {
     private func serve() throws -> Never {
         let endpoint = "ipc://\(assignment.runDirectory)/p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID).sock"
         try input.bind(endpoint)
+        var endpoints = [endpoint]
+        if let address = NetworkExposure.advertisedAddress {
+            // Reachable from other hosts too: producers there connect over TCP.
+            try input.bind("tcp://\(address):*")
+            endpoints.append(try input.lastEndpoint())
+        }
         try sendControl(.hello(assignment.address, pid: Syscalls.processID, host: Syscalls.hostName,
-                               fingerprint: fingerprint, inputEndpoint: endpoint))
+                               fingerprint: fingerprint, inputEndpoints: endpoints))
         let downstream = try awaitAssignment()
         try connectOutput(to: downstream)
         let sends = NamedSends(context: context, resolve: { [unowned self] name in try self.resolve(name) },

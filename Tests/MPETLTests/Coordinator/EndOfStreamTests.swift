@@ -11,7 +11,7 @@ struct EndOfStreamTests {
             id: "p", ordinal: 0, name: nil,
             stages: processes.enumerated().map { StageSummary(label: "stage \($0.offset)", processes: $0.element, chunkSize: 1) },
             fingerprint: "fp", executable: "/bin/true", arguments: [], runDirectory: "/tmp",
-            collectorEndpoint: collector ? "ipc:///tmp/results" : nil,
+            collectorEndpoints: collector ? ["ipc:///tmp/results"] : [], host: "h",
             input: StageInput(typeName: "Int", chunkSize: 1, highWaterMark: 0))
     }
 
@@ -28,7 +28,7 @@ struct EndOfStreamTests {
         for (stage, count) in processes.enumerated() {
             for worker in 0..<count {
                 actions += record.hello(address(stage, worker), identity: identity(stage, worker), pid: Int32(100 + stage * 10 + worker),
-                                        host: "h", fingerprint: "fp", endpoint: "ipc:///tmp/s\(stage)w\(worker)")
+                                        host: "h", fingerprint: "fp", endpoints: ["ipc:///tmp/s\(stage)w\(worker)"])
             }
         }
         for (stage, count) in processes.enumerated() {
@@ -155,7 +155,7 @@ struct EndOfStreamTests {
         var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
         record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
         let actions = record.hello(Self.address(0, 0), identity: Self.identity(0, 0), pid: 100, host: "h",
-                                   fingerprint: "other", endpoint: "ipc:///tmp/x")
+                                   fingerprint: "other", endpoints: ["ipc:///tmp/x"])
         #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["refuse"])
         guard case .send(_, .refuse(let reason)) = actions.first else {
             Issue.record("expected a refusal")
