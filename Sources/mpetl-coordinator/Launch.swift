@@ -16,7 +16,7 @@ struct Launch: ParsableCommand {
         Example:  mpetl-coordinator launch --progress plain -- .build/debug/nursery-rhyme
         """)
 
-    @Option(help: ArgumentHelp("Also listen on this endpoint, e.g. tcp://127.0.0.1:5555.", valueName: "endpoint"))
+    @Option(help: ArgumentHelp("Also listen on this endpoint, e.g. tcp://10.0.0.1:5555, for worker hosts; the program's own sockets then listen on that address too.", valueName: "endpoint"))
     var listen: String?
 
     @Option(help: "How to show progress: auto (redrawn in place on a terminal, plain lines otherwise), plain, or off.")
@@ -24,6 +24,12 @@ struct Launch: ParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds between plain progress lines.", valueName: "seconds"))
     var interval: Double = 1
+
+    @Option(help: ArgumentHelp("Wait until worker hosts offer this many slots before starting the program.", valueName: "slots"))
+    var waitWorkers: Int = 0
+
+    @Option(help: ArgumentHelp("Seconds to wait for --wait-workers.", valueName: "seconds"))
+    var waitTimeout: Double = 60
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The program to run and its arguments, after --.", valueName: "program"))
     var command: [String] = []
@@ -38,7 +44,8 @@ struct Launch: ParsableCommand {
         defer { folder.remove() }
         let local = "ipc://\(folder.path)/coordinator.sock"
         let server = try CoordinatorServer(listening: [local] + (listen.map { [$0] } ?? []))
-        let program = try ProgramProcess(command: command, coordinator: local)
+        try waitForWorkerHosts(server)
+        let program = try ProgramProcess(command: command, coordinator: local, advertise: listen.flatMap(Self.address(of:)))
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         let period = progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1) == .plain ? interval : 0.2
         while !program.waitForExit(seconds: period) {
@@ -46,6 +53,24 @@ struct Launch: ParsableCommand {
         }
         display.finish(server.snapshot())
         throw ExitCode(program.exitStatus)
+    }
+
+    private func waitForWorkerHosts(_ server: CoordinatorServer) throws {
+        guard waitWorkers > 0 else { return }
+        let deadline = ContinuousClock.now + .milliseconds(Int(waitTimeout * 1000))
+        while server.workerHosts().reduce(0, { $0 + $1.slots }) < waitWorkers {
+            guard ContinuousClock.now < deadline else {
+                throw ValidationError("worker hosts offered \(server.workerHosts().reduce(0) { $0 + $1.slots }) of the \(waitWorkers) slots --wait-workers asked for within \(waitTimeout) s; are `mpetl-coordinator worker --connect \(listen ?? "?")` hosts running?")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// The host part of `tcp://HOST:PORT`: where this host's sockets are reachable.
+    static func address(of endpoint: String) -> String? {
+        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return nil }
+        let host = String(endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon])
+        return host == "*" || host == "0.0.0.0" ? nil : host
     }
 }
 

@@ -7,7 +7,7 @@ final class ProgramProcess {
     private let process = Process()
     private let exited = DispatchSemaphore(value: 0)
 
-    init(command: [String], coordinator: String) throws {
+    init(command: [String], coordinator: String, advertise: String?) throws {
         let executable = command[0].contains("/") ? command[0] : Self.search(command[0])
         guard let executable, FileManager.default.isExecutableFile(atPath: executable) else {
             throw ValidationError("cannot run \(command[0]): not an executable file (give a path, or a name on PATH)")
@@ -16,6 +16,7 @@ final class ProgramProcess {
         process.arguments = Array(command.dropFirst())
         var environment = ProcessInfo.processInfo.environment
         environment[CoordinatorServer.environmentKey] = coordinator
+        if let advertise { environment["MPETL_ADVERTISE"] = advertise }
         process.environment = environment
         let exited = exited
         process.terminationHandler = { _ in exited.signal() }

@@ -145,3 +145,34 @@ func namedErrors() throws {
     attempt("send-to-unknown") { try lost.join() }
     if !Pipeline.isWorkerProcess { print("send-to-unknown-seconds \((ContinuousClock.now - started).components.seconds)") }
 }
+
+/// Items tagged with the host that processed them: origin → task (2 declared workers, plus
+/// any worker host's slots) → destination. Prints the multiset check and items per host.
+func hosts() throws {
+    struct Stamped: Codable, Sendable {
+        var value: Int
+        var host: String
+    }
+    let items = option("items", default: 20_000)
+    let pipeline = Pipeline()
+    try pipeline.addOrigin { (value: Int) in value }
+    try pipeline.addTask(processes: 2, chunkSize: 10) { (value: Int) -> Stamped in
+        usleep(UInt32(option("work-us", default: 0)))
+        return Stamped(value: value, host: ProcessInfo.processInfo.environment["MPETL_HOST"] ?? "driver-host")
+    }
+    try pipeline.addDestination(chunkSize: 10) { (stamped: Stamped) in stamped }
+    try pipeline.start()
+    try pipeline.feed(contentsOf: 0..<items)
+    try pipeline.join()
+    var perHost: [String: Int] = [:]
+    var values: [Int] = []
+    for stamped in try pipeline.asCompleted(as: Stamped.self) {
+        perHost[stamped.host, default: 0] += 1
+        values.append(stamped.value)
+    }
+    var expected: [Int: Int] = [:]
+    for value in 0..<items { expected[value] = 1 }
+    var result = compare(values, expected: expected)
+    result["perHost"] = perHost
+    printJSON(result)
+}

@@ -210,6 +210,7 @@ let scenarios: [String: () throws -> Void] = [
     "named-chain": namedChain,
     "named-fan-in": namedFanIn,
     "named-errors": namedErrors,
+    "hosts": hosts,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

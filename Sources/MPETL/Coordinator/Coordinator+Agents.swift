@@ -60,6 +60,8 @@ extension CoordinatorLoop {
             perform([.send(to: identity, .hostRefused(reason: "a worker host needs at least one slot"))])
             return
         }
+        // Hosts repeat their introduction as a heartbeat; only the first is news.
+        guard agents[identity] == nil else { return }
         agents[identity] = AgentRecord(host: info.host, program: info.program, slots: info.slots)
         Diagnostics.log("worker host \(info.host) joined with \(info.slots) slot(s) for \(info.program)")
     }

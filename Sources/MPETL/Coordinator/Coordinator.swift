@@ -40,9 +40,12 @@ final class Coordinator: Sendable {
 /// The coordinator's latest stats, readable from any thread.
 final class PublishedStats: Sendable {
     private let stats = Mutex<[PipelineStats]>([])
+    private let hosts = Mutex<[WorkerHostStatus]>([])
 
     func store(_ value: [PipelineStats]) { stats.withLock { $0 = value } }
     var current: [PipelineStats] { stats.withLock { $0 } }
+    func store(_ value: [WorkerHostStatus]) { hosts.withLock { $0 = value } }
+    var workerHosts: [WorkerHostStatus] { hosts.withLock { $0 } }
 }
 
 /// A one-shot handoff of "the thread is up" or its error.
@@ -102,6 +105,9 @@ final class CoordinatorLoop {
         guard now - lastPublished >= Self.publishInterval else { return }
         lastPublished = now
         published.store(allStats())
+        published.store(agents.values.filter(\.isWorkerHost).map {
+            WorkerHostStatus(host: $0.host, slots: $0.slots, busy: $0.workers.count)
+        }.sorted { $0.host < $1.host })
     }
 
     private func allStats() -> [PipelineStats] {
@@ -114,7 +120,7 @@ final class CoordinatorLoop {
             let routerItem = poller.add(router, events: .readable)
             var deadlines = records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)
                 + agents.values.map { $0.lastSeen + AgentLiveness.silenceLimit }
-            if records.values.contains(where: { !$0.isDone }) { deadlines.append(lastPublished + Self.publishInterval) }
+            if records.values.contains(where: { !$0.isDone }) || agents.values.contains(where: \.isWorkerHost) { deadlines.append(lastPublished + Self.publishInterval) }
             let deadline = deadlines.min()
             let timeout = deadline.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {

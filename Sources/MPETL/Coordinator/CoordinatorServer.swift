@@ -41,6 +41,11 @@ public final class CoordinatorServer: Sendable {
         coordinator.published.current
     }
 
+    /// The worker hosts connected now, as of a fraction of a second ago.
+    public func workerHosts() -> [WorkerHostStatus] {
+        coordinator.published.workerHosts
+    }
+
     /// Asks the coordinator at `endpoint` for every pipeline it knows.
     ///
     /// ```swift
@@ -69,4 +74,14 @@ public final class CoordinatorServer: Sendable {
                                 reason: "no coordinator answered at \(endpoint) within \(timeout) (\(error)); is `mpetl-coordinator serve` or `launch` running there?")
         }
     }
+}
+
+/// A worker host connected to a coordinator.
+public struct WorkerHostStatus: Codable, Equatable, Sendable {
+    /// Its name (`mpetl-coordinator worker --name`).
+    public var host: String
+    /// How many workers it may run at once.
+    public var slots: Int
+    /// How many it runs now.
+    public var busy: Int
 }

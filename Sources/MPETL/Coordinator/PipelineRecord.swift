@@ -292,7 +292,7 @@ struct PipelineRecord {
                 }
             }
             if stage < slots.count {
-                for slot in slots[stage] { actions.append(.send(to: slot.identity!, .finish)) }
+                for slot in slots[stage] where !slot.dropped { actions.append(.send(to: slot.identity!, .finish)) }
             }
         }
         return actions + completeIfDone()
@@ -300,6 +300,7 @@ struct PipelineRecord {
 
     /// Lets a worker exit, unless a link of its still has batches in flight.
     private mutating func tellToExit(stage: Int, worker: Int) -> [CoordinatorAction] {
+        guard !slots[stage][worker].dropped else { return [] }
         guard slots[stage][worker].unacknowledged.isEmpty else {
             slots[stage][worker].exitHeld = true
             return []
@@ -332,6 +333,7 @@ struct PipelineRecord {
         var slot = slots[stage][worker]
         slot.exited = true
         slots[stage][worker] = slot
+        if slot.dropped { return [] }
         switch phase {
         case .failing:
             return failIfAllExited()

@@ -107,6 +107,34 @@ enum Syscalls {
         return ProcessInfo.processInfo.hostName
     }
 
+    /// The local address this host uses to reach a `tcp://HOST:PORT` endpoint (a UDP
+    /// "connect" picks the route without sending anything).
+    static func localAddress(towards endpoint: String) -> String? {
+        guard endpoint.hasPrefix("tcp://") else { return nil }
+        let hostAndPort = endpoint.dropFirst("tcp://".count)
+        guard let colon = hostAndPort.lastIndex(of: ":"), let port = UInt16(hostAndPort[hostAndPort.index(after: colon)...]) else { return nil }
+        var remote = sockaddr_in()
+        remote.sin_family = sa_family_t(AF_INET)
+        remote.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, String(hostAndPort[..<colon]), &remote.sin_addr) == 1 else { return nil }
+        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        defer { Glibc.close(descriptor) }
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return nil }
+        var local = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard named == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+        guard inet_ntop(AF_INET, &local.sin_addr, &text, socklen_t(text.count)) != nil else { return nil }
+        return String(decoding: text.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+    }
+
     static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     /// Flushes C standard output and error, which a worker's `print` writes through.

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import MPETL
+
+/// `worker`: lend this host's processes to a coordinator elsewhere.
+struct Worker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run workers of PROGRAM on this host for a coordinator on another host.",
+        discussion: """
+        Connects to the coordinator and offers --slots workers. When a pipeline of a program \
+        with the same file name starts there, all free slots join its stage with the most \
+        declared processes and share the load with the driver's own workers. PROGRAM must be \
+        the same build as the driver's: a worker whose program defines other stages is \
+        refused, and this command then exits with status 3 naming the mismatch.
+
+        Example:  mpetl-coordinator worker --connect tcp://10.0.0.1:5555 --slots 4 -- ./my-etl input.csv
+        """)
+
+    @Option(help: ArgumentHelp("The coordinator's endpoint, tcp://HOST:PORT.", valueName: "endpoint"))
+    var connect: String
+
+    @Option(help: "How many workers may run here at once.")
+    var slots: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("This host's name in progress and errors (default: the host name).", valueName: "name"))
+    var name: String?
+
+    @Option(help: ArgumentHelp("The address other hosts reach this one at (default: the one used towards the coordinator).", valueName: "address"))
+    var advertise: String?
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The program and its arguments, after --, as the driver runs them.", valueName: "program"))
+    var command: [String] = []
+
+    func validate() throws {
+        guard connect.hasPrefix("tcp://") else { throw ValidationError("--connect takes tcp://HOST:PORT, the address `launch --listen` or `serve --listen` uses") }
+        guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+        guard !command.isEmpty else { throw ValidationError("name the program to run after --, the same build the driver runs") }
+    }
+
+    func run() throws {
+        let program = URL(fileURLWithPath: command[0]).standardizedFileURL.path
+        guard FileManager.default.isExecutableFile(atPath: program) else {
+            throw ValidationError("cannot run \(command[0]): not an executable file")
+        }
+        let host = WorkerHost(coordinator: connect, slots: slots, program: program, arguments: Array(command.dropFirst()),
+                              name: name, advertise: advertise)
+        do {
+            try host.run()
+        } catch let error as PipelineError {
+            FileHandle.standardError.write(Data("mpetl-coordinator worker: refused: \(error.reason)\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+}
