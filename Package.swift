@@ -30,6 +30,7 @@ let package = Package(
         .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
         .executableTarget(name: "mpetl-coordinator", dependencies: [
             "MPETL",
+            "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

@@ -31,6 +31,8 @@ struct Launch: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds to wait for --wait-workers.", valueName: "seconds"))
     var waitTimeout: Double = 60
 
+    @OptionGroup var security: SecurityOptions
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The program to run and its arguments, after --.", valueName: "program"))
     var command: [String] = []
 
@@ -40,6 +42,7 @@ struct Launch: ParsableCommand {
     }
 
     func run() throws {
+        try security.apply(to: listen.map { [$0] } ?? [])
         let folder = try TemporaryFolder(prefix: "mpetl-coordinator")
         defer { folder.remove() }
         let local = "ipc://\(folder.path)/coordinator.sock"

@@ -12,5 +12,5 @@ struct MPETLCoordinator: ParsableCommand {
         watch live progress per stage, or point several programs at one `serve` coordinator \
         with MPETL_COORDINATOR=ENDPOINT.
         """,
-        subcommands: [Launch.self, Serve.self, Worker.self, Status.self])
+        subcommands: [Launch.self, Serve.self, Worker.self, Status.self, Keys.self])
 }

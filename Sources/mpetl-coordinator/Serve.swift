@@ -23,12 +23,15 @@ struct Serve: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds between progress updates.", valueName: "seconds"))
     var interval: Double = 1
 
+    @OptionGroup var security: SecurityOptions
+
     func validate() throws {
         guard !listen.isEmpty else { throw ValidationError("give --listen ENDPOINT, e.g. --listen ipc:///tmp/mpetl.sock") }
         guard interval > 0 else { throw ValidationError("--interval must be above 0") }
     }
 
     func run() throws {
+        try security.apply(to: listen)
         let server = try CoordinatorServer(listening: listen)
         FileHandle.standardError.write(Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
         let stop = StopSignal()

@@ -28,6 +28,11 @@ struct Worker: ParsableCommand {
     @Option(help: ArgumentHelp("The address other hosts reach this one at (default: the one used towards the coordinator).", valueName: "address"))
     var advertise: String?
 
+    @OptionGroup var security: SecurityOptions
+
+    @Option(help: ArgumentHelp("Seconds the coordinator may take to acknowledge this host.", valueName: "seconds"))
+    var answerTimeout: Double = 10
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The program and its arguments, after --, as the driver runs them.", valueName: "program"))
     var command: [String] = []
 
@@ -38,17 +43,21 @@ struct Worker: ParsableCommand {
     }
 
     func run() throws {
+        try security.apply(to: [connect])
         let program = URL(fileURLWithPath: command[0]).standardizedFileURL.path
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw ValidationError("cannot run \(command[0]): not an executable file")
         }
         let host = WorkerHost(coordinator: connect, slots: slots, program: program, arguments: Array(command.dropFirst()),
-                              name: name, advertise: advertise)
+                              name: name, advertise: advertise, answerTimeout: .milliseconds(Int(answerTimeout * 1000)))
         do {
             try host.run()
-        } catch let error as PipelineError {
+        } catch let error as PipelineError where error.code == .startFailed {
             FileHandle.standardError.write(Data("mpetl-coordinator worker: refused: \(error.reason)\n".utf8))
             throw ExitCode(3)
+        } catch let error as PipelineError {
+            FileHandle.standardError.write(Data("mpetl-coordinator worker: \(error.reason)\n".utf8))
+            throw ExitCode(4)
         }
     }
 }

@@ -63,6 +63,7 @@ extension CoordinatorLoop {
         // Hosts repeat their introduction as a heartbeat; only the first is news.
         guard agents[identity] == nil else { return }
         agents[identity] = AgentRecord(host: info.host, program: info.program, slots: info.slots)
+        perform([.send(to: identity, .hostAccepted)])
         Diagnostics.log("worker host \(info.host) joined with \(info.slots) slot(s) for \(info.program)")
     }
 

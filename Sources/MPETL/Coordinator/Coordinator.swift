@@ -96,7 +96,7 @@ final class CoordinatorLoop {
         self.context = context
         endpoint = endpoints[0]
         self.published = published
-        router = try Socket(context, type: .router)
+        router = try ClusterSecurity.socket(context, type: .router, role: .server)
         try router.setLinger(milliseconds: 0)
         for endpoint in endpoints { try router.bind(endpoint) }
     }
@@ -205,7 +205,7 @@ final class CoordinatorLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .status, .unresolved, .spawn, .killWorker, .hostRefused, .assign, .refuse, .finish, .exit, .abort:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .accepted, .assign, .refuse, .finish, .exit, .abort:
             Diagnostics.log("coordinator ignored a message meant for a worker or driver")
         }
     }
@@ -225,6 +225,7 @@ final class CoordinatorLoop {
             return
         }
         records[registration.id] = PipelineRecord(registration: registration, driver: driver)
+        perform([.send(to: driver, .accepted(pipeline: registration.id))])
         if agents[driver] == nil { agents[driver] = AgentRecord(host: registration.host, program: nil) }
         updateAwaitedSenders(of: driver)
         startWorkers(of: registration, driver: driver)

@@ -55,7 +55,7 @@ public final class CoordinatorServer: Sendable {
     public static func status(of endpoint: String, timeout: Duration = .seconds(3)) throws -> [PipelineStats] {
         do {
             let context = try Context()
-            let dealer = try Socket(context, type: .dealer)
+            let dealer = try ClusterSecurity.socket(context, type: .dealer, role: .client)
             try dealer.setLinger(milliseconds: 0)
             try dealer.setReceiveTimeout(milliseconds: Int(timeout / .milliseconds(1)))
             try dealer.connect(endpoint)

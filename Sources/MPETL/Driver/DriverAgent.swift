@@ -108,7 +108,7 @@ private final class AgentLoop {
         runDirectory = program.runDirectory
         doorbell = try Socket(context, type: .pull)
         try doorbell.bind(inbox.endpoint)
-        dealer = try Socket(context, type: .dealer)
+        dealer = try ClusterSecurity.socket(context, type: .dealer, role: .client)
         try dealer.setLinger(milliseconds: 0)
         try dealer.connect(coordinatorEndpoint)
     }
@@ -138,7 +138,8 @@ private final class AgentLoop {
                 try reportDueProgress()
                 if ContinuousClock.now - lastHeartbeat >= AgentLiveness.heartbeatInterval {
                     lastHeartbeat = .now
-                    try send(.heartbeat)
+                    // A heartbeat that cannot leave now is simply skipped.
+                    _ = try encoder.encode(ControlMessage.heartbeat).withUnsafeBytes { try dealer.trySend($0) }
                 }
             } catch {
                 Diagnostics.log("driver agent stopped: \(error)")
@@ -158,7 +159,7 @@ private final class AgentLoop {
             case .register(let run, let collects, var registration):
                 runs[run.id] = run
                 if collects {
-                    let socket = try Socket(context, type: .pull)
+                    let socket = try ClusterSecurity.socket(context, type: .pull, role: .server)
                     try socket.setLinger(milliseconds: 0)
                     let endpoint = "ipc://\(runDirectory)/results-\(registration.ordinal).sock"
                     try socket.bind(endpoint)
@@ -182,6 +183,8 @@ private final class AgentLoop {
                 continue
             }
             switch message {
+            case .accepted(let pipeline):
+                runs[pipeline]?.markAccepted()
             case .ready(let pipeline, let endpoints):
                 runs[pipeline]?.markRunning(endpoints)
             case .finished(let pipeline, let stats):

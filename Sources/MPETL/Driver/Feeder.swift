@@ -12,7 +12,7 @@ final class Feeder: @unchecked Sendable {
 
     init(context: Context, run: PipelineRun, endpoints: [String], ordinal: UInt32,
          chunkSize: Int, highWaterMark: Int) throws {
-        let socket = try Socket(context, type: .push)
+        let socket = try ClusterSecurity.socket(context, type: .push, role: .client)
         if highWaterMark > 0 { try socket.setSendHighWaterMark(highWaterMark) }
         try socket.setLinger(milliseconds: 0)
         try socket.connect(endpoints, waitingUpTo: 30_000)

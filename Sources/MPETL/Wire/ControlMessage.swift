@@ -108,6 +108,8 @@ enum ControlMessage: Codable, Sendable {
     case resolved(SendRoute)
     case unresolved(name: String, code: String, reason: String)
     // coordinator → driver
+    /// The registration arrived: the coordinator is there and the keys match.
+    case accepted(pipeline: String)
     case ready(pipeline: String, stageZeroEndpoints: [String])
     case finished(pipeline: String, stats: PipelineStats)
     case failed(FailureReport)
@@ -124,6 +126,7 @@ enum ControlMessage: Codable, Sendable {
     case spawn(WorkerSpawnRequest)
     case killWorker(pid: Int32)
     case hostRefused(reason: String)
+    case hostAccepted
     // agent → coordinator
     case workerHost(WorkerHostInfo)
     case spawned(WorkerAddress, pid: Int32)

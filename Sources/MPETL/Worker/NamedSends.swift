@@ -71,7 +71,7 @@ final class NamedSends: @unchecked Sendable {
     private func link(for name: String) throws -> Link {
         if let link = links[name] { return link }
         let route = try resolveRoute(name)
-        let socket = try Socket(context, type: .push)
+        let socket = try ClusterSecurity.socket(context, type: .push, role: .client)
         try socket.setLinger(milliseconds: 0)
         if route.input.highWaterMark > 0 { try socket.setSendHighWaterMark(route.input.highWaterMark) }
         try socket.connect(route.endpoints, waitingUpTo: 30_000)

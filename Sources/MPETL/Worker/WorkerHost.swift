@@ -21,6 +21,7 @@ public final class WorkerHost {
     private let arguments: [String]
     private let name: String
     private let advertise: String
+    private let answerTimeout: Duration
 
     /// - Parameters:
     ///   - coordinator: the coordinator's `tcp://HOST:PORT`.
@@ -31,7 +32,11 @@ public final class WorkerHost {
     ///   - name: this host's name in stats and errors.
     ///   - advertise: the address other hosts reach this one at; by default the address this
     ///     host uses towards the coordinator.
-    public init(coordinator: String, slots: Int, program: String, arguments: [String], name: String? = nil, advertise: String? = nil) {
+    ///   - answerTimeout: how long the coordinator may take to acknowledge this host; silence
+    ///     means nothing listens there, or it refuses this host's key.
+    public init(coordinator: String, slots: Int, program: String, arguments: [String], name: String? = nil,
+                advertise: String? = nil, answerTimeout: Duration = .seconds(10)) {
+        self.answerTimeout = answerTimeout
         self.coordinator = coordinator
         self.slots = slots
         self.program = program
@@ -42,10 +47,11 @@ public final class WorkerHost {
 
     /// Serves the coordinator until it refuses this host; never returns otherwise.
     /// - Throws: ``PipelineError`` with ``PipelineError/Code/startFailed`` and the coordinator's
-    ///   reason when a worker or the host was refused, or ``PipelineError/Code/transportFailed``.
+    ///   reason when a worker or the host was refused, or ``PipelineError/Code/transportFailed``
+    ///   when the coordinator does not answer (nothing there, or another key).
     public func run() throws {
         let context = try Context()
-        let dealer = try Socket(context, type: .dealer)
+        let dealer = try ClusterSecurity.socket(context, type: .dealer, role: .client)
         try dealer.setLinger(milliseconds: 0)
         try dealer.connect(coordinator)
         let runDirectory = try RunDirectory.create()
@@ -63,13 +69,21 @@ public final class WorkerHost {
         defer { spawner.killAll() }
         Diagnostics.log("worker host \(name) (\(advertise)) offering \(slots) slot(s) of \(program) to \(coordinator)")
         var lastIntroduction = ContinuousClock.now - AgentLiveness.heartbeatInterval
+        let started = ContinuousClock.now
+        var accepted = false
         let frame = Message()
         while true {
+            if !accepted, ContinuousClock.now - started > answerTimeout {
+                throw PipelineError(code: .transportFailed, pipeline: "worker host \(name)",
+                                    reason: "the coordinator at \(coordinator) did not answer within \(answerTimeout): is it running there, and does --keys (\(ClusterSecurity.environmentKey)) name the cluster's key file?")
+            }
             // The introduction doubles as the heartbeat, so a coordinator that lost this host
             // (a network cut) learns it again as soon as the link is back.
             if ContinuousClock.now - lastIntroduction >= AgentLiveness.heartbeatInterval {
                 lastIntroduction = .now
-                try dealer.send(introduction)
+                // Never block on it: with no connection (nothing listening, or a handshake the
+                // coordinator refused) the answer timeout below is what reports the problem.
+                _ = try introduction.withUnsafeBytes { try dealer.trySend($0) }
             }
             let poller = Poller()
             let dealerItem = poller.add(dealer, events: .readable)
@@ -98,6 +112,8 @@ public final class WorkerHost {
                     try dealer.send(try encoder.encode(reply))
                 case .killWorker(let pid):
                     spawner.kill(pid)
+                case .hostAccepted:
+                    accepted = true
                 case .hostRefused(let reason):
                     throw PipelineError(code: .startFailed, pipeline: "worker host \(name)", reason: reason)
                 default:

@@ -53,10 +53,10 @@ final class WorkerProcess {
         runner = definition.makeRunner()
 
         context = try Context()
-        control = try Socket(context, type: .dealer)
+        control = try ClusterSecurity.socket(context, type: .dealer, role: .client)
         try control.setLinger(milliseconds: 0)
         try control.connect(assignment.coordinatorEndpoint)
-        input = try Socket(context, type: .pull)
+        input = try ClusterSecurity.socket(context, type: .pull, role: .server)
         try input.setLinger(milliseconds: 0)
         if highWaterMarks[assignment.stage] > 0 { try input.setReceiveHighWaterMark(highWaterMarks[assignment.stage]) }
     }
@@ -104,7 +104,7 @@ final class WorkerProcess {
 
     private func connectOutput(to downstream: [String]) throws {
         if !downstream.isEmpty {
-            let push = try Socket(context, type: .push)
+            let push = try ClusterSecurity.socket(context, type: .push, role: .client)
             try push.setLinger(milliseconds: 0)
             let nextStage = assignment.stage + 1
             if nextStage < highWaterMarks.count, highWaterMarks[nextStage] > 0 {

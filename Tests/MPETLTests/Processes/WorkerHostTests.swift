@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// Worker hosts joining a coordinator over TCP, and the refusals, on loopback. (Separate
+/// network namespaces are exercised by deploy/netns-cluster.sh.)
+@Suite("Worker hosts", .serialized)
+struct WorkerHostTests {
+    static func freeEndpoint(_ offset: Int) -> String {
+        "tcp://127.0.0.1:\(20_000 + Int(getpid()) % 20_000 + offset)"
+    }
+
+    static func keyFile(_ name: String) throws -> String {
+        let path = NSTemporaryDirectory() + "mpetl-test-\(getpid())-\(name).key"
+        try? FileManager.default.removeItem(atPath: path)
+        let run = try Programs.run("mpetl-coordinator", ["keys", "--output", path], timeout: .seconds(30))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        return path
+    }
+
+    static func worker(_ endpoint: String, name: String, program: String = Programs.url("mpetl-test-programs").path,
+                       extra: [String] = []) throws -> RunningProgram {
+        try Programs.launch("mpetl-coordinator", ["worker", "--connect", endpoint, "--slots", "2", "--name", name,
+                                                  "--advertise", "127.0.0.1"] + extra + ["--", program, "hosts"])
+    }
+
+    static func launch(_ endpoint: String, items: Int, extra: [String] = []) throws -> ProgramRun {
+        try Programs.run("mpetl-coordinator", ["launch", "--listen", endpoint, "--wait-workers", "2", "--progress", "off"] + extra
+                         + ["--", Programs.url("mpetl-test-programs").path, "hosts", "--items", "\(items)", "--work-us", "50"],
+                         timeout: .seconds(90))
+    }
+
+    @Test func aWorkerHostSharesTheLoadWithTheDriversWorkers() throws {
+        let endpoint = Self.freeEndpoint(1)
+        let keys = try Self.keyFile("shared")
+        let host = try Self.worker(endpoint, name: "host-b", extra: ["--keys", keys])
+        defer { kill(host.pid, SIGTERM) }
+        let run = try Self.launch(endpoint, items: 20_000, extra: ["--keys", keys])
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let result = try run.json()
+        #expect(result["count"] as? Int == 20_000)
+        #expect(result["missing"] as? Int == 0)
+        #expect(result["extra"] as? Int == 0)
+        let perHost = result["perHost"] as? [String: Int] ?? [:]
+        #expect((perHost["host-b"] ?? 0) > 0, "the worker host processed items: \(perHost)")
+        #expect((perHost["driver-host"] ?? 0) > 0, "and so did the driver's own workers: \(perHost)")
+    }
+
+    @Test func aWorkerHostWithAnotherBuildIsRefusedNamingTheMismatch() throws {
+        let endpoint = Self.freeEndpoint(2)
+        // Another program under the same file name: an outdated or different build.
+        let folder = NSTemporaryDirectory() + "mpetl-wrong-\(getpid())"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let impostor = folder + "/mpetl-test-programs"
+        try FileManager.default.copyItem(atPath: Programs.url("nursery-rhyme").path, toPath: impostor)
+        let host = try Self.worker(endpoint, name: "host-old", program: impostor)
+        let run = try Self.launch(endpoint, items: 2_000)
+        #expect(run.status == 0, "the pipeline finishes with the driver's workers: \(run.standardError)")
+        let result = try run.json()
+        #expect(result["missing"] as? Int == 0)
+        #expect((result["perHost"] as? [String: Int])?.keys.sorted() == ["driver-host"])
+        let refused = try host.finish(within: .seconds(30))
+        #expect(refused.status == 3)
+        #expect(refused.standardError.contains("refused: a worker on host-old was refused: the worker's program defines pipeline #0 as [pipeline #0: origin 1 (String -> String)"),
+                "\(refused.standardError)")
+        #expect(refused.standardError.contains("but the driver defined [pipeline #0: origin 1 (Int -> Int)"))
+    }
+
+    @Test(arguments: ["missing", "wrong"])
+    func aWorkerHostWithoutTheRightKeyCannotJoin(key: String) throws {
+        let endpoint = Self.freeEndpoint(key == "missing" ? 3 : 4)
+        let keys = try Self.keyFile("cluster-\(key)")
+        let other = try Self.keyFile("other-\(key)")
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint, "--keys", keys])
+        defer { kill(server.pid, SIGTERM) }
+        let extra = key == "missing" ? [] : ["--keys", other]
+        let host = try Self.worker(endpoint, name: "intruder", extra: extra + ["--answer-timeout", "2"])
+        let done = try host.finish(within: .seconds(30))
+        #expect(done.status == 4)
+        #expect(done.standardError.contains("did not answer within 2.0 seconds"), "\(done.standardError)")
+        #expect(done.standardError.contains("--keys"))
+    }
+
+    @Test func aProgramWithAnotherKeyCannotRegisterAndIsToldWhy() throws {
+        let endpoint = Self.freeEndpoint(5)
+        let keys = try Self.keyFile("cluster-driver")
+        let other = try Self.keyFile("other-driver")
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint, "--keys", keys])
+        defer { kill(server.pid, SIGTERM) }
+        let run = try Programs.run("mpetl-test-programs", ["hosts", "--items", "10"],
+                                   timeout: .seconds(60), environment: ["MPETL_COORDINATOR": endpoint, "MPETL_KEYS": other])
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("did not answer within 10.0 seconds"), "\(run.standardError.prefix(600))")
+        #expect(run.standardError.contains("MPETL_KEYS"))
+    }
+
+    @Test func listeningOffThisHostWithoutKeysIsRefused() throws {
+        let run = try Programs.run("mpetl-coordinator", ["serve", "--listen", "tcp://10.200.0.1:5555"], timeout: .seconds(30))
+        #expect(run.status == 64)
+        #expect(run.standardError.contains("tcp://10.200.0.1:5555 can be reached from other hosts: give --keys FILE"))
+    }
+
+    @Test func keysAreWrittenPrivateAndNeverOverwrittenByAccident() throws {
+        let path = try Self.keyFile("private")
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("public-key = ") && text.contains("secret-key = "))
+        let again = try Programs.run("mpetl-coordinator", ["keys", "--output", path], timeout: .seconds(30))
+        #expect(again.status == 64)
+        #expect(again.standardError.contains("exists; give --force"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+    }
+}
