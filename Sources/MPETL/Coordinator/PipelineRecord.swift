@@ -144,6 +144,21 @@ struct PipelineRecord {
     /// Once every worker has said where its input is, tells each where to send its output.
     private mutating func wireIfAllSaidHello() -> [CoordinatorAction] {
         guard phase == .launching, allSlots.allSatisfy({ $0.dropped || !$0.endpoints.isEmpty }) else { return [] }
+        // A producer that could reach none of its consumers would lose everything it made.
+        for stage in slots.indices {
+            let consumers = stage + 1 < slots.count
+                ? slots[stage + 1].filter { !$0.dropped }.map { ($0.host, $0.endpoints) }
+                : registration.collectorEndpoints.isEmpty ? [] : [(registration.host, registration.collectorEndpoints)]
+            for worker in slots[stage].indices where !slots[stage][worker].dropped && !consumers.isEmpty
+            && Self.reachable(consumers, from: slots[stage][worker].host).isEmpty {
+                let address = WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)
+                let slot = slots[stage][worker]
+                let reason = "the worker on \(slot.host ?? "?") cannot reach the next stage's workers, which listen only on their own host; run the driver with MPETL_ADVERTISE=ITS_ADDRESS (launch --listen tcp://ADDRESS:PORT sets it)"
+                guard slot.remote else { return fail(report(address, reason: reason, pid: slot.pid, host: slot.host)) }
+                Diagnostics.log("\(label): dropping a worker host's slot: \(reason)")
+                return [.send(to: slot.identity!, .refuse(reason: reason))] + drop(address)
+            }
+        }
         phase = .connecting
         var actions: [CoordinatorAction] = []
         for stage in slots.indices {
