@@ -6,12 +6,13 @@ import Testing
 struct EndOfStreamTests {
     static let driver: [UInt8] = [0xD]
 
-    static func registration(processes: [Int], collector: Bool = true) -> PipelineRegistration {
+    static func registration(processes: [Int], collector: Bool = true,
+                             collectorEndpoints: [String] = ["ipc:///tmp/results"]) -> PipelineRegistration {
         PipelineRegistration(
             id: "p", ordinal: 0, name: nil,
             stages: processes.enumerated().map { StageSummary(label: "stage \($0.offset)", processes: $0.element, chunkSize: 1) },
             fingerprint: "fp", executable: "/bin/true", arguments: [], runDirectory: "/tmp",
-            collectorEndpoints: collector ? ["ipc:///tmp/results"] : [], host: "h",
+            collectorEndpoints: collector ? collectorEndpoints : [], host: "h",
             input: StageInput(typeName: "Int", chunkSize: 1, highWaterMark: 0))
     }
 

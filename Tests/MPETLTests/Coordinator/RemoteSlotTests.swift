@@ -19,9 +19,11 @@ struct RemoteSlotTests {
         #expect(PipelineRecord.reachable(consumers, from: "c") == ["tcp://10.0.0.1:1", "tcp://10.0.0.2:2", "ipc:///tmp/c"])
     }
 
-    /// A record for stages [1, 1] plus one worker-host slot on stage 1, before any hello.
-    static func launchingWithRemoteSlot() -> (PipelineRecord, remote: Int) {
-        var record = PipelineRecord(registration: Fixture.registration(processes: [1, 1]), driver: Fixture.driver)
+    /// A record for stages [1, 1] plus one worker-host slot on stage 1, before any hello; the
+    /// driver's collector listens on TCP too.
+    static func launchingWithRemoteSlot(collectorEndpoints: [String] = ["ipc:///tmp/results", "tcp://10.0.0.1:9"]) -> (PipelineRecord, remote: Int) {
+        let registration = Fixture.registration(processes: [1, 1], collectorEndpoints: collectorEndpoints)
+        var record = PipelineRecord(registration: registration, driver: Fixture.driver)
         record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
         record.spawned(stage: 1, worker: 0, pid: 110, host: "h")
         let remote = record.addRemoteSlot(stage: 1, agent: agent, host: "far")!
@@ -51,6 +53,17 @@ struct RemoteSlotTests {
         actions = record.exited(stage: 1, worker: remote, status: .exited(2))
         #expect(actions.isEmpty, "the refused worker's exit is expected")
         #expect(record.stats().stages[1].workersPerHost == ["h": 1])
+    }
+
+    @Test func aWorkerHostSlotThatCannotReachTheNextStageIsDroppedRatherThanLosingItems() {
+        var (record, remote) = Self.launchingWithRemoteSlot(collectorEndpoints: ["ipc:///tmp/results"])
+        _ = record.hello(Fixture.address(0, 0), identity: Fixture.identity(0, 0), pid: 100, host: "h", fingerprint: "fp", endpoints: ["ipc:///s0"])
+        _ = record.hello(Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h", fingerprint: "fp", endpoints: ["ipc:///s1"])
+        let actions = record.hello(Fixture.address(1, remote), identity: [9], pid: 7, host: "far", fingerprint: "fp",
+                                   endpoints: ["ipc:///far", "tcp://10.0.0.9:1"])
+        #expect(Fixture.sent(actions, to: [9]) == ["refuse"])
+        #expect(record.phase == .connecting, "the others are wired")
+        #expect(record.failure == nil)
     }
 
     @Test func aSilentWorkerHostFailsTheRunningPipelineNamingIt() {
