@@ -211,6 +211,7 @@ let scenarios: [String: () throws -> Void] = [
     "named-fan-in": namedFanIn,
     "named-errors": namedErrors,
     "hosts": hosts,
+    "policies": policies,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -201,6 +201,11 @@ final class CoordinatorLoop {
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
         case .stageFailed(let address, let report, let counters):
             update(address.pipeline) { $0.stageFailed(address, report, counters) }
+        case .skipped(let address, let items):
+            update(address.pipeline) { record in
+                record.skipped(items)
+                return []
+            }
         case .workerFinished(let address, let counters):
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)

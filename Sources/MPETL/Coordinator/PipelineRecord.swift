@@ -54,6 +54,10 @@ struct PipelineRecord {
     /// pipeline, those its program started before it that have not finished.
     private(set) var awaitedSenders: Set<String> = []
     private(set) var drained: [Bool]
+    /// Items skipped by stages with the skip policy: the first `skippedKept`, and a count.
+    private(set) var skipped: [SkippedItem] = []
+    private(set) var skippedCount = 0
+    static let skippedKept = 100_000
     private(set) var phase: Phase = .launching
     private(set) var killDeadline: ContinuousClock.Instant?
     let startDeadline: ContinuousClock.Instant
@@ -215,6 +219,11 @@ struct PipelineRecord {
         return advance()
     }
 
+    mutating func skipped(_ items: [SkippedItem]) {
+        skippedCount += items.count
+        skipped += items.prefix(max(0, Self.skippedKept - skipped.count))
+    }
+
     mutating func workerFinished(_ address: WorkerAddress, _ counters: WorkerCounters) -> [CoordinatorAction] {
         guard isKnown(address) else { return [] }
         slots[address.stage][address.worker].counters = counters
@@ -328,7 +337,7 @@ struct PipelineRecord {
     private mutating func completeIfDone() -> [CoordinatorAction] {
         guard phase == .running, drained.last == true, allSlots.allSatisfy(\.exited) else { return [] }
         phase = .finished
-        return [.send(to: driver, .finished(pipeline: registration.id, stats: stats()))]
+        return [.send(to: driver, .finished(pipeline: registration.id, stats: stats(), skipped: skipped, skippedCount: skippedCount))]
     }
 
     // MARK: Failures

@@ -187,9 +187,9 @@ private final class AgentLoop {
                 runs[pipeline]?.markAccepted()
             case .ready(let pipeline, let endpoints):
                 runs[pipeline]?.markRunning(endpoints)
-            case .finished(let pipeline, let stats):
+            case .finished(let pipeline, let stats, let skipped, let skippedCount):
                 collectors[pipeline] = nil
-                runs.removeValue(forKey: pipeline)?.markFinished(stats)
+                runs.removeValue(forKey: pipeline)?.markFinished(JoinReport(stats: stats, skipped: skipped, skippedCount: skippedCount))
             case .failed(let report):
                 let id = runs.keys.first { $0 == report.pipeline } ?? runs.first { $0.value.label == report.pipeline }?.key
                 if let id {

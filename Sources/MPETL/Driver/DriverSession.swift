@@ -61,9 +61,9 @@ final class DriverSession: Sendable {
         runtime.agent.send(.feedClosed(pipeline: run.id, batches: total.batches, items: total.items))
     }
 
-    func join() throws {
+    func join() throws -> JoinReport {
         if run.failure == nil { try closeFeed() }
-        try run.waitUntilDone { senders in self.senderBlockingJoin(among: senders) }
+        return try run.waitUntilDone { senders in self.senderBlockingJoin(among: senders) }
     }
 
     /// A pipeline of this program that sends to this one and can still be fed: this join would

@@ -6,7 +6,7 @@ final class PipelineRun: @unchecked Sendable {
     enum Phase {
         case starting
         case running(stageZeroEndpoints: [String])
-        case finished(PipelineStats)
+        case finished(JoinReport)
         case failed(PipelineError)
     }
 
@@ -42,7 +42,7 @@ final class PipelineRun: @unchecked Sendable {
     // MARK: Agent side
 
     func markRunning(_ endpoints: [String]) { change { if case .starting = phase { phase = .running(stageZeroEndpoints: endpoints) } } }
-    func markFinished(_ stats: PipelineStats) { change { phase = .finished(stats) } }
+    func markFinished(_ report: JoinReport) { change { phase = .finished(report) } }
     func markFailed(_ error: PipelineError) {
         change {
             if case .finished = phase { return }
@@ -103,14 +103,14 @@ final class PipelineRun: @unchecked Sendable {
     /// - Parameter blocked: looks at the known senders whenever the run changes and returns an
     ///   error when waiting could never end.
     @discardableResult
-    func waitUntilDone(blocked: ([String: String]) -> PipelineError? = { _ in nil }) throws -> PipelineStats {
+    func waitUntilDone(blocked: ([String: String]) -> PipelineError? = { _ in nil }) throws -> JoinReport {
         try locked {
             while true {
                 switch phase {
                 case .starting, .running:
                     if let error = blocked(senders) { throw error }
                     condition.wait()
-                case .finished(let stats): return stats
+                case .finished(let report): return report
                 case .failed(let error): throw error
                 }
             }
@@ -144,7 +144,7 @@ final class PipelineRun: @unchecked Sendable {
         locked {
             let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
             while statsGeneration <= generation {
-                if case .finished(let stats) = phase { return stats }
+                if case .finished(let report) = phase { return report.stats }
                 guard condition.wait(until: deadline) else { break }
             }
             return latestStats

@@ -15,9 +15,13 @@ public final class Emitter<Output: Encodable & Sendable> {
     /// The first error encoding or sending an emitted value raised; the stage fails with it
     /// when the body returns, so `emit` itself never needs `try`.
     private(set) var failure: (any Error)?
+    /// Values held back until the body returns, when a failed attempt must leave no trace
+    /// (stages that skip or retry); nil when values go straight to the sink.
+    private var held: [Output]?
 
-    init(_ sink: @escaping (Output) throws -> Void) {
+    init(holdingUntilCommit: Bool = false, _ sink: @escaping (Output) throws -> Void) {
         self.sink = sink
+        held = holdingUntilCommit ? [] : nil
     }
 
     /// Passes `value` to the next stage.
@@ -28,6 +32,10 @@ public final class Emitter<Output: Encodable & Sendable> {
     /// Passes `value` to the next stage.
     public func emit(_ value: Output) {
         guard failure == nil else { return }
+        if held != nil {
+            held!.append(value)
+            return
+        }
         do {
             try sink(value)
         } catch {
@@ -38,6 +46,23 @@ public final class Emitter<Output: Encodable & Sendable> {
     /// Passes every value of `values` to the next stage.
     public func emit(contentsOf values: some Sequence<Output>) {
         for value in values { emit(value) }
+    }
+
+    /// Passes on the values held back for the attempt that just succeeded.
+    func commit() {
+        guard let values = held, !values.isEmpty else { return }
+        held = []
+        do {
+            for value in values { try sink(value) }
+        } catch {
+            failure = error
+        }
+    }
+
+    /// Forgets the values of an attempt that threw.
+    func discard() {
+        if held != nil { held = [] }
+        failure = nil
     }
 
     /// Throws the deferred failure, if any, and clears it for the next item.

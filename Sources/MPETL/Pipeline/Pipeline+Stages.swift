@@ -17,14 +17,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
-        try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -34,14 +36,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
-        try add(.consuming(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.consuming(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -51,14 +55,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.emitting(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -68,6 +74,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -76,11 +83,12 @@ extension Pipeline {
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
-        try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -90,6 +98,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -98,11 +107,12 @@ extension Pipeline {
     public func addOrigin<Input: Decodable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Void
     ) throws {
-        try add(.consuming(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.consuming(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -112,6 +122,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -120,11 +131,12 @@ extension Pipeline {
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.emitting(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     // MARK: Tasks
@@ -140,14 +152,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
-        try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -157,14 +171,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
-        try add(.consuming(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.consuming(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -174,14 +190,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.emitting(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -191,6 +209,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -199,11 +218,12 @@ extension Pipeline {
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
-        try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -213,6 +233,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -221,11 +242,12 @@ extension Pipeline {
     public func addTask<Input: Decodable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Void
     ) throws {
-        try add(.consuming(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.consuming(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -235,6 +257,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -243,11 +266,12 @@ extension Pipeline {
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.emitting(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     // MARK: Destinations
@@ -265,14 +289,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
-        try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -282,14 +308,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
-        try add(.consuming(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.consuming(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -299,14 +327,16 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body))
+        try add(.emitting(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -316,6 +346,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -324,11 +355,12 @@ extension Pipeline {
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
-        try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -338,6 +370,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -346,11 +379,12 @@ extension Pipeline {
     public func addDestination<Input: Decodable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Void
     ) throws {
-        try add(.consuming(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.consuming(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -360,6 +394,7 @@ extension Pipeline {
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -368,10 +403,11 @@ extension Pipeline {
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
         chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body))
+        try add(.emitting(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 }

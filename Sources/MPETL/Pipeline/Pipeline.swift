@@ -76,6 +76,10 @@ public final class Pipeline: Sendable {
             throw PipelineError(code: .invalidDefinition, pipeline: label,
                                 reason: "chunkSize must be at least 1, got \(stage.chunkSize)")
         }
+        if case .retry(let times) = stage.errorPolicy, times < 0 {
+            throw PipelineError(code: .invalidDefinition, pipeline: label,
+                                reason: "retry takes how many more attempts to make, at least 0; got \(times)")
+        }
         guard stage.processes.resolved >= 1 else {
             throw PipelineError(code: .invalidDefinition, pipeline: label,
                                 reason: "processes must be at least 1, got \(stage.processes)")
@@ -184,11 +188,21 @@ public final class Pipeline: Sendable {
     /// Closes the feed and waits until every item fed has passed every stage.
     ///
     /// Calling it again returns (or throws) the same outcome.
+    ///
+    /// ```swift
+    /// let report = try pipeline.join()
+    /// if report.skippedCount > 0 { print("skipped \(report.skippedCount) items") }
+    /// ```
+    /// - Returns: the final counters, and the items stages with ``ErrorPolicy/skip`` dropped.
     /// - Throws: ``PipelineError`` naming the pipeline, stage, worker pid and item when a stage
     ///   threw (``PipelineError/Code/stageFailed``) or a worker died
     ///   (``PipelineError/Code/workerDied``).
-    public func join() throws {
-        try session(for: "join")?.join()
+    @discardableResult
+    public func join() throws -> JoinReport {
+        guard let session = try session(for: "join") else {
+            return JoinReport(stats: PipelineStats(pipeline: name ?? "inert", stages: []), skipped: [], skippedCount: 0)
+        }
+        return try session.join()
     }
 
     /// The results of the last stage, as they complete.

@@ -39,8 +39,10 @@ struct StageDefinition: Sendable {
     var input: TypeTag
     /// nil when the body returns nothing.
     var output: TypeTag?
+    /// What a throwing body does.
+    var errorPolicy = ErrorPolicy.fail
     /// Builds the object that runs the stage inside a worker process.
-    var makeRunner: @Sendable () -> any StageRunner
+    var makeRunner: @Sendable (ErrorPolicy) -> any StageRunner
     /// Set when the pipeline orders its stages, e.g. `task 2 (String -> Int)`.
     var label = ""
 
@@ -55,7 +57,14 @@ struct StageDefinition: Sendable {
         self.chunkSize = chunkSize
         input = TypeTag(Input.self)
         output = Output.self == NoOutput.self ? nil : TypeTag(Output.self)
-        makeRunner = { TypedStageRunner(setup: setup, teardown: teardown, body: body) }
+        makeRunner = { policy in TypedStageRunner(setup: setup, teardown: teardown, policy: policy, body: body) }
+    }
+
+    /// The same stage with another error policy.
+    func onError(_ policy: ErrorPolicy) -> StageDefinition {
+        var copy = self
+        copy.errorPolicy = policy
+        return copy
     }
 
     var summary: StageSummary {

@@ -111,7 +111,7 @@ enum ControlMessage: Codable, Sendable {
     /// The registration arrived: the coordinator is there and the keys match.
     case accepted(pipeline: String)
     case ready(pipeline: String, stageZeroEndpoints: [String])
-    case finished(pipeline: String, stats: PipelineStats)
+    case finished(pipeline: String, stats: PipelineStats, skipped: [SkippedItem], skippedCount: Int)
     case failed(FailureReport)
     case stats(pipeline: String, stats: PipelineStats)
     /// Another pipeline began sending to `pipeline`: its join must wait for that one.
@@ -122,6 +122,8 @@ enum ControlMessage: Codable, Sendable {
     case progress(WorkerAddress, WorkerCounters)
     case stageFailed(WorkerAddress, FailureReport, WorkerCounters)
     case workerFinished(WorkerAddress, WorkerCounters)
+    /// Items a stage with the skip policy dropped since the last report.
+    case skipped(WorkerAddress, [SkippedItem])
     // coordinator → agent (a driver, or a worker host)
     case spawn(WorkerSpawnRequest)
     case killWorker(pid: Int32)

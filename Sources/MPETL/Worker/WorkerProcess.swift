@@ -28,6 +28,7 @@ final class WorkerProcess {
     private var reported = WorkerCounters()
     private var lastReport = ContinuousClock.now
     private var warnedMalformed = false
+    private var skipped: [SkippedItem] = []
 
     /// Runs the assigned stage of `stages` and ends the process; never returns.
     static func run(_ assignment: WorkerAssignment, stages: [StageDefinition], maxSize: Int?,
@@ -50,7 +51,7 @@ final class WorkerProcess {
         self.fingerprint = fingerprint
         outputChunkSize = assignment.stage + 1 < stages.count ? stages[assignment.stage + 1].chunkSize : definition.chunkSize
         highWaterMarks = FlowControl.highWaterMarks(for: stages, maxSize: maxSize)
-        runner = definition.makeRunner()
+        runner = definition.makeRunner(definition.errorPolicy)
 
         context = try Context()
         control = try ClusterSecurity.socket(context, type: .dealer, role: .client)
@@ -194,6 +195,13 @@ final class WorkerProcess {
             }
             return nil
         }
+        let newlySkipped = runner.takeSkipped()
+        if !newlySkipped.isEmpty {
+            counters.errors += UInt64(newlySkipped.count)
+            skipped += newlySkipped.map {
+                SkippedItem(stage: definition.label, item: $0.item, error: $0.error, pid: Syscalls.processID, host: Syscalls.hostName)
+            }
+        }
         if let failure {
             counters.errors += 1
             let reason = failure.item == nil
@@ -205,6 +213,7 @@ final class WorkerProcess {
 
     private func reportProgress() throws {
         guard progressChanged else { return }
+        try reportSkipped()
         reported = counters
         lastReport = .now
         try sendControl(.progress(assignment.address, counters))
@@ -258,6 +267,7 @@ final class WorkerProcess {
         counters.batchesOut = sender.batchesSent
         counters.itemsOut = sender.itemsSent
         counters.sends = namedSends.sentBatches
+        try reportSkipped()
         try sendControl(.workerFinished(assignment.address, counters))
         // Keep every socket open until the next stage has counted our last batch (closing is
         // not end of stream), then leave.
@@ -281,6 +291,13 @@ final class WorkerProcess {
             default: continue
             }
         }
+    }
+
+    /// Sends the skipped items before the counters that include them.
+    private func reportSkipped() throws {
+        guard !skipped.isEmpty else { return }
+        try sendControl(.skipped(assignment.address, skipped))
+        skipped.removeAll()
     }
 
     /// Asks the coordinator where a named pipeline's first stage is; blocks until it answers.
