@@ -50,3 +50,25 @@ func policies() throws {
         report(error)
     }
 }
+
+/// A slow pipeline with teardowns that say they ran, fed until the driver is signalled.
+func interruptible() throws {
+    final class Handled: @unchecked Sendable { var count = 0 }
+    let pipeline = Pipeline(maxSize: 10)
+    try pipeline.addTask(processes: 2, setup: { Handled() }, teardown: { handled in
+        print("teardown pid=\(getpid()) handled=\(handled.count)")
+        fflush(nil)
+    }) { (value: Int, handled: Handled) in
+        handled.count += 1
+        usleep(20_000)
+        return value
+    }
+    try pipeline.addDestination { (value: Int) in
+        if value == 0 {
+            print("first item done")
+            fflush(nil)
+        }
+    }
+    try pipeline.start()
+    try pipeline.feed(contentsOf: 0..<1_000_000)
+}

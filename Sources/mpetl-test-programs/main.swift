@@ -212,6 +212,7 @@ let scenarios: [String: () throws -> Void] = [
     "named-errors": namedErrors,
     "hosts": hosts,
     "policies": policies,
+    "interruptible": interruptible,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -166,6 +166,10 @@ final class CoordinatorLoop {
             update(pipeline) { $0.feedClosed(batches: batches) }
         case .resolve(let name, let from):
             resolve(name, from: from, identity: identity)
+        case .driverStopping(let reason):
+            for (id, record) in records where record.driver == identity && !record.isDone {
+                update(id) { $0.stop(because: reason) }
+            }
         case .statusRequest:
             perform([.send(to: identity, .status(allStats()))])
         case .statsRequest(let pipeline):

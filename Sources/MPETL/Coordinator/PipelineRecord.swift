@@ -274,6 +274,11 @@ struct PipelineRecord {
         return tellToExit(stage: address.stage, worker: address.worker)
     }
 
+    /// The driver is stopping: workers abort (running their teardown) and the pipeline fails.
+    mutating func stop(because reason: String) -> [CoordinatorAction] {
+        fail(FailureReport(code: PipelineError.Code.interrupted.name, pipeline: label, reason: reason))
+    }
+
     /// A pipeline linked to this one by `Pipeline.send` failed, so this one cannot finish whole.
     mutating func linkedPipelineFailed(_ other: String, because failure: FailureReport) -> [CoordinatorAction] {
         fail(FailureReport(code: PipelineError.Code.linkedPipelineFailed.name, pipeline: label,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ZeroMQ
 
 /// The driver's one connection to the coordinator, and its results collector.
@@ -11,9 +12,18 @@ final class DriverAgent: Sendable {
         case send(ControlMessage)
         /// Binds the run's results collector when `collects`, then registers the pipeline.
         case register(run: PipelineRun, collects: Bool, registration: PipelineRegistration)
+        /// Stops every pipeline of this driver, waits (briefly) for the workers to tear down,
+        /// and ends the process with `128 + signal`, as a shell reports death by that signal.
+        case stop(signal: Int32)
     }
 
     private let inbox: Inbox
+    private let signalWatch = Mutex<SignalWatch?>(nil)
+
+    /// Keeps the signal sources alive; they are never touched after they are set up.
+    private struct SignalWatch: @unchecked Sendable {
+        let sources: [any DispatchSourceSignal]
+    }
 
     init(context: Context, coordinatorEndpoint: String, runDirectory: String) throws {
         let inbox = try Inbox(context: context)
@@ -41,6 +51,26 @@ final class DriverAgent: Sendable {
     }
 
     func send(_ message: ControlMessage) { inbox.enqueue(.send(message)) }
+
+    /// SIGINT and SIGTERM stop this driver's pipelines cleanly instead of killing the process
+    /// outright: workers run their teardown, then the process exits with 130 or 143.
+    func stopOnInterrupt() {
+        // A parent may have blocked these (masks are inherited); they must reach this process.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        let inbox = inbox
+        let sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler { inbox.enqueue(.stop(signal: signalNumber)) }
+            source.resume()
+            return source
+        }
+        signalWatch.withLock { $0 = SignalWatch(sources: sources) }
+    }
 
     func enqueue(_ command: Command) { inbox.enqueue(command) }
 
@@ -95,6 +125,8 @@ private final class AgentLoop {
     private let spawner: WorkerSpawner
     private let runDirectory: String
     private var lastHeartbeat = ContinuousClock.now
+    /// Set once a stop signal arrived: the exit status and the latest moment to exit.
+    private var stopping: (status: Int32, deadline: ContinuousClock.Instant)?
     private var runs: [String: PipelineRun] = [:]
     private var collectors: [String: Collector] = [:]
     private let encoder = MessagePackEncoder()
@@ -124,7 +156,7 @@ private final class AgentLoop {
             let watched = collectors.map { (id: $0.key, item: poller.add($0.value.socket, events: .readable)) }
             let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
             // Wake when an unreported collector's report is due, and to say this driver is alive.
-            let due = (collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
+            let due = ([stopping?.deadline].compactMap { $0 } + collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
                 .map { $0.lastReport + Self.reportInterval } + [lastHeartbeat + AgentLiveness.heartbeatInterval]).min()
             let timeout = due.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
@@ -136,6 +168,10 @@ private final class AgentLoop {
                     if let (address, status) = spawner.reap(child.pid) { try send(.workerExited(address, status)) }
                 }
                 try reportDueProgress()
+                if let stopping, spawner.children.isEmpty || ContinuousClock.now >= stopping.deadline {
+                    spawner.killAll()
+                    Syscalls.exitProcess(stopping.status)
+                }
                 if ContinuousClock.now - lastHeartbeat >= AgentLiveness.heartbeatInterval {
                     lastHeartbeat = .now
                     // A heartbeat that cannot leave now is simply skipped.
@@ -172,6 +208,12 @@ private final class AgentLoop {
                                                    stage: registration.stages.count)
                 }
                 try send(.register(registration))
+            case .stop(let signal):
+                guard stopping == nil else { continue }
+                // The coordinator aborts the workers; each runs its teardown and exits.
+                stopping = (128 + signal, .now + .seconds(3))
+                let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+                try send(.driverStopping(reason: "the driver received \(name) and stopped its pipelines"))
             }
         }
     }

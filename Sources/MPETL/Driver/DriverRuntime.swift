@@ -50,6 +50,7 @@ final class DriverRuntime: Sendable {
         }
         coordinatorEndpoint = endpoint
         agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint, runDirectory: runDirectory)
+        agent.stopOnInterrupt()
     }
 
     func add(_ session: DriverSession) {

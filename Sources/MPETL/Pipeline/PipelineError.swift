@@ -42,6 +42,8 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
         public static let joinOrder = Code(name: "join order")
         /// A pipeline this one sends to, or receives from, failed.
         public static let linkedPipelineFailed = Code(name: "linked pipeline failed")
+        /// The driver received SIGINT or SIGTERM and stopped its pipelines.
+        public static let interrupted = Code(name: "interrupted")
         /// The coordinator or a socket failed underneath the pipeline.
         public static let transportFailed = Code(name: "transport failed")
 

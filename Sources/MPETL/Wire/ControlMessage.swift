@@ -99,6 +99,8 @@ enum ControlMessage: Codable, Sendable {
     case register(PipelineRegistration)
     case feedClosed(pipeline: String, batches: UInt64, items: UInt64)
     case statsRequest(pipeline: String)
+    /// The driver was told to stop (SIGINT, SIGTERM): abort its pipelines, tearing down.
+    case driverStopping(reason: String)
     // anyone → coordinator: every pipeline it knows, for `mpetl-coordinator status`
     case statusRequest
     case status([PipelineStats])

@@ -17,6 +17,10 @@ enum ProcessRole: Sendable {
             Diagnostics.log("ignoring malformed \(WorkerAssignment.environmentKey)=\(value)")
             return .driver
         }
+        // Ctrl-C reaches the whole process group, and a service manager signals every process:
+        // a worker leaves when its driver tells it to (after its teardown) or dies with it.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
         // Die with the driver. The parent may already be gone before the signal was armed.
         Syscalls.dieWithParent()
         if Syscalls.parentProcessID != assignment.parentPID { Syscalls.exitProcess(0) }

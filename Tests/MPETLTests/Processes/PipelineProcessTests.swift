@@ -79,8 +79,26 @@ struct PipelineProcessTests {
         }
         #expect(started, "workers: \(workers)")
         kill(driver.pid, SIGKILL)
-        let gone = waitUntil(timeout: .seconds(5)) { workers.allSatisfy { !ProcessTable.isAlive($0) } }
-        #expect(gone, "still alive: \(workers.filter(ProcessTable.isAlive))")
+        let gone = waitUntil(timeout: .seconds(2)) { workers.allSatisfy { !ProcessTable.isAlive($0) } }
+        #expect(gone, "every worker exits within 2 seconds; still alive: \(workers.filter(ProcessTable.isAlive))")
+    }
+
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aSignalledDriverTearsItsWorkersDownAndExitsLikeTheSignal(signal: Int32) throws {
+        let driver = try Programs.launch("mpetl-test-programs", ["interruptible"])
+        defer { kill(driver.pid, SIGKILL) }
+        // Mid-run: every worker set up, items flowing.
+        let running = waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("first item done") }
+        #expect(running)
+        let workers = ProcessTable.children(of: driver.pid)
+        #expect(workers.count == 3)
+        kill(driver.pid, signal)
+        let run = try driver.finish(within: .seconds(10))
+        #expect(run.status == 128 + signal, "stderr: \(run.standardError)")
+        #expect(run.reason == .exit)
+        let teardowns = run.lines.filter { $0.hasPrefix("teardown pid=") }
+        #expect(teardowns.count == 2, "both task workers ran their teardown: \(run.lines)")
+        #expect(workers.allSatisfy { !ProcessTable.isAlive($0) }, "still alive: \(workers.filter(ProcessTable.isAlive))")
     }
 }
 

@@ -50,9 +50,27 @@ final class RunningProgram: @unchecked Sendable {
     private let exited = DispatchSemaphore(value: 0)
     private let outputDone = DispatchSemaphore(value: 0)
     private let errorDone = DispatchSemaphore(value: 0)
-    // Written by the reader threads before they signal, read after waiting on them.
+    // Written by the reader threads while holding `lock`.
+    private let lock = NSLock()
     private var outputData = Data()
     private var errorData = Data()
+
+    private func readUntilEnd(_ handle: FileHandle, into append: (Data) -> Void) {
+        while true {
+            let chunk = handle.availableData
+            if chunk.isEmpty { return }
+            lock.lock()
+            append(chunk)
+            lock.unlock()
+        }
+    }
+
+    /// What the program has written to standard output so far.
+    var outputSoFar: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: outputData, as: UTF8.self)
+    }
 
     init(_ executable: URL, _ arguments: [String], environment: [String: String]) throws {
         process.executableURL = executable
@@ -67,11 +85,11 @@ final class RunningProgram: @unchecked Sendable {
         process.terminationHandler = { [exited] _ in exited.signal() }
         try process.run()
         Thread.detachNewThread { [self] in
-            outputData = output.fileHandleForReading.readDataToEndOfFile()
+            readUntilEnd(output.fileHandleForReading) { outputData.append($0) }
             outputDone.signal()
         }
         Thread.detachNewThread { [self] in
-            errorData = error.fileHandleForReading.readDataToEndOfFile()
+            readUntilEnd(error.fileHandleForReading) { errorData.append($0) }
             errorDone.signal()
         }
     }
@@ -95,6 +113,8 @@ final class RunningProgram: @unchecked Sendable {
         // Workers inherit the pipes; they may hold them a moment after the driver exits.
         _ = outputDone.wait(timeout: .now() + 10)
         _ = errorDone.wait(timeout: .now() + 10)
+        lock.lock()
+        defer { lock.unlock() }
         return ProgramRun(status: process.terminationStatus, reason: process.terminationReason,
                           standardOutput: String(decoding: outputData, as: UTF8.self),
                           standardError: String(decoding: errorData, as: UTF8.self))
