@@ -83,6 +83,9 @@ final class CoordinatorLoop {
     /// Drivers and worker hosts, by their connection's identity.
     var agents: [[UInt8]: AgentRecord] = [:]
     private var malformedSenders: Set<[UInt8]> = []
+    /// Well-formed messages refused because the sender spoke for someone else.
+    var refusedMessages = 0
+    var refusedSenders: Set<[UInt8]> = []
     var links: [UInt32: SendLink] = [:]
     var nextProducer = SendLink.firstProducer
     var pendingLookups: [PendingLookup] = []
@@ -151,6 +154,10 @@ final class CoordinatorLoop {
                 if malformedSenders.insert(frames.first ?? []).inserted {
                     Diagnostics.log("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(frames.first ?? []); further ones from it are dropped silently")
                 }
+                continue
+            }
+            guard isAuthorized(message, from: frames[0]) else {
+                refuse(message, from: frames[0])
                 continue
             }
             agents[frames[0]]?.lastSeen = .now

@@ -100,6 +100,10 @@ struct PipelineRecord {
         return slots[stage].count - 1
     }
 
+    func slot(at address: WorkerAddress) -> Slot? {
+        isKnown(address) ? slots[address.stage][address.worker] : nil
+    }
+
     /// The host a worker runs on.
     func host(of address: WorkerAddress) -> String? {
         isKnown(address) ? slots[address.stage][address.worker].host : nil

@@ -1,15 +1,18 @@
-/// A stage body's failure on one item, with the item's description when it decoded.
-struct StageItemFailure: Error {
-    var item: String?
-    var underlying: any Error
+/// Why a batch could not be run.
+enum BatchFailure: Error {
+    /// Its bytes do not hold `count` items of the stage's input type: dropped, never run.
+    case malformed(String)
+    /// The body threw for an item (after the stage's error policy).
+    case item(description: String, underlying: any Error)
 }
 
 /// Runs one stage's user code inside a worker process: setup, items, teardown.
 protocol StageRunner: AnyObject {
     /// Runs the user's setup once for this process; binds the emitter to `output`.
     func setUp(output: BatchSender) throws
-    /// Decodes `count` items from `items` and runs the body on each.
-    func process(items: UnsafeRawBufferPointer, count: Int) throws(StageItemFailure)
+    /// Decodes all `count` items from `items`, then runs the body on each: a malformed batch is
+    /// refused whole, before any of it runs.
+    func process(items: UnsafeRawBufferPointer, count: Int) throws(BatchFailure)
     /// Runs the user's teardown with the state setup returned.
     func tearDown() throws
     /// Items skipped since the last call (stages with ``ErrorPolicy/skip``), as (item, error).
@@ -43,16 +46,23 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
         return skipped
     }
 
-    func process(items: UnsafeRawBufferPointer, count: Int) throws(StageItemFailure) {
+    func process(items: UnsafeRawBufferPointer, count: Int) throws(BatchFailure) {
         guard let state, let emitter else { return }
         var reader = MessagePackReader(items)
-        for _ in 0..<count {
-            let input: Input
+        var inputs: [Input] = []
+        // A forged count must not make us reserve more than the bytes could hold.
+        inputs.reserveCapacity(min(count, items.count))
+        for index in 0..<count {
             do {
-                input = try reader.decode(Input.self)
+                inputs.append(try reader.decode(Input.self))
             } catch {
-                throw StageItemFailure(item: nil, underlying: error)
+                throw .malformed("item \(index + 1) of \(count) is not a \(Input.self): \(error)")
             }
+        }
+        guard reader.isAtEnd else {
+            throw .malformed("\(items.count - reader.offset) bytes follow the \(count) items the header announced")
+        }
+        for input in inputs {
             var attemptsLeft = if case .retry(let times) = policy { max(0, times) } else { 0 }
             while true {
                 do {
@@ -70,7 +80,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
                         skipped.append((describe(input), "\(error)"))
                         break
                     }
-                    throw StageItemFailure(item: describe(input), underlying: error)
+                    throw .item(description: describe(input), underlying: error)
                 }
             }
         }

@@ -171,18 +171,17 @@ final class WorkerProcess {
     }
 
     private func process(_ message: Message) throws {
-        let failure = message.withUnsafeBytes { (bytes) -> StageItemFailure? in
-            guard let header = try? BatchHeader(parsing: bytes),
-                  header.pipeline == assignment.ordinal, Int(header.stage) == assignment.stage
-            else {
-                counters.malformed += 1
-                if !warnedMalformed {
-                    warnedMalformed = true
-                    Diagnostics.log("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(bytes.count) bytes; further ones are counted in stats")
-                }
-                return nil
+        let failure = message.withUnsafeBytes { (bytes) -> BatchFailure? in
+            let header: BatchHeader
+            do throws(WireError) {
+                header = try BatchHeader(parsing: bytes)
+            } catch {
+                return .malformed("\(error)")
             }
-            do throws(StageItemFailure) {
+            guard header.pipeline == assignment.ordinal, Int(header.stage) == assignment.stage else {
+                return .malformed("it is addressed to pipeline \(header.pipeline) stage \(header.stage), not this worker's")
+            }
+            do throws(BatchFailure) {
                 try runner.process(items: UnsafeRawBufferPointer(rebasing: bytes[BatchHeader.size...]),
                                    count: Int(header.itemCount))
             } catch {
@@ -202,12 +201,19 @@ final class WorkerProcess {
                 SkippedItem(stage: definition.label, item: $0.item, error: $0.error, pid: Syscalls.processID, host: Syscalls.hostName)
             }
         }
-        if let failure {
+        switch failure {
+        case nil:
+            return
+        case .malformed(let reason):
+            // Dropped and not counted as received: a forged batch cannot corrupt end of stream.
+            counters.malformed += 1
+            if !warnedMalformed {
+                warnedMalformed = true
+                Diagnostics.log("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(message.count) bytes (\(reason)); further ones are only counted in stats")
+            }
+        case .item(let item, let underlying):
             counters.errors += 1
-            let reason = failure.item == nil
-                ? "could not decode an item as \(definition.input): \(failure.underlying)"
-                : "the stage threw: \(failure.underlying)"
-            try reportFailure(item: failure.item, reason: reason)
+            try reportFailure(item: item, reason: "the stage threw: \(underlying)")
         }
     }
 

@@ -1,0 +1,47 @@
+/// Who may say what: a message about a worker must come from that worker's own connection
+/// (or, for its start and exit, from the agent asked to start it), and a message about a
+/// pipeline's feed from its driver. Anything else is dropped, counted and logged once per
+/// peer, so a stray or hostile peer cannot corrupt the counts end of stream depends on.
+extension CoordinatorLoop {
+    func isAuthorized(_ message: ControlMessage, from identity: [UInt8]) -> Bool {
+        switch message {
+        case .feedClosed(let pipeline, _, _):
+            return records[pipeline]?.driver == identity
+        case .hello(let address, _, _, _, _):
+            return records[address.pipeline]?.mayClaim(address, identity: identity) ?? true
+        case .workerReady(let address), .progress(let address, _), .stageFailed(let address, _, _),
+             .skipped(let address, _), .workerFinished(let address, _), .resolve(_, let address):
+            return records[address.pipeline]?.speaksFor(address, identity: identity) ?? false
+        case .spawned(let address, _), .spawnFailed(let address, _), .workerExited(let address, _):
+            return agents[identity]?.workers.contains(address) ?? false
+        default:
+            return true
+        }
+    }
+
+    /// Counts and logs (once per peer) a message that was not the sender's to send.
+    func refuse(_ message: ControlMessage, from identity: [UInt8]) {
+        refusedMessages += 1
+        if refusedSenders.insert(identity).inserted {
+            let kind = String(describing: message).prefix { $0 != "(" }
+            Diagnostics.log("coordinator dropped a \(kind) message from peer \(identity) that speaks for a worker or pipeline that is not its own; further ones from it are only counted")
+        }
+    }
+}
+
+extension PipelineRecord {
+    /// Whether `identity` is the connection of the worker at `address` (or, for the results
+    /// collector after the last stage, the driver).
+    func speaksFor(_ address: WorkerAddress, identity: [UInt8]) -> Bool {
+        if address.stage == registration.stages.count { return identity == driver && address.worker == 0 }
+        guard let slot = slot(at: address) else { return false }
+        return slot.identity == identity
+    }
+
+    /// Whether `identity` may say hello as the worker at `address`: the slot exists and no
+    /// other connection has claimed it.
+    func mayClaim(_ address: WorkerAddress, identity: [UInt8]) -> Bool {
+        guard let slot = slot(at: address) else { return true }  // hello refuses unknown slots itself
+        return slot.identity == nil || slot.identity == identity
+    }
+}
