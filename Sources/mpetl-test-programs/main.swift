@@ -46,7 +46,9 @@ func exactlyOnce() throws {
     let pipeline = Pipeline()
     try pipeline.addOrigin(chunkSize: chunk) { (value: Int) in value }
     try pipeline.addTask(processes: .count(processes), chunkSize: chunk) { (value: Int) in
-        Tagged(value: value, pid: getpid())
+        let work = option("work-us", default: 0)
+        if work > 0 { usleep(UInt32(work)) }
+        return Tagged(value: value, pid: getpid())
     }
     try pipeline.addDestination(chunkSize: chunk) { (tagged: Tagged) in tagged }
     try pipeline.start()
