@@ -140,7 +140,16 @@ final class MessagePackValueDecoder: Decoder {
         storage.pointee.reset(buffer: buffer, userInfo: userInfo)
         defer { storage.pointee.reset(buffer: UnsafeRawBufferPointer(start: nil, count: 0), userInfo: [:]) }
         valueOffset.pointee = offset
-        let value = try T(from: self)
+        let value: T
+        do {
+            value = try T(from: self)
+        } catch let error as WireError {
+            throw error
+        } catch {
+            // A type's own init(from:) refused the values (an unknown enum case, a missing
+            // key): to callers, still bytes that are not a T.
+            throw WireError(.typeMismatch, at: offset, "the bytes do not form a \(T.self): \(error)")
+        }
         if let end = storage.pointee.end(ofValueAt: offset, firstRegion: 0) { return (value, end) }
         var reader = MessagePackReader(buffer)
         reader.offset = offset
