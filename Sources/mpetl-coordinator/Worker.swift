@@ -43,6 +43,15 @@ struct Worker: ParsableCommand {
     }
 
     func run() throws {
+        // A parent (a test runner, a service manager) may have left these ignored or blocked:
+        // this host must stop when told to, and its workers die with it.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
         try security.apply(to: [connect])
         let program = URL(fileURLWithPath: command[0]).standardizedFileURL.path
         guard FileManager.default.isExecutableFile(atPath: program) else {

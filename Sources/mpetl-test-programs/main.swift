@@ -221,4 +221,10 @@ guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.argu
     print("usage: mpetl-test-programs <\(scenarios.keys.sorted().joined(separator: "|"))> [--option value]")
     exit(64)
 }
-try scenario()
+do {
+    try scenario()
+} catch {
+    // One JSON line the tests read, instead of a crash report.
+    report(error)
+    exit(1)
+}

@@ -204,7 +204,8 @@ final class CoordinatorLoop {
             agents[identity]?.workers.remove(address)
             update(address.pipeline) { $0.exited(stage: address.stage, worker: address.worker, status: status) }
         case .heartbeat:
-            break
+            // Answered, so drivers notice a coordinator that went away.
+            perform([.send(to: identity, .heartbeat)])
         case .workerReady(let address):
             update(address.pipeline) { $0.workerReady(address) }
         case .progress(let address, let counters):

@@ -125,6 +125,9 @@ private final class AgentLoop {
     private let spawner: WorkerSpawner
     private let runDirectory: String
     private var lastHeartbeat = ContinuousClock.now
+    private var lastHeardFromCoordinator = ContinuousClock.now
+    private var everHeardFromCoordinator = false
+    private let coordinatorEndpoint: String
     /// Set once a stop signal arrived: the exit status and the latest moment to exit.
     private var stopping: (status: Int32, deadline: ContinuousClock.Instant)?
     private var runs: [String: PipelineRun] = [:]
@@ -137,6 +140,7 @@ private final class AgentLoop {
         self.context = context
         self.inbox = inbox
         spawner = WorkerSpawner(program: program)
+        self.coordinatorEndpoint = coordinatorEndpoint
         runDirectory = program.runDirectory
         doorbell = try Socket(context, type: .pull)
         try doorbell.bind(inbox.endpoint)
@@ -172,6 +176,7 @@ private final class AgentLoop {
                     spawner.killAll()
                     Syscalls.exitProcess(stopping.status)
                 }
+                failRunsIfCoordinatorIsSilent()
                 if ContinuousClock.now - lastHeartbeat >= AgentLiveness.heartbeatInterval {
                     lastHeartbeat = .now
                     // A heartbeat that cannot leave now is simply skipped.
@@ -218,8 +223,24 @@ private final class AgentLoop {
         }
     }
 
+    /// A coordinator that stopped answering will never finish these pipelines: say so.
+    private func failRunsIfCoordinatorIsSilent() {
+        guard !runs.isEmpty, ContinuousClock.now - lastHeardFromCoordinator > AgentLiveness.coordinatorSilenceLimit else { return }
+        let failure = everHeardFromCoordinator
+            ? PipelineError(code: .transportFailed, pipeline: "driver",
+                            reason: "the coordinator at \(coordinatorEndpoint) has not answered for \(AgentLiveness.coordinatorSilenceLimit): it stopped, or the network to it is down")
+            : PipelineError(code: .startFailed, pipeline: "driver",
+                            reason: "the coordinator at \(coordinatorEndpoint) did not answer within \(AgentLiveness.coordinatorSilenceLimit): is it running there, and does this program's \(ClusterSecurity.environmentKey) name the cluster's key file?")
+        for run in runs.values { run.markFailed(PipelineError(code: failure.code, pipeline: run.label, reason: failure.reason)) }
+        runs.removeAll()
+        collectors.removeAll()
+        spawner.killAll()
+    }
+
     private func receiveControlMessages() throws {
         while try dealer.tryReceive(into: frame) {
+            lastHeardFromCoordinator = .now
+            everHeardFromCoordinator = true
             guard let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) else {
                 Diagnostics.log("driver dropped a malformed message from the coordinator")
                 continue
@@ -250,6 +271,8 @@ private final class AgentLoop {
                 }
             case .killWorker(let pid):
                 spawner.kill(pid)
+            case .heartbeat:
+                break
             default:
                 Diagnostics.log("driver ignored a control message meant for a worker")
             }

@@ -5,6 +5,9 @@ import Foundation
 enum AgentLiveness {
     static let heartbeatInterval: Duration = .milliseconds(500)
     static let silenceLimit: Duration = .seconds(2)
+    /// How long a driver waits for the coordinator to answer its heartbeats before it fails
+    /// its pipelines: longer than the other way round, as a busy coordinator answers late.
+    static let coordinatorSilenceLimit: Duration = .seconds(5)
 }
 
 /// Starts worker processes for an agent (a driver, or a worker host) and notices when they exit.

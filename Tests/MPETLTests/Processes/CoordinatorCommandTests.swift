@@ -74,6 +74,24 @@ struct CoordinatorCommandTests {
         #expect(stopped.standardError.contains("serving on \(endpoint)"))
     }
 
+    @Test func aDriverWhoseCoordinatorDiesFailsInsteadOfWaiting() throws {
+        let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-dying-\(getpid()).sock"
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
+        defer { kill(server.pid, SIGKILL) }
+        let driver = try Programs.launch("mpetl-test-programs", ["interruptible"], environment: ["MPETL_COORDINATOR": endpoint])
+        defer { kill(driver.pid, SIGKILL) }
+        let running = waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("first item done") }
+        #expect(running)
+        let workers = ProcessTable.children(of: driver.pid)
+        kill(server.pid, SIGKILL)
+        let run = try driver.finish(within: .seconds(20))
+        #expect(run.status == 1)
+        let result = try run.json()
+        #expect(result["code"] as? String == "transport failed", "\(result)")
+        #expect((result["error"] as? String ?? "").contains("has not answered for 5.0 seconds"))
+        #expect(workers.allSatisfy { !ProcessTable.isAlive($0) }, "the driver's workers are gone too")
+    }
+
     @Test func statusOfNothingSaysWhatIsMissing() throws {
         let run = try Programs.run("mpetl-coordinator", ["status", "ipc:///nonexistent/mpetl.sock", "--timeout", "0.3"], timeout: .seconds(30))
         #expect(run.status != 0)
