@@ -176,3 +176,34 @@ func hosts() throws {
     result["perHost"] = perHost
     printJSON(result)
 }
+
+/// Another program's stages send `--items` values into this program's "inbox" through a shared
+/// coordinator; once they have all arrived, join and check them.
+func inbox() throws {
+    let items = option("items", default: 1_000)
+    let inbox = Pipeline(name: "inbox")
+    try inbox.addTask(processes: 2) { (value: Int) in value }
+    try inbox.start()
+    print("inbox ready")
+    fflush(nil)
+    // A long-lived receiver would never join; this one joins once everything has arrived.
+    let deadline = ContinuousClock.now + .seconds(60)
+    while try inbox.stats().stages.first.map(\.itemsIn) ?? 0 < UInt64(items), ContinuousClock.now < deadline {
+        usleep(20_000)
+    }
+    try inbox.join()
+    var expected: [Int: Int] = [:]
+    for value in 0..<items { expected[value] = 1 }
+    printJSON(compare(Array(try inbox.asCompleted(as: Int.self)), expected: expected))
+}
+
+/// Sends `--items` values from its stages to the "inbox" another program runs.
+func outbox() throws {
+    let items = option("items", default: 1_000)
+    let outbox = Pipeline()
+    try outbox.addTask(processes: 2) { (value: Int) in try Pipeline.send("inbox", value) }
+    try outbox.start()
+    try outbox.feed(contentsOf: 0..<items)
+    try outbox.join()
+    printJSON(["sent": items])
+}

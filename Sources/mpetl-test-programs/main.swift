@@ -215,6 +215,8 @@ let scenarios: [String: () throws -> Void] = [
     "hosts": hosts,
     "policies": policies,
     "interruptible": interruptible,
+    "inbox": inbox,
+    "outbox": outbox,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -74,6 +74,24 @@ struct CoordinatorCommandTests {
         #expect(stopped.standardError.contains("serving on \(endpoint)"))
     }
 
+    @Test func oneProgramSendsIntoANamedPipelineAnotherProgramRuns() throws {
+        let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-shared-\(getpid()).sock"
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
+        defer { kill(server.pid, SIGKILL) }
+        let environment = ["MPETL_COORDINATOR": endpoint]
+        let receiver = try Programs.launch("mpetl-test-programs", ["inbox", "--items", "5000"], environment: environment)
+        defer { kill(receiver.pid, SIGKILL) }
+        #expect(waitUntil(timeout: .seconds(30)) { receiver.outputSoFar.contains("inbox ready") })
+        let sender = try Programs.run("mpetl-test-programs", ["outbox", "--items", "5000"], timeout: .seconds(60), environment: environment)
+        #expect(sender.status == 0, "stderr: \(sender.standardError)")
+        let received = try receiver.finish(within: .seconds(60))
+        #expect(received.status == 0, "stderr: \(received.standardError)")
+        let result = try received.json()
+        #expect(result["count"] as? Int == 5_000, "\(result)")
+        #expect(result["missing"] as? Int == 0)
+        #expect(result["extra"] as? Int == 0)
+    }
+
     @Test func aDriverWhoseCoordinatorDiesFailsInsteadOfWaiting() throws {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-dying-\(getpid()).sock"
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
