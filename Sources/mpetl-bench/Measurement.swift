@@ -2,50 +2,62 @@ import Foundation
 
 /// One workload's figures, printed as a table row or one JSON object.
 struct Measurement {
-    var workload: String
-    var items: Int
-    var chunk: Int
-    var processes: Int
+    var spec: RunSpec
     var wallSeconds: Double
     var startSeconds: Double
+    var latency: LatencySummary
+    var joinTailMilliseconds: Double
     var peakRSSDriverMB: Double
     var peakRSSWorkerMB: Double
     var verified: Bool
+    /// The same shape over raw PUSH/PULL, when `--baseline` ran it.
+    var baselineItemsPerSecond: Double?
 
-    var itemsPerSecond: Double { Double(items) / wallSeconds }
+    var itemsPerSecond: Double { Double(spec.items) / wallSeconds }
+    var megabytesPerSecond: Double? { spec.itemBytes.map { Double($0) * itemsPerSecond / 1_048_576 } }
+    var ratioToBaseline: Double? { baselineItemsPerSecond.map { itemsPerSecond / $0 } }
 
     var json: String {
-        let object: [String: Any] = [
-            "workload": workload, "items": items, "chunk": chunk, "processes": processes,
-            "items_per_s": (itemsPerSecond).rounded(), "wall_s": wallSeconds, "start_s": startSeconds,
+        var object: [String: Any] = [
+            "workload": spec.workload, "items": spec.items, "chunk": spec.chunk, "processes": spec.processes,
+            "items_per_s": itemsPerSecond.rounded(), "wall_s": wallSeconds, "start_s": startSeconds,
+            "p50_latency_ms": latency.p50.isNaN ? NSNull() : latency.p50, "p99_latency_ms": latency.p99.isNaN ? NSNull() : latency.p99,
+            "join_tail_ms": joinTailMilliseconds,
             "peak_rss_driver_mb": peakRSSDriverMB, "peak_rss_worker_mb": peakRSSWorkerMB, "verified": verified,
         ]
+        if let maxSize = spec.maxSize { object["max_size"] = maxSize }
+        if let megabytes = megabytesPerSecond { object["mb_per_s"] = megabytes }
+        if let baseline = baselineItemsPerSecond {
+            object["baseline_items_per_s"] = baseline.rounded()
+            object["ratio_to_baseline"] = itemsPerSecond / baseline
+        }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
 
-    static let tableHeader = "workload  items       chunk  procs  items/s       wall s   start s  driver RSS MB  worker RSS MB  verified"
+    static let columns: [(String, Int)] = [
+        ("workload", 9), ("items", 10), ("chunk", 6), ("procs", 6), ("items/s", 11), ("MB/s", 8), ("p50 ms", 8), ("p99 ms", 8),
+        ("tail ms", 8), ("start s", 8), ("RSS drv MB", 11), ("RSS wrk MB", 11), ("wall s", 8), ("baseline/s", 12), ("ratio", 6), ("ok", 3),
+    ]
+
+    static var tableHeader: String { row(columns.map(\.0)) }
 
     var tableRow: String {
-        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
-        return pad(workload, 10) + pad("\(items)", 12) + pad("\(chunk)", 7) + pad("\(processes)", 7)
-            + pad(String(format: "%.0f", itemsPerSecond), 14) + pad(String(format: "%.3f", wallSeconds), 9)
-            + pad(String(format: "%.3f", startSeconds), 9) + pad(String(format: "%.1f", peakRSSDriverMB), 15)
-            + pad(String(format: "%.1f", peakRSSWorkerMB), 15) + (verified ? "yes" : "NO")
+        func number(_ value: Double?, _ format: String) -> String {
+            guard let value, !value.isNaN else { return "-" }
+            return String(format: format, value)
+        }
+        return Self.row([
+            spec.workload, "\(spec.items)", "\(spec.chunk)", "\(spec.processes)", number(itemsPerSecond, "%.0f"),
+            number(megabytesPerSecond, "%.0f"), number(latency.p50, "%.2f"), number(latency.p99, "%.2f"),
+            number(joinTailMilliseconds, "%.2f"), number(startSeconds, "%.3f"), number(peakRSSDriverMB, "%.1f"),
+            number(peakRSSWorkerMB, "%.1f"), number(wallSeconds, "%.3f"), number(baselineItemsPerSecond, "%.0f"),
+            number(ratioToBaseline, "%.2f"), verified ? "yes" : "NO",
+        ])
     }
-}
 
-/// Peak resident memory, from the kernel's accounting.
-enum PeakMemory {
-    /// This process's peak RSS in MiB.
-    static var driverMB: Double { peak(RUSAGE_SELF.rawValue) }
-    /// The largest peak RSS of any reaped child (the workers) in MiB.
-    static var largestChildMB: Double { peak(RUSAGE_CHILDREN.rawValue) }
-
-    private static func peak(_ who: Int32) -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(who), &usage)
-        return Double(usage.ru_maxrss) / 1024
+    private static func row(_ cells: [String]) -> String {
+        zip(cells, columns).map { $0.padding(toLength: $1.1, withPad: " ", startingAt: 0) }.joined(separator: " ")
     }
 }
 

@@ -1,22 +1,100 @@
+import Foundation
 import MPETL
 
-/// The benchmark's workloads. Each builds its pipeline the same way in the driver and in every
-/// worker (the binary re-executes itself with the same arguments).
+/// One configured run of a workload.
+struct RunSpec {
+    var workload: String
+    var items: Int
+    var chunk: Int
+    var processes: Int
+    var maxSize: Int?
+    /// Bytes per item, for MB/s; nil when it does not apply.
+    var itemBytes: Int?
+}
+
+/// The benchmark's workloads. Every pipeline is built and started in the same order in the
+/// driver and in every worker (the binary re-executes itself with the same arguments); in a
+/// worker, `run` returns right after `start()` for pipelines that are not its own.
 enum Workloads {
-    /// W1: short strings → uppercase task → counting destination, `processes` per stage.
-    static func w1(items: Int, chunk: Int, processes: Int) throws -> Measurement {
-        let pipeline = Pipeline()
-        try pipeline.addTask(processes: .count(processes), chunkSize: chunk) { (line: String) in line.uppercased() }
-        try pipeline.addDestination(processes: .count(processes), chunkSize: chunk) { (_: String) in }
-        let startSeconds = try seconds { try pipeline.start() }
-        let lines = (0..<items).map { "line \($0)" }
-        let wall = try seconds {
-            try pipeline.feed(contentsOf: lines)
-            try pipeline.join()
+    /// Builds, starts and (in the driver) runs `spec`; nil in workers.
+    static func run(_ spec: RunSpec, monitor: MemoryMonitor) throws -> Measurement? {
+        switch spec.workload {
+        case "w1":
+            let pipeline = Pipeline()
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunk) { (line: String) in line.uppercased() }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunk) { (line: String, emit: Emitter<Sample>) in
+                // A counting destination that passes on only the sampled items' timings.
+                if let sample = Line.sample(of: line) { emit(sample) }
+            }
+            return try drive(pipeline, spec, monitor, pregenerate: true) { Line.make($0, of: spec.items) }
+        case "w2":
+            let pipeline = Pipeline()
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunk) { (probe: Probe) -> Probe in
+                SharedClock.burnCPU(microseconds: 50)
+                return probe
+            }
+            try pipeline.addDestination(chunkSize: spec.chunk) { (probe: Probe) in probe.sample }
+            return try drive(pipeline, spec, monitor) { Probe($0, of: spec.items) }
+        case "w3":
+            let pipeline = Pipeline(maxSize: spec.maxSize)
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunk) { (probe: Probe) in probe }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunk) { (probe: Probe) in probe.sample }
+            return try drive(pipeline, spec, monitor) { Probe($0, of: spec.items) }
+        case "w4":
+            let pipeline = Pipeline()
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunk) { (blob: Blob) in blob }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunk) { (blob: Blob) in blob.sample }
+            return try drive(pipeline, spec, monitor) { Blob($0, of: spec.items) }
+        default:
+            throw BenchError("unknown workload \(spec.workload)")
         }
-        let counted = try pipeline.stats().stages.last?.itemsIn ?? 0
-        return Measurement(workload: "w1", items: items, chunk: chunk, processes: processes, wallSeconds: wall,
-                           startSeconds: startSeconds, peakRSSDriverMB: PeakMemory.driverMB,
-                           peakRSSWorkerMB: PeakMemory.largestChildMB, verified: counted == UInt64(items))
     }
+
+    /// Feeds `items` made by `make`, joins, and measures: throughput, latency from the sampled
+    /// items, the gap between the last item and `join()` returning, memory, and a check that
+    /// the last stage saw every item.
+    ///
+    /// - Parameter pregenerate: make every item before the clock starts (small items), so the
+    ///   figure is the pipeline's, not the generator's; otherwise items are made as fed.
+    private static func drive<Item: Encodable & Sendable>(_ pipeline: Pipeline, _ spec: RunSpec, _ monitor: MemoryMonitor,
+                                                          pregenerate: Bool = false,
+                                                          make: @escaping (Int) -> Item) throws -> Measurement? {
+        let startSeconds = try seconds { try pipeline.start() }
+        guard !Pipeline.isWorkerProcess else { return nil }
+        var prepared = pregenerate ? (0..<spec.items).map(make) : []
+        _ = monitor.reset()
+        var joinedAt: UInt64 = 0
+        let wall = try seconds {
+            if pregenerate {
+                // Fed a sampling interval at a time; each interval's sampled item is made again
+                // just before, so its time is the feed's.
+                for first in stride(from: 0, to: spec.items, by: Sampling.every) {
+                    let end = min(spec.items, first + Sampling.every)
+                    prepared[first] = make(first)
+                    if end == spec.items { prepared[end - 1] = make(end - 1) }
+                    try pipeline.feed(contentsOf: prepared[first..<end])
+                }
+            } else {
+                try pipeline.feed(contentsOf: (0..<spec.items).lazy.map(make))
+            }
+            try pipeline.join()
+            joinedAt = SharedClock.nanoseconds
+        }
+        let peaks = monitor.reset()
+        let samples = Array(try pipeline.asCompleted(as: Sample.self))
+        // The last item fed is sampled: the latest finish among samples is the last item's.
+        let lastDone = samples.map(\.doneAt).max() ?? joinedAt
+        let counted = try pipeline.stats().stages.last?.itemsIn ?? 0
+        return Measurement(
+            spec: spec, wallSeconds: wall, startSeconds: startSeconds,
+            latency: LatencySummary(milliseconds: samples.map(\.milliseconds)),
+            joinTailMilliseconds: Double(joinedAt &- min(lastDone, joinedAt)) / 1e6,
+            peakRSSDriverMB: peaks.driver, peakRSSWorkerMB: peaks.worker,
+            verified: counted == UInt64(spec.items))
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,34 +1,86 @@
 // mpetl-bench: runs named workloads through real multi-process pipelines and prints figures.
 //
-//   mpetl-bench w1 [--chunk 100] [--items 1000000] [--processes 2] [--json]
+//   mpetl-bench [w1|w2|w3|w4|startup|idle|all ...] [--baseline] [--json] [--items N] [--chunk N] [--processes N]
 //
 // Build it in release mode: swift build -c release --product mpetl-bench
 import Foundation
 import MPETL
 
+if let index = CommandLine.arguments.firstIndex(of: Baseline.roleFlag) {
+    Baseline.runRole(Array(CommandLine.arguments[(index + 1)...]))
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 
-func value(_ name: String, default fallback: Int) -> Int {
-    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count,
-          let parsed = Int(arguments[index + 1]) else { return fallback }
-    return parsed
+func value(_ name: String) -> Int? {
+    guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count else { return nil }
+    return Int(arguments[index + 1])
 }
 
 let usage = """
-    usage: mpetl-bench w1 [--chunk N] [--items N] [--processes N] [--json]
-      w1  1,000,000 short strings -> uppercase task -> counting destination, 2 processes per stage
+    usage: mpetl-bench [WORKLOAD ...] [--baseline] [--json] [--items N] [--chunk N] [--processes N]
+      w1       1,000,000 short strings -> uppercase task -> counting destination; 2 processes per stage;
+               chunkSize 1 and 100
+      w2       200,000 items, a task burning 50 us of CPU per item; 1 and 2 processes; chunkSize 1 and 100
+      w3       10,000,000 items fed with maxSize 10,000 (memory stays flat); also 1,000,000 to compare
+      w4       100,000 items of 4 KiB each (bytes throughput)
+      startup  start() to first result with 6 workers
+      idle     CPU used by 6 idle workers over one second
+      all      every workload above (the default)
+      --items, --chunk, --processes override the workload's own figures; --baseline also runs
+      the same shapes over raw PUSH/PULL and prints each figure's ratio to it.
     """
 
-guard let workload = arguments.first, workload == "w1" else {
+let known = ["w1", "w2", "w3", "w4", "startup", "idle", "all"]
+let named = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil }
+if arguments.contains("--help") || named.contains(where: { !known.contains($0) }) {
     print(usage)
-    exit(64)
+    exit(named.isEmpty || arguments.contains("--help") ? 0 : 64)
 }
-let measurement = try Workloads.w1(items: value("items", default: 1_000_000), chunk: value("chunk", default: 100),
-                                   processes: value("processes", default: 2))
-if arguments.contains("--json") {
-    print(measurement.json)
-} else {
-    print(Measurement.tableHeader)
-    print(measurement.tableRow)
+let selected = named.isEmpty || named.contains("all") ? ["w1", "w2", "w3", "w4", "startup", "idle"] : named
+let json = arguments.contains("--json")
+let withBaseline = arguments.contains("--baseline")
+
+func specs(for workload: String) -> [RunSpec] {
+    let items = value("items"), chunk = value("chunk"), processes = value("processes")
+    func spec(_ items0: Int, _ chunk0: Int, _ processes0: Int, maxSize: Int? = nil, bytes: Int? = nil) -> RunSpec {
+        RunSpec(workload: workload, items: items ?? items0, chunk: chunk ?? chunk0, processes: processes ?? processes0,
+                maxSize: maxSize, itemBytes: bytes)
+    }
+    switch workload {
+    case "w1": return chunk != nil ? [spec(1_000_000, 100, 2)] : [spec(1_000_000, 1, 2), spec(1_000_000, 100, 2)]
+    case "w2":
+        return (chunk.map { [$0] } ?? [1, 100]).flatMap { chunk in
+            (processes.map { [$0] } ?? [1, 2]).map { processes in
+                RunSpec(workload: "w2", items: items ?? 200_000, chunk: chunk, processes: processes)
+            }
+        }
+    case "w3": return items != nil ? [spec(10_000_000, 100, 2, maxSize: 10_000)] : [
+        RunSpec(workload: "w3", items: 1_000_000, chunk: chunk ?? 100, processes: processes ?? 2, maxSize: 10_000),
+        spec(10_000_000, 100, 2, maxSize: 10_000),
+    ]
+    case "w4": return [spec(100_000, 10, 2, bytes: Blob.size)]
+    default: return []
+    }
 }
-exit(measurement.verified ? 0 : 1)
+
+let monitor = MemoryMonitor(sampling: !Pipeline.isWorkerProcess)
+var failed = false
+if !json && !Pipeline.isWorkerProcess { print(Measurement.tableHeader) }
+for workload in selected {
+    switch workload {
+    case "startup", "idle":
+        let lines = try Probes.run(workload)
+        if !Pipeline.isWorkerProcess { for line in lines { print(json ? line.json : line.text) } }
+    default:
+        for spec in specs(for: workload) {
+            guard var measurement = try Workloads.run(spec, monitor: monitor) else { continue }
+            if withBaseline, spec.workload != "w3" { measurement.baselineItemsPerSecond = try Baseline.itemsPerSecond(spec) }
+            failed = failed || !measurement.verified
+            print(json ? measurement.json : measurement.tableRow)
+            fflush(nil)
+        }
+    }
+}
+monitor.stop()
+exit(failed ? 1 : 0)

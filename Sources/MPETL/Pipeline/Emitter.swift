@@ -17,11 +17,13 @@ public final class Emitter<Output: Encodable & Sendable> {
     private(set) var failure: (any Error)?
     /// Values held back until the body returns, when a failed attempt must leave no trace
     /// (stages that skip or retry); nil when values go straight to the sink.
-    private var held: [Output]?
+    private var held: [Output] = []
+    /// Checked before touching `held`: the common, non-holding path must stay cheap.
+    private let holds: Bool
 
     init(holdingUntilCommit: Bool = false, _ sink: @escaping (Output) throws -> Void) {
         self.sink = sink
-        held = holdingUntilCommit ? [] : nil
+        holds = holdingUntilCommit
     }
 
     /// Passes `value` to the next stage.
@@ -32,8 +34,8 @@ public final class Emitter<Output: Encodable & Sendable> {
     /// Passes `value` to the next stage.
     public func emit(_ value: Output) {
         guard failure == nil else { return }
-        if held != nil {
-            held!.append(value)
+        if holds {
+            held.append(value)
             return
         }
         do {
@@ -50,8 +52,9 @@ public final class Emitter<Output: Encodable & Sendable> {
 
     /// Passes on the values held back for the attempt that just succeeded.
     func commit() {
-        guard let values = held, !values.isEmpty else { return }
-        held = []
+        guard holds, !held.isEmpty else { return }
+        let values = held
+        held.removeAll(keepingCapacity: true)
         do {
             for value in values { try sink(value) }
         } catch {
@@ -61,7 +64,7 @@ public final class Emitter<Output: Encodable & Sendable> {
 
     /// Forgets the values of an attempt that threw.
     func discard() {
-        if held != nil { held = [] }
+        if holds { held.removeAll(keepingCapacity: true) }
         failure = nil
     }
 

@@ -1,4 +1,5 @@
-// Generated shapes: every kind of stage accepts the same six body shapes. Each overload only
+// Generated shapes: every kind of stage accepts the same body shapes (a value, an optional
+// value, nothing, or an emitter; each with or without setup state). Each overload only
 // builds a StageDefinition; `Pipeline.add` validates and stores it.
 
 extension Pipeline {
@@ -27,6 +28,25 @@ extension Pipeline {
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
         try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+    }
+
+    /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
+    ///
+    /// The body runs in worker processes. Passes on the value it returns.
+    ///
+    /// - Parameters:
+    ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
+    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - body: the stage's work on one item.
+    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        processes: ProcessCount = 1,
+        chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
+        _ body: @escaping @Sendable (Input) throws -> Output
+    ) throws {
+        try add(.mapping(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -89,6 +109,30 @@ extension Pipeline {
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
         try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+    }
+
+    /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
+    ///
+    /// The body runs in worker processes. Passes on the value it returns.
+    ///
+    /// - Parameters:
+    ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
+    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - setup: runs once in each worker process before its first item; its result is passed
+    ///     to every call of `body` in that process (a database connection, say).
+    ///   - teardown: runs once in each worker process after its last item, with setup's result.
+    ///   - body: the stage's work on one item.
+    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        processes: ProcessCount = 1,
+        chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
+        setup: @escaping @Sendable () throws -> State,
+        teardown: (@Sendable (State) throws -> Void)? = nil,
+        _ body: @escaping @Sendable (Input, State) throws -> Output
+    ) throws {
+        try add(.mapping(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -166,6 +210,25 @@ extension Pipeline {
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
     ///
+    /// The body runs in worker processes. Passes on the value it returns.
+    ///
+    /// - Parameters:
+    ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
+    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - body: the stage's work on one item.
+    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        processes: ProcessCount = 1,
+        chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
+        _ body: @escaping @Sendable (Input) throws -> Output
+    ) throws {
+        try add(.mapping(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+    }
+
+    /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
+    ///
     /// The body runs in worker processes. Passes nothing on.
     ///
     /// - Parameters:
@@ -224,6 +287,30 @@ extension Pipeline {
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
         try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+    }
+
+    /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
+    ///
+    /// The body runs in worker processes. Passes on the value it returns.
+    ///
+    /// - Parameters:
+    ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
+    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - setup: runs once in each worker process before its first item; its result is passed
+    ///     to every call of `body` in that process (a database connection, say).
+    ///   - teardown: runs once in each worker process after its last item, with setup's result.
+    ///   - body: the stage's work on one item.
+    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        processes: ProcessCount = 1,
+        chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
+        setup: @escaping @Sendable () throws -> State,
+        teardown: (@Sendable (State) throws -> Void)? = nil,
+        _ body: @escaping @Sendable (Input, State) throws -> Output
+    ) throws {
+        try add(.mapping(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -303,6 +390,25 @@ extension Pipeline {
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
     ///
+    /// The body runs in worker processes. Passes on the value it returns.
+    ///
+    /// - Parameters:
+    ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
+    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - body: the stage's work on one item.
+    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        processes: ProcessCount = 1,
+        chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
+        _ body: @escaping @Sendable (Input) throws -> Output
+    ) throws {
+        try add(.mapping(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+    }
+
+    /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
+    ///
     /// The body runs in worker processes. Passes nothing on.
     ///
     /// - Parameters:
@@ -361,6 +467,30 @@ extension Pipeline {
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
         try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+    }
+
+    /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
+    ///
+    /// The body runs in worker processes. Passes on the value it returns.
+    ///
+    /// - Parameters:
+    ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
+    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - setup: runs once in each worker process before its first item; its result is passed
+    ///     to every call of `body` in that process (a database connection, say).
+    ///   - teardown: runs once in each worker process after its last item, with setup's result.
+    ///   - body: the stage's work on one item.
+    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        processes: ProcessCount = 1,
+        chunkSize: Int = 1,
+        onError: ErrorPolicy = .fail,
+        setup: @escaping @Sendable () throws -> State,
+        teardown: (@Sendable (State) throws -> Void)? = nil,
+        _ body: @escaping @Sendable (Input, State) throws -> Output
+    ) throws {
+        try add(.mapping(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.

@@ -23,6 +23,28 @@ extension StageDefinition {
         }
     }
 
+    /// A body that always returns a value: no `Optional` to unwrap per item, which in
+    /// unspecialised generic code costs a metadata look-up.
+    static func mapping<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        setup: @escaping @Sendable () throws -> State, teardown: (@Sendable (State) throws -> Void)?,
+        body: @escaping @Sendable (Input, State) throws -> Output
+    ) -> StageDefinition {
+        StageDefinition(kind: kind, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown) {
+            (input: Input, state: State, emit: Emitter<Output>) in emit(try body(input, state))
+        }
+    }
+
+    static func mapping<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        setup: @escaping @Sendable () throws -> Void, teardown: (@Sendable (()) throws -> Void)?,
+        body: @escaping @Sendable (Input) throws -> Output
+    ) -> StageDefinition {
+        mapping(kind: kind, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown) {
+            (input: Input, _: Void) in try body(input)
+        }
+    }
+
     static func consuming<Input: Decodable & Sendable, State>(
         kind: StageKind, processes: ProcessCount, chunkSize: Int,
         setup: @escaping @Sendable () throws -> State, teardown: (@Sendable (State) throws -> Void)?,

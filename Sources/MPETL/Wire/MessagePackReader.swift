@@ -46,6 +46,10 @@ struct MessagePackReader {
     /// - Throws: ``WireError`` for malformed or mismatched input (``offset`` is then unchanged);
     ///   errors thrown by `T`'s own `init(from:)` pass through unchanged.
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        // The commonest item types first, returned without an Optional<T>: in unspecialised
+        // generic code that wrapper costs a metadata look-up per item.
+        if T.self == String.self { return unsafeBitCast(try readString(), to: T.self) }
+        if T.self == Int.self { return unsafeBitCast(try readInteger(Int.self), to: T.self) }
         if let value = try readPrimitive(T.self) { return value }
         return try decodeComposite(T.self, userInfo: [:])
     }

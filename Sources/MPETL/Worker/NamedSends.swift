@@ -20,6 +20,10 @@ final class NamedSends: @unchecked Sendable {
     // Everything below is only touched while holding `lock`: stage bodies call `send` on the
     // worker's thread, but a body may start threads of its own.
     private let lock = NSLock()
+    /// Whether any link was opened: read without the lock by the worker's idle path, which
+    /// must stay cheap for the many stages that never send (a stale false only delays a flush
+    /// to the next idle moment).
+    private let opened = Atomic<Bool>(false)
     private let context: Context
     private let resolveRoute: (String) throws -> SendRoute
     private let waitForRoom: (Socket) throws -> Void
@@ -49,6 +53,7 @@ final class NamedSends: @unchecked Sendable {
 
     /// Items waiting in partial batches.
     var pendingItems: Int {
+        guard opened.load(ordering: .relaxed) else { return 0 }
         lock.lock()
         defer { lock.unlock() }
         return links.values.reduce(0) { $0 + $1.sender.pendingItems }
@@ -56,6 +61,7 @@ final class NamedSends: @unchecked Sendable {
 
     /// Sends every partial batch.
     func flush() throws {
+        guard opened.load(ordering: .relaxed) else { return }
         lock.lock()
         defer { lock.unlock() }
         for link in links.values { try link.sender.flush() }
@@ -63,6 +69,7 @@ final class NamedSends: @unchecked Sendable {
 
     /// Batches pushed through each link, by the link's producer id.
     var sentBatches: [UInt32: UInt64] {
+        guard opened.load(ordering: .relaxed) else { return [:] }
         lock.lock()
         defer { lock.unlock() }
         return Dictionary(uniqueKeysWithValues: links.values.map { ($0.route.producer, $0.sender.batchesSent) })
@@ -79,6 +86,7 @@ final class NamedSends: @unchecked Sendable {
             socket: socket, pipeline: route.ordinal, stage: 0, producer: route.producer,
             chunkSize: route.input.chunkSize, waitForRoom: waitForRoom))
         links[name] = link
+        opened.store(true, ordering: .relaxed)
         return link
     }
 }

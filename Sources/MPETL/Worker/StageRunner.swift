@@ -42,27 +42,35 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     }
 
     func takeSkipped() -> [(item: String, error: String)] {
+        guard !skipped.isEmpty else { return [] }
         defer { skipped.removeAll() }
         return skipped
     }
 
     func process(items: UnsafeRawBufferPointer, count: Int) throws(BatchFailure) {
         guard let state, let emitter else { return }
-        var reader = MessagePackReader(items)
-        var inputs: [Input] = []
-        // A forged count must not make us reserve more than the bytes could hold.
-        inputs.reserveCapacity(min(count, items.count))
-        for index in 0..<count {
+        // Check the whole batch's structure first (cheap, and not generic): a truncated or
+        // miscounted batch is refused before any of it runs.
+        // (A single item needs no pre-pass: it fails before anything runs.)
+        var check = MessagePackReader(items)
+        for index in 0..<count where count > 1 {
             do {
-                inputs.append(try reader.decode(Input.self))
+                try check.skipValue()
+            } catch {
+                throw .malformed("item \(index + 1) of \(count) is cut short or invalid: \(error)")
+            }
+        }
+        guard count == 1 || check.isAtEnd else {
+            throw .malformed("\(items.count - check.offset) bytes follow the \(count) items the header announced")
+        }
+        var reader = MessagePackReader(items)
+        for index in 0..<count {
+            let input: Input
+            do {
+                input = try reader.decode(Input.self)
             } catch {
                 throw .malformed("item \(index + 1) of \(count) is not a \(Input.self): \(error)")
             }
-        }
-        guard reader.isAtEnd else {
-            throw .malformed("\(items.count - reader.offset) bytes follow the \(count) items the header announced")
-        }
-        for input in inputs {
             var attemptsLeft = if case .retry(let times) = policy { max(0, times) } else { 0 }
             while true {
                 do {
@@ -83,6 +91,9 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
                     throw .item(description: describe(input), underlying: error)
                 }
             }
+        }
+        guard reader.isAtEnd else {
+            throw .malformed("\(items.count - reader.offset) bytes follow the \(count) items the header announced")
         }
     }
 
