@@ -107,35 +107,33 @@ enum Baseline {
                 try input.bind(value("--input"))
                 try reports.send([0])
                 var count: UInt64 = 0
+                var reported: UInt64 = 0
                 let index = UInt8(value("--index")) ?? 0
+                let poller = Poller()
+                poller.add(input, events: .readable)
                 while true {
-                    try input.receive(into: frame)
-                    let bytes = frame.withUnsafeBytes { Array($0) }
-                    switch workload {
-                    case "w1": count += UInt64(try decoder.decode([String].self, from: bytes).count)
-                    case "w4": count += UInt64(try decoder.decode([Blob].self, from: bytes).count)
-                    default: count += UInt64(try decoder.decode([Probe].self, from: bytes).count)
+                    // Count everything waiting, then tell the driver, without ever blocking on
+                    // it (it reads only after sending everything): a report that does not fit
+                    // is sent again on the next quiet moment.
+                    while try input.tryReceive(into: frame) {
+                        let bytes = frame.withUnsafeBytes { Array($0) }
+                        switch workload {
+                        case "w1": count += UInt64(try decoder.decode([String].self, from: bytes).count)
+                        case "w4": count += UInt64(try decoder.decode([Blob].self, from: bytes).count)
+                        default: count += UInt64(try decoder.decode([Probe].self, from: bytes).count)
+                        }
                     }
-                    // Report when nothing else is waiting, so the driver sees the final count.
-                    if try !input.tryReceivePeek() {
+                    if count != reported {
                         var message = [index]
                         withUnsafeBytes(of: count) { message += $0 }
-                        try reports.send(message)
+                        if try message.withUnsafeBytes({ try reports.trySend($0) }) { reported = count }
                     }
+                    _ = try poller.poll(timeoutMilliseconds: count != reported ? 10 : nil)
                 }
             }
         } catch {
             FileHandle.standardError.write(Data("baseline \(arguments): \(error)\n".utf8))
             exit(1)
         }
-    }
-}
-
-extension Socket {
-    /// Whether a message is waiting, without taking it.
-    func tryReceivePeek() throws -> Bool {
-        let poller = Poller()
-        poller.add(self, events: .readable)
-        return try poller.poll(timeoutMilliseconds: 0) > 0
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The clock every process of a run shares (CLOCK_MONOTONIC is per machine, not per process),
 /// so a worker can tell how long ago the driver fed an item.
@@ -16,11 +17,30 @@ enum SharedClock {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
-    /// Spins until this thread has used `microseconds` more CPU time.
+    /// Computes for about `microseconds` of CPU time: a calibrated loop, not a clock-polling
+    /// one, since reading the thread's CPU clock is a system call that would itself be most of
+    /// the work (and contend on the scheduler's lock with every other process).
     static func burnCPU(microseconds: Int) {
-        let until = threadCPUNanoseconds + UInt64(microseconds) * 1_000
-        while threadCPUNanoseconds < until {}
+        var state = UInt64(microseconds)
+        for _ in 0..<(iterationsPerMicrosecond * microseconds) {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        }
+        sink.store(state, ordering: .relaxed)
     }
+
+    /// Keeps the loop's result alive so the optimiser cannot remove the loop.
+    private static let sink = Atomic<UInt64>(0)
+
+    /// Measured once per process: how many loop steps take a microsecond of CPU here.
+    private static let iterationsPerMicrosecond: Int = {
+        let steps = 20_000_000
+        var state: UInt64 = 1
+        let began = threadCPUNanoseconds
+        for _ in 0..<steps { state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407 }
+        let spent = max(1, threadCPUNanoseconds - began)
+        sink.store(state, ordering: .relaxed)
+        return max(1, Int(UInt64(steps) * 1_000 / spent))
+    }()
 }
 
 /// Latency samples (milliseconds) summarised as percentiles.
