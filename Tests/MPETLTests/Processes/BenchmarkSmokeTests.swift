@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+
+/// The benchmark keeps working and keeps its output format (figures are not judged here).
+@Suite("Benchmark runs", .serialized)
+struct BenchmarkSmokeTests {
+    @Test func everyWorkloadPrintsOneJSONObjectPerRunWithTheDocumentedKeys() throws {
+        let run = try Programs.run("mpetl-bench", ["w1", "w2", "w4", "--items", "3000", "--baseline", "--json"], timeout: .seconds(120))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let objects = try run.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        #expect(objects.map { $0["workload"] as? String ?? "?" } == ["w1", "w1", "w2", "w2", "w2", "w2", "w4"])
+        let keys = ["workload", "items", "chunk", "processes", "items_per_s", "wall_s", "p50_latency_ms", "p99_latency_ms",
+                    "peak_rss_driver_mb", "peak_rss_worker_mb", "baseline_items_per_s"]
+        for object in objects {
+            #expect(keys.allSatisfy { object[$0] != nil }, "missing keys in \(object)")
+            #expect(object["verified"] as? Bool == true, "the last stage saw every item: \(object)")
+        }
+        #expect(objects.last?["mb_per_s"] != nil, "w4 reports bytes throughput")
+    }
+
+    @Test func unknownWorkloadsGetTheUsage() throws {
+        let run = try Programs.run("mpetl-bench", ["w9"], timeout: .seconds(30))
+        #expect(run.status == 64)
+        #expect(run.standardOutput.contains("usage: mpetl-bench"))
+    }
+}
