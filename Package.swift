@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // libzmq through a module map that links "zmq" and includes /usr/include/zmq.h.
@@ -22,7 +23,10 @@ let package = Package(
         .systemLibrary(name: "CLibZMQ"),
         .target(name: "ZeroMQ", dependencies: ["CLibZMQ"]),
         .target(name: "CProcessShims"),
-        .target(name: "MPETL", dependencies: ["ZeroMQ", "CProcessShims"]),
+        .target(name: "MPETL", dependencies: [
+            "ZeroMQ", "CProcessShims",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "nursery-rhyme", dependencies: ["MPETL"], path: "examples/nursery-rhyme"),
         .executableTarget(name: "execution-order", dependencies: ["MPETL"], path: "examples/execution-order"),
         .executableTarget(name: "named-pipelines", dependencies: ["MPETL"], path: "examples/named-pipelines"),

@@ -64,14 +64,14 @@ extension CoordinatorLoop {
         guard agents[identity] == nil else { return }
         agents[identity] = AgentRecord(host: info.host, program: info.program, slots: info.slots)
         perform([.send(to: identity, .hostAccepted)])
-        Diagnostics.log("worker host \(info.host) joined with \(info.slots) slot(s) for \(info.program)")
+        Log.info("worker host \(info.host) joined with \(info.slots) slot(s) for \(info.program)")
     }
 
     /// An agent silent for too long takes its workers with it: they are lost, not waited for.
     func loseSilentAgents(now: ContinuousClock.Instant) {
         for (identity, agent) in agents where now - agent.lastSeen > AgentLiveness.silenceLimit {
             agents[identity] = nil
-            if agent.isWorkerHost { Diagnostics.log("worker host \(agent.host) stopped answering; its workers are lost") }
+            if agent.isWorkerHost { Log.warning("worker host \(agent.host) stopped answering; its workers are lost") }
             for address in agent.workers {
                 update(address.pipeline) { $0.exited(stage: address.stage, worker: address.worker, status: .lost) }
             }

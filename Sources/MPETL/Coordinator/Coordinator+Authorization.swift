@@ -24,7 +24,7 @@ extension CoordinatorLoop {
         refusedMessages += 1
         if refusedSenders.insert(identity).inserted {
             let kind = String(describing: message).prefix { $0 != "(" }
-            Diagnostics.log("coordinator dropped a \(kind) message from peer \(identity) that speaks for a worker or pipeline that is not its own; further ones from it are only counted")
+            Log.warning("coordinator dropped a \(kind) message from peer \(identity) that speaks for a worker or pipeline that is not its own; further ones from it are only counted")
         }
     }
 }

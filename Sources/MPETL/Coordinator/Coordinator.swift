@@ -129,7 +129,7 @@ final class CoordinatorLoop {
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
             } catch {
-                Diagnostics.log("coordinator poll failed: \(error)")
+                Log.warning("coordinator poll failed: \(error)")
                 return
             }
             if poller.isReadable(routerItem) { receiveControlMessages() }
@@ -147,12 +147,12 @@ final class CoordinatorLoop {
             do {
                 frames = try router.receiveMultipart(flags: .dontWait)
             } catch {
-                if error.code != .wouldBlock { Diagnostics.log("coordinator receive failed: \(error)") }
+                if error.code != .wouldBlock { Log.warning("coordinator receive failed: \(error)") }
                 return
             }
             guard frames.count == 2, let message = try? decoder.decode(ControlMessage.self, from: frames[1]) else {
                 if malformedSenders.insert(frames.first ?? []).inserted {
-                    Diagnostics.log("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(frames.first ?? []); further ones from it are dropped silently")
+                    Log.warning("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(frames.first ?? []); further ones from it are dropped silently")
                 }
                 continue
             }
@@ -223,7 +223,7 @@ final class CoordinatorLoop {
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
         case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .accepted, .assign, .refuse, .finish, .exit, .abort:
-            Diagnostics.log("coordinator ignored a message meant for a worker or driver")
+            Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }
 
@@ -242,6 +242,7 @@ final class CoordinatorLoop {
             return
         }
         records[registration.id] = PipelineRecord(registration: registration, driver: driver)
+        Log.debug("pipeline registered", ["pipeline": "\(records[registration.id]!.label)", "stages": "\(registration.stages.count)"])
         perform([.send(to: driver, .accepted(pipeline: registration.id))])
         if agents[driver] == nil { agents[driver] = AgentRecord(host: registration.host, program: nil) }
         updateAwaitedSenders(of: driver)
@@ -259,7 +260,10 @@ final class CoordinatorLoop {
             failLinkedPipelines(of: pipeline, label: record.label, failure)
         }
         if record.isDone { updateAwaitedSenders(of: record.driver) }
-        if record.isDone, !wasDone { published.store(allStats()) }
+        if record.isDone, !wasDone {
+            published.store(allStats())
+            Log.debug(record.phase == .finished ? "pipeline finished" : "pipeline failed", ["pipeline": "\(record.label)"])
+        }
     }
 
     func perform(_ actions: [CoordinatorAction]) {
@@ -269,7 +273,7 @@ final class CoordinatorLoop {
                 do {
                     try router.send(multipart: [identity, try encoder.encode(message)])
                 } catch {
-                    Diagnostics.log("coordinator could not send \(message) to peer \(identity): \(error)")
+                    Log.warning("coordinator could not send \(message) to peer \(identity): \(error)")
                 }
             case .kill(let pid):
                 // Only the agent that started a worker can kill it: pids are per host.

@@ -163,7 +163,7 @@ struct PipelineRecord {
                 let slot = slots[stage][worker]
                 let reason = "the worker on \(slot.host ?? "?") cannot reach the next stage's workers, which listen only on their own host; run the driver with MPETL_ADVERTISE=ITS_ADDRESS (launch --listen tcp://ADDRESS:PORT sets it)"
                 guard slot.remote else { return fail(report(address, reason: reason, pid: slot.pid, host: slot.host)) }
-                Diagnostics.log("\(label): dropping a worker host's slot: \(reason)")
+                Log.warning("\(label): dropping a worker host's slot: \(reason)")
                 return [.send(to: slot.identity!, .refuse(reason: reason))] + drop(address)
             }
         }

@@ -183,7 +183,7 @@ private final class AgentLoop {
                     _ = try encoder.encode(ControlMessage.heartbeat).withUnsafeBytes { try dealer.trySend($0) }
                 }
             } catch {
-                Diagnostics.log("driver agent stopped: \(error)")
+                Log.warning("driver agent stopped: \(error)")
                 let failure = PipelineError(code: .transportFailed, pipeline: "driver", reason: "the driver's connection to the coordinator failed: \(error)")
                 for run in runs.values { run.markFailed(failure) }
                 return
@@ -242,7 +242,7 @@ private final class AgentLoop {
             lastHeardFromCoordinator = .now
             everHeardFromCoordinator = true
             guard let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) else {
-                Diagnostics.log("driver dropped a malformed message from the coordinator")
+                Log.warning("driver dropped a malformed message from the coordinator")
                 continue
             }
             switch message {
@@ -274,7 +274,7 @@ private final class AgentLoop {
             case .heartbeat:
                 break
             default:
-                Diagnostics.log("driver ignored a control message meant for a worker")
+                Log.warning("driver ignored a control message meant for a worker")
             }
         }
     }
@@ -301,7 +301,7 @@ private final class AgentLoop {
                 collector.counters.malformed += 1
                 if !collector.warnedMalformed {
                     collector.warnedMalformed = true
-                    Diagnostics.log("\(collector.run.label): dropped a malformed results message (\(frame.count) bytes)")
+                    Log.warning("\(collector.run.label): dropped a malformed results message (\(frame.count) bytes)")
                 }
             }
         }

@@ -14,7 +14,7 @@ enum ProcessRole: Sendable {
         }
         unsetenv(WorkerAssignment.environmentKey)
         guard let assignment = WorkerAssignment(environmentValue: value) else {
-            Diagnostics.log("ignoring malformed \(WorkerAssignment.environmentKey)=\(value)")
+            Log.warning("ignoring malformed \(WorkerAssignment.environmentKey)=\(value)")
             return .driver
         }
         // Ctrl-C reaches the whole process group, and a service manager signals every process:

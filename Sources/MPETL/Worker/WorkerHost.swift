@@ -67,7 +67,7 @@ public final class WorkerHost {
         let introduction = try encoder.encode(ControlMessage.workerHost(WorkerHostInfo(
             host: name, slots: slots, program: program.split(separator: "/").last.map(String.init) ?? program)))
         defer { spawner.killAll() }
-        Diagnostics.log("worker host \(name) (\(advertise)) offering \(slots) slot(s) of \(program) to \(coordinator)")
+        Log.info("worker host \(name) (\(advertise)) offering \(slots) slot(s) of \(program) to \(coordinator)")
         var lastIntroduction = ContinuousClock.now - AgentLiveness.heartbeatInterval
         let started = ContinuousClock.now
         var accepted = false
@@ -98,7 +98,7 @@ public final class WorkerHost {
             guard poller.isReadable(dealerItem) else { continue }
             while try dealer.tryReceive(into: frame) {
                 guard let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) else {
-                    Diagnostics.log("worker host dropped a malformed message from the coordinator")
+                    Log.warning("worker host dropped a malformed message from the coordinator")
                     continue
                 }
                 switch message {

@@ -38,7 +38,7 @@ final class WorkerProcess {
                                            pipelineLabel: pipelineLabel, fingerprint: fingerprint)
             try worker.serve()
         } catch {
-            Diagnostics.log("worker for \(pipelineLabel) stage \(assignment.stage) stopped: \(error)")
+            Log.warning("worker for \(pipelineLabel) stage \(assignment.stage) stopped: \(error)")
             Syscalls.exitProcess(1)
         }
     }
@@ -63,6 +63,8 @@ final class WorkerProcess {
     }
 
     private func serve() throws -> Never {
+        Log.add(["pipeline": "\(pipelineLabel)", "stage": "\(definition.label)", "worker": "\(assignment.worker)"])
+        Log.debug("worker starting")
         let endpoint = "ipc://\(assignment.runDirectory)/p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID).sock"
         try input.bind(endpoint)
         var endpoints = [endpoint]
@@ -85,6 +87,7 @@ final class WorkerProcess {
             try reportFailure(item: nil, reason: "setup threw: \(error)")
         }
         try sendControl(.workerReady(assignment.address))
+        Log.debug("worker ready", ["outputs": "\(downstream.count)"])
         try processUntilFinished()
     }
 
@@ -95,7 +98,7 @@ final class WorkerProcess {
             switch try receiveControl() {
             case .assign(let downstream): return downstream
             case .refuse(let reason):
-                Diagnostics.log("worker refused by the coordinator: \(reason)")
+                Log.warning("worker refused by the coordinator: \(reason)")
                 Syscalls.exitProcess(2)
             case .abort, .exit: Syscalls.exitProcess(0)
             default: continue
@@ -209,7 +212,7 @@ final class WorkerProcess {
             counters.malformed += 1
             if !warnedMalformed {
                 warnedMalformed = true
-                Diagnostics.log("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(message.count) bytes (\(reason)); further ones are only counted in stats")
+                Log.warning("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(message.count) bytes (\(reason)); further ones are only counted in stats")
             }
         case .item(let item, let underlying):
             counters.errors += 1
@@ -275,6 +278,7 @@ final class WorkerProcess {
         counters.sends = namedSends.sentBatches
         try reportSkipped()
         try sendControl(.workerFinished(assignment.address, counters))
+        Log.debug("worker finished", ["items_in": "\(counters.itemsIn)", "items_out": "\(counters.itemsOut)"])
         // Keep every socket open until the next stage has counted our last batch (closing is
         // not end of stream), then leave.
         while true {
@@ -337,7 +341,7 @@ final class WorkerProcess {
             if let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) {
                 return message
             }
-            Diagnostics.log("worker dropped a malformed control message")
+            Log.warning("worker dropped a malformed control message")
         }
     }
 }
@@ -350,7 +354,7 @@ extension Socket {
             if let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) {
                 return message
             }
-            Diagnostics.log("dropped a malformed control message")
+            Log.warning("dropped a malformed control message")
         }
         return nil
     }

@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// MPETL's logging, through swift-log, in every process of a pipeline.
+///
+/// Each line carries the process id and host, and in workers the pipeline and stage. The
+/// level comes from `MPETL_LOG_LEVEL` (`trace` … `critical`, default `info`). By default lines
+/// go to standard error, one `write(2)` each so lines of many processes never interleave;
+/// ``Pipeline/useLogHandler(_:)`` sends them to the application's own handler instead.
+enum Log {
+    static let environmentKey = "MPETL_LOG_LEVEL"
+
+    private static let state = Mutex(State())
+
+    private struct State {
+        var factory: @Sendable (String) -> any LogHandler = { label in StandardErrorLineHandler(label: label) }
+        var logger: Logger?
+        var metadata: Logger.Metadata = [:]
+    }
+
+    static var level: Logger.Level {
+        ProcessInfo.processInfo.environment[environmentKey].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+    }
+
+    /// The process's logger, built on first use with the current handler and metadata.
+    static var logger: Logger {
+        state.withLock { state in
+            if let logger = state.logger { return logger }
+            var logger = Logger(label: "mpetl", factory: state.factory)
+            logger.logLevel = level
+            logger[metadataKey: "pid"] = "\(getpid())"
+            logger[metadataKey: "host"] = "\(Syscalls.hostName)"
+            for (key, value) in state.metadata { logger[metadataKey: key] = value }
+            state.logger = logger
+            return logger
+        }
+    }
+
+    static func use(_ factory: @escaping @Sendable (String) -> any LogHandler) {
+        state.withLock {
+            $0.factory = factory
+            $0.logger = nil
+        }
+    }
+
+    /// Adds metadata to every later line of this process (a worker's pipeline and stage).
+    static func add(_ metadata: Logger.Metadata) {
+        state.withLock {
+            $0.metadata.merge(metadata) { $1 }
+            $0.logger = nil
+        }
+    }
+
+    static func warning(_ message: @autoclosure () -> String, _ metadata: Logger.Metadata? = nil) {
+        logger.warning("\(message())", metadata: metadata)
+    }
+
+    static func info(_ message: @autoclosure () -> String, _ metadata: Logger.Metadata? = nil) {
+        logger.info("\(message())", metadata: metadata)
+    }
+
+    static func debug(_ message: @autoclosure () -> String, _ metadata: Logger.Metadata? = nil) {
+        logger.debug("\(message())", metadata: metadata)
+    }
+}
+
+/// The default handler: `mpetl[PID] LEVEL: message key=value …` on standard error.
+struct StandardErrorLineHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let pid = merged.removeValue(forKey: "pid").map { "\($0)" } ?? "\(getpid())"
+        let fields = merged.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        let text = "mpetl[\(pid)] \(event.level): \(event.message)\(fields)\n"
+        // One write(2) per line, so lines from many processes do not interleave.
+        _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+    }
+}
