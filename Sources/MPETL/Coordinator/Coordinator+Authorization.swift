@@ -9,6 +9,10 @@ extension CoordinatorLoop {
             return records[pipeline]?.driver == identity
         case .hello(let address, _, _, _, _):
             return records[address.pipeline]?.mayClaim(address, identity: identity) ?? true
+        case .resolve(_, let address) where address.isExternal:
+            return true
+        case .sendsClosed(let producer, _):
+            return links[producer]?.senderIdentity == identity
         case .workerReady(let address), .progress(let address, _), .stageFailed(let address, _, _),
              .skipped(let address, _), .workerFinished(let address, _), .resolve(_, let address):
             return records[address.pipeline]?.speaksFor(address, identity: identity) ?? false

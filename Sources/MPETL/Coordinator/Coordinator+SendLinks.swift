@@ -65,7 +65,8 @@ extension CoordinatorLoop {
     private func openLink(to target: String, _ lookup: PendingLookup) {
         let producer = nextProducer
         nextProducer += 1
-        links[producer] = SendLink(producer: producer, sender: lookup.from, target: target)
+        links[producer] = SendLink(producer: producer, sender: lookup.from,
+                                   senderIdentity: lookup.from.isExternal ? lookup.identity : nil, target: target)
         update(target) { record in
             record.addInbound(producer: producer)
             return []
@@ -76,7 +77,8 @@ extension CoordinatorLoop {
         }
         guard let record = records[target] else { return }
         let route = SendRoute(name: lookup.name, pipeline: target, ordinal: record.registration.ordinal, producer: producer,
-                              endpoints: record.stageZeroEndpoints(from: records[lookup.from.pipeline]?.host(of: lookup.from)), input: record.registration.input)
+                              endpoints: lookup.from.isExternal ? record.allStageZeroEndpoints
+                                  : record.stageZeroEndpoints(from: records[lookup.from.pipeline]?.host(of: lookup.from)), input: record.registration.input)
         let senderLabel = records[lookup.from.pipeline]?.label ?? lookup.from.pipeline
         perform([
             .send(to: lookup.identity, .resolved(route)),
@@ -97,6 +99,14 @@ extension CoordinatorLoop {
         }
     }
 
+    /// An external sender said its last word on a link.
+    func closeExternalLink(_ producer: UInt32, batches: UInt64) {
+        guard let link = links[producer], link.finalBatches == nil else { return }
+        links[producer]?.finalBatches = batches
+        update(link.target) { $0.inboundFinished(producer: producer, batches: batches) }
+        acknowledgeLinks(into: link.target)
+    }
+
     /// A worker finished: its links' counts are final.
     func finishLinks(of worker: WorkerAddress, _ counters: WorkerCounters) {
         for (producer, link) in links where link.sender == worker && link.finalBatches == nil {
@@ -113,7 +123,11 @@ extension CoordinatorLoop {
         for (producer, link) in links where link.target == target && !link.acknowledged {
             guard let final = link.finalBatches, record.received(throughLink: producer) >= final else { continue }
             links[producer]?.acknowledged = true
-            update(link.sender.pipeline) { $0.outboundAcknowledged(link.sender, producer: producer) }
+            if let external = link.senderIdentity {
+                perform([.send(to: external, .linkAcknowledged(producer: producer))])
+            } else {
+                update(link.sender.pipeline) { $0.outboundAcknowledged(link.sender, producer: producer) }
+            }
         }
     }
 

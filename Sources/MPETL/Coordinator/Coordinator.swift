@@ -173,6 +173,8 @@ final class CoordinatorLoop {
             update(pipeline) { $0.feedClosed(batches: batches) }
         case .resolve(let name, let from):
             resolve(name, from: from, identity: identity)
+        case .sendsClosed(let producer, let batches):
+            closeExternalLink(producer, batches: batches)
         case .driverStopping(let reason):
             for (id, record) in records where record.driver == identity && !record.isDone {
                 update(id) { $0.stop(because: reason) }
@@ -222,7 +224,7 @@ final class CoordinatorLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .accepted, .assign, .refuse, .finish, .exit, .abort:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .accepted, .assign, .refuse, .finish, .exit, .abort:
             Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }

@@ -194,6 +194,11 @@ struct PipelineRecord {
         Self.reachable(slots.first?.filter { !$0.dropped }.map { ($0.host, $0.endpoints) } ?? [], from: host)
     }
 
+    /// Every endpoint of stage 0, both transports: an external sender picks those it reaches.
+    var allStageZeroEndpoints: [String] {
+        slots.first?.filter { !$0.dropped }.flatMap(\.endpoints) ?? []
+    }
+
     mutating func workerReady(_ address: WorkerAddress) -> [CoordinatorAction] {
         guard isKnown(address) else { return [] }
         slots[address.stage][address.worker].ready = true

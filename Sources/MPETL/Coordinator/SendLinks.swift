@@ -8,6 +8,8 @@ struct SendLink {
 
     let producer: UInt32
     let sender: WorkerAddress
+    /// For an external sender, its connection: told when the link is acknowledged.
+    var senderIdentity: [UInt8]?
     let target: String
     /// Set when the sending worker finished and reported its last count.
     var finalBatches: UInt64?

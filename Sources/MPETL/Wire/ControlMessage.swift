@@ -17,6 +17,11 @@ struct WorkerAddress: Codable, Equatable, Hashable, Sendable {
     var pipeline: String
     var stage: Int
     var worker: Int
+
+    /// The sender address of a program outside any pipeline (another language, say) that
+    /// feeds a named pipeline through `resolve` and `sendsClosed`.
+    static let external = WorkerAddress(pipeline: "external", stage: -1, worker: 0)
+    var isExternal: Bool { stage == -1 }
 }
 
 /// What the driver tells the coordinator about a pipeline it starts.
@@ -106,6 +111,11 @@ enum ControlMessage: Codable, Sendable {
     case status([PipelineStats])
     // worker → coordinator: the first `Pipeline.send` to a name in this process
     case resolve(name: String, from: WorkerAddress)
+    // a program outside the pipeline's processes (any language) → coordinator: the last
+    // batch count of a link it opened with `resolve(from: WorkerAddress.external)`
+    case sendsClosed(producer: UInt32, batches: UInt64)
+    // coordinator → that program: every batch of the link was counted; it may close its socket
+    case linkAcknowledged(producer: UInt32)
     // coordinator → worker
     case resolved(SendRoute)
     case unresolved(name: String, code: String, reason: String)

@@ -1,0 +1,96 @@
+import Foundation
+@testable import MPETL
+import Testing
+
+/// `docs/protocol-vectors.json`: the exact bytes of sample values, a batch and control
+/// messages, as `docs/protocol.md` describes them. A program in another language can test
+/// its encoder against the same file; this test keeps the file and the code in step.
+@Suite("Protocol test vectors")
+struct ProtocolVectorTests {
+    struct Point: Codable, Equatable { var x: Int; var y: Int }
+    enum Shape: Codable, Equatable { case circle(radius: Double), named(String), empty }
+    struct Row: Codable, Equatable { var id: Int; var name: String?; var tags: [String]; var blob: Data }
+
+    struct Vector: Codable {
+        var name: String
+        var description: String
+        var hex: String
+    }
+
+    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../docs/protocol-vectors.json").standardizedFileURL
+
+    /// Each sample's name, description, encoding, and a check that decoding gives it back.
+    static func samples() throws -> [(String, String, [UInt8], ([UInt8]) throws -> Bool)] {
+        let encoder = MessagePackEncoder(), decoder = MessagePackDecoder()
+        func value<T: Codable & Equatable>(_ name: String, _ description: String, _ sample: T) throws -> (String, String, [UInt8], ([UInt8]) throws -> Bool) {
+            (name, description, try encoder.encode(sample), { try decoder.decode(T.self, from: $0) == sample })
+        }
+        var batch = [UInt8](repeating: 0, count: BatchHeader.size)
+        BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2).write(into: &batch)
+        batch += try encoder.encode("a") + encoder.encode("é")
+        let address = WorkerAddress(pipeline: "host:42:0", stage: 1, worker: 0)
+        let control: [(String, String, ControlMessage)] = [
+            ("control-feed-closed", "the driver closed the feed of pipeline \"host:42:0\" after 3 batches, 300 items",
+             .feedClosed(pipeline: "host:42:0", batches: 3, items: 300)),
+            ("control-progress", "a worker's counters", .progress(address, WorkerCounters(batchesIn: 2, itemsIn: 200, batchesOut: 2, itemsOut: 190))),
+            ("control-heartbeat", "an agent is alive", .heartbeat),
+            ("control-resolve", "a worker asks where the pipeline named \"inbox\" is", .resolve(name: "inbox", from: address)),
+        ]
+        return [
+            try value("int-small", "Int 5: positive fixint", 5),
+            try value("int-negative", "Int -1: negative fixint", -1),
+            try value("int-300", "Int 300: uint16", 300),
+            try value("int-min", "Int64.min: int64", Int64.min),
+            try value("double", "Double 1.5: float64", 1.5),
+            try value("bool", "true", true),
+            try value("string", "\"line 1\": fixstr", "line 1"),
+            try value("string-utf8", "\"héllo ✓\": fixstr of UTF-8 bytes", "héllo ✓"),
+            try value("optional-nil", "Int? nil: nil", Int?.none),
+            try value("data", "Data [1, 2, 3]: bin8", Data([1, 2, 3])),
+            try value("array", "[1, 2]: fixarray", [1, 2]),
+            try value("dictionary", "[\"k\": 1]: fixmap", ["k": 1]),
+            try value("struct", "Point(x: 1, y: 2): a map keyed by property name", Point(x: 1, y: 2)),
+            try value("struct-nested", "Row: optional, array and Data properties", Row(id: 7, name: nil, tags: ["a"], blob: Data([0xFF]))),
+            try value("enum-associated", "Shape.circle(radius: 2.0): a one-entry map from case name to a map of its values",
+                      Shape.circle(radius: 2)),
+            try value("enum-unlabelled", "Shape.named(\"x\"): positional values are keyed _0, _1, …", Shape.named("x")),
+            try value("enum-empty", "Shape.empty: a one-entry map from case name to an empty map", Shape.empty),
+            ("batch", "a batch for pipeline 0 stage 1 from producer 2, sequence 3, two String items \"a\" and \"é\"", batch,
+             { bytes in
+                 try bytes.withUnsafeBytes { raw in
+                     let header = try BatchHeader(parsing: raw)
+                     var reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: raw[BatchHeader.size...]))
+                     let items = [try reader.decode(String.self), try reader.decode(String.self)]
+                     return header == BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2) && items == ["a", "é"] && reader.isAtEnd
+                 }
+             }),
+        ] + (try control.map { name, description, message in
+            (name, description, try encoder.encode(message), { bytes in
+                try encoder.encode(try decoder.decode(ControlMessage.self, from: bytes)) == bytes
+            })
+        })
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    @Test func theCodeProducesAndReadsExactlyTheBytesInTheVectorFile() throws {
+        let samples = try Self.samples()
+        if ProcessInfo.processInfo.environment["MPETL_WRITE_VECTORS"] == "1" {
+            let vectors = samples.map { Vector(name: $0.0, description: $0.1, hex: Self.hex($0.2)) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(vectors).write(to: Self.file)
+        }
+        let vectors = try JSONDecoder().decode([Vector].self, from: Data(contentsOf: Self.file))
+        #expect(vectors.map(\.name) == samples.map(\.0))
+        for (vector, sample) in zip(vectors, samples) {
+            #expect(vector.hex == Self.hex(sample.2), "\(vector.name): the encoder's bytes differ from the file")
+            let bytes = stride(from: 0, to: vector.hex.count, by: 2).map { offset -> UInt8 in
+                let start = vector.hex.index(vector.hex.startIndex, offsetBy: offset)
+                return UInt8(vector.hex[start..<vector.hex.index(start, offsetBy: 2)], radix: 16) ?? 0
+            }
+            #expect(try sample.3(bytes), "\(vector.name): decoding the file's bytes does not give the sample back")
+        }
+    }
+}
