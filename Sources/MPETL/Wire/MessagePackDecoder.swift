@@ -5,7 +5,7 @@ import Foundation
 /// Malformed input never traps: truncation, impossible lengths, unknown format bytes, invalid
 /// UTF-8, overflowing integers and nesting deeper than 512 levels all throw ``WireError``.
 /// Integers decode into any integer type they fit and into `Double`/`Float`; map keys the type
-/// does not know are ignored. `docs/wire-format.md` gives the whole layout.
+/// does not know are ignored. `docs/protocol.md` gives the whole layout.
 ///
 /// ```swift
 /// struct Point: Codable { var x: Int; var y: Int }

@@ -3,7 +3,7 @@ import Foundation
 /// Encodes `Encodable` values as compact MessagePack bytes.
 ///
 /// Structs become maps keyed by their property names, arrays become arrays, optionals that
-/// are nil become nil, `Data` and `[UInt8]` become bin; `docs/wire-format.md` gives the whole
+/// are nil are left out of maps, `Data` and `[UInt8]` become bin; `docs/protocol.md` gives the whole
 /// layout. Use ``MessagePackDecoder`` to read the bytes back.
 ///
 /// ```swift

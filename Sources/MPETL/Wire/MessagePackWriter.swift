@@ -2,7 +2,7 @@ import Foundation
 
 /// Appends MessagePack values to a growable byte buffer: the encoding hot path of the data plane.
 ///
-/// Every `write` picks the shortest MessagePack form for its value (see `docs/wire-format.md`).
+/// Every `write` picks the shortest MessagePack form for its value (see `docs/protocol.md`).
 /// Reuse one writer across items and batches: ``removeAll()`` keeps the buffer's capacity, and
 /// the writer also keeps the scratch storage that ``encode(_:)`` needs for composite values, so a
 /// steady stream of items allocates nothing beyond what growing `bytes` needs.
@@ -148,7 +148,7 @@ struct MessagePackWriter: Sendable {
     ///
     /// Strings, integers, floating-point numbers, `Bool`, `Data` and `[UInt8]` are written
     /// directly (no `Encoder` involved); other values go through the `Encoder` described in
-    /// `docs/wire-format.md`. If encoding throws, `bytes` is left as it was.
+    /// `docs/protocol.md`. If encoding throws, `bytes` is left as it was.
     ///
     /// - Throws: ``WireError`` for a misuse of the Codable containers or nesting deeper than
     ///   512 levels; any error the value's `encode(to:)` throws, unchanged. (Plain `throws`
