@@ -14,6 +14,9 @@ public struct SocketType: Hashable, Sendable, CustomStringConvertible {
     public static let router = SocketType(rawValue: ZMQ_ROUTER)
     /// One-to-one exclusive pair, used here for socket monitors.
     public static let pair = SocketType(rawValue: ZMQ_PAIR)
+    /// Plain TCP: every message is [peer routing id, bytes]; an empty second frame announces a
+    /// connection, and sending one closes it. Lets a ZeroMQ program answer HTTP.
+    public static let stream = SocketType(rawValue: ZMQ_STREAM)
 
     public var description: String {
         switch self {
@@ -22,6 +25,7 @@ public struct SocketType: Hashable, Sendable, CustomStringConvertible {
         case .dealer: "DEALER"
         case .router: "ROUTER"
         case .pair: "PAIR"
+        case .stream: "STREAM"
         default: "socket type \(rawValue)"
         }
     }

@@ -33,6 +33,9 @@ struct Launch: ParsableCommand {
 
     @OptionGroup var security: SecurityOptions
 
+    @Option(help: ArgumentHelp("Serve per-stage metrics for Prometheus at http://ADDRESS:PORT/metrics.", valueName: "address:port"))
+    var metricsListen: String?
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The program to run and its arguments, after --.", valueName: "program"))
     var command: [String] = []
 
@@ -46,6 +49,7 @@ struct Launch: ParsableCommand {
         let folder = try TemporaryFolder(prefix: "mpetl-coordinator")
         defer { folder.remove() }
         let local = "ipc://\(folder.path)/coordinator.sock"
+        if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
         let server = try CoordinatorServer(listening: [local] + (listen.map { [$0] } ?? []))
         try waitForWorkerHosts(server)
         let program = try ProgramProcess(command: command, coordinator: local, advertise: listen.flatMap(Self.address(of:)))

@@ -25,6 +25,9 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var security: SecurityOptions
 
+    @Option(help: ArgumentHelp("Serve per-stage metrics for Prometheus at http://ADDRESS:PORT/metrics.", valueName: "address:port"))
+    var metricsListen: String?
+
     func validate() throws {
         guard !listen.isEmpty else { throw ValidationError("give --listen ENDPOINT, e.g. --listen ipc:///tmp/mpetl.sock") }
         guard interval > 0 else { throw ValidationError("--interval must be above 0") }
@@ -32,6 +35,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         try security.apply(to: listen)
+        if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
         let server = try CoordinatorServer(listening: listen)
         FileHandle.standardError.write(Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
         let stop = StopSignal()

@@ -79,6 +79,7 @@ final class CoordinatorLoop {
     private let router: Socket
     private let published: PublishedStats
     private var lastPublished = ContinuousClock.now
+    private var metrics = CoordinatorMetrics()
     var records: [String: PipelineRecord] = [:]
     /// Drivers and worker hosts, by their connection's identity.
     var agents: [[UInt8]: AgentRecord] = [:]
@@ -107,7 +108,9 @@ final class CoordinatorLoop {
     private func publishIfDue(now: ContinuousClock.Instant) {
         guard now - lastPublished >= Self.publishInterval else { return }
         lastPublished = now
-        published.store(allStats())
+        let stats = allStats()
+        published.store(stats)
+        metrics.record(stats)
         published.store(agents.values.filter(\.isWorkerHost).map {
             WorkerHostStatus(host: $0.host, slots: $0.slots, busy: $0.workers.count)
         }.sorted { $0.host < $1.host })
@@ -263,7 +266,9 @@ final class CoordinatorLoop {
         }
         if record.isDone { updateAwaitedSenders(of: record.driver) }
         if record.isDone, !wasDone {
-            published.store(allStats())
+            let stats = allStats()
+            published.store(stats)
+            metrics.record(stats)
             Log.debug(record.phase == .finished ? "pipeline finished" : "pipeline failed", ["pipeline": "\(record.label)"])
         }
     }

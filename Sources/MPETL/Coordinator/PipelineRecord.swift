@@ -470,7 +470,9 @@ struct PipelineRecord {
                 itemsOut: workers.reduce(0) { $0 + $1.counters.itemsOut },
                 queueDepth: sent > received ? sent - received : 0,
                 errors: workers.reduce(0) { $0 + $1.counters.errors },
-                malformed: workers.reduce(0) { $0 + $1.counters.malformed })
+                malformed: workers.reduce(0) { $0 + $1.counters.malformed },
+                batches: workers.reduce(0) { $0 + $1.counters.batchesIn },
+                busySeconds: Double(workers.reduce(0) { $0 + $1.counters.busyNanoseconds }) / 1e9)
         }, state: state, failure: failure?.reason)
     }
 }

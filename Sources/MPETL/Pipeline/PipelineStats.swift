@@ -37,6 +37,10 @@ public struct StageStats: Codable, Equatable, Sendable {
     public var errors: UInt64
     /// Malformed messages its workers dropped.
     public var malformed: UInt64
+    /// Batches its workers finished.
+    public var batches: UInt64 = 0
+    /// Time its workers spent running the stage body on those batches, in seconds.
+    public var busySeconds: Double = 0
 
     /// Total worker processes.
     public var workers: Int { workersPerHost.values.reduce(0, +) }

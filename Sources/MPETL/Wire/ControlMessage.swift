@@ -6,6 +6,8 @@ struct WorkerCounters: Codable, Equatable, Sendable {
     var itemsOut: UInt64 = 0
     var errors: UInt64 = 0
     var malformed: UInt64 = 0
+    /// Time spent running the stage on batches, for the batch-duration metric.
+    var busyNanoseconds: UInt64 = 0
     /// Batches this process pushed through each `Pipeline.send` link it opened, by producer id.
     var sends: [UInt32: UInt64] = [:]
     /// Batches a first-stage worker received through `Pipeline.send` links, by producer id.

@@ -184,12 +184,15 @@ final class WorkerProcess {
             guard header.pipeline == assignment.ordinal, Int(header.stage) == assignment.stage else {
                 return .malformed("it is addressed to pipeline \(header.pipeline) stage \(header.stage), not this worker's")
             }
+            let began = ContinuousClock.now
             do throws(BatchFailure) {
                 try runner.process(items: UnsafeRawBufferPointer(rebasing: bytes[BatchHeader.size...]),
                                    count: Int(header.itemCount))
             } catch {
                 return error
             }
+            let busy = ContinuousClock.now - began
+            counters.busyNanoseconds &+= UInt64(busy.components.seconds) &* 1_000_000_000 &+ UInt64(busy.components.attoseconds / 1_000_000_000)
             counters.batchesIn += 1
             counters.itemsIn += UInt64(header.itemCount)
             if header.producer >= SendLink.firstProducer, header.producer != BatchHeader.driverProducer {
