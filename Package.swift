@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "nursery-rhyme", targets: ["nursery-rhyme"]),
         .executable(name: "execution-order", targets: ["execution-order"]),
         .executable(name: "named-pipelines", targets: ["named-pipelines"]),
+        .executable(name: "csv-to-sqlite", targets: ["csv-to-sqlite"]),
         .executable(name: "mpetl-bench", targets: ["mpetl-bench"]),
         .executable(name: "mpetl-coordinator", targets: ["mpetl-coordinator"]),
     ],
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // libzmq through a module map that links "zmq" and includes /usr/include/zmq.h.
@@ -33,6 +35,8 @@ let package = Package(
         .executableTarget(name: "nursery-rhyme", dependencies: ["MPETL"], path: "examples/nursery-rhyme"),
         .executableTarget(name: "execution-order", dependencies: ["MPETL"], path: "examples/execution-order"),
         .executableTarget(name: "named-pipelines", dependencies: ["MPETL"], path: "examples/named-pipelines"),
+        .executableTarget(name: "csv-to-sqlite", dependencies: ["MPETL", .product(name: "GRDB", package: "GRDB.swift")],
+                          path: "examples/csv-to-sqlite"),
         .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "ZeroMQ"]),
         .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
         .executableTarget(name: "mpetl-coordinator", dependencies: [
@@ -43,7 +47,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "MPETLTests", dependencies: ["MPETL", "ZeroMQ"]),
+        .testTarget(name: "MPETLTests", dependencies: ["MPETL", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v6]
 )
