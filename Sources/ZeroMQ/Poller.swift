@@ -31,6 +31,7 @@ public final class Poller {
     // Keeps the polled sockets (and so their handles) alive while they are in `items`.
     private var sockets: [Socket?] = []
 
+    /// An empty poller; add sockets and descriptors, then poll.
     public init() {}
 
     /// Adds a socket to wait on.

@@ -18,6 +18,7 @@ public struct SocketType: Hashable, Sendable, CustomStringConvertible {
     /// connection, and sending one closes it. Lets a ZeroMQ program answer HTTP.
     public static let stream = SocketType(rawValue: ZMQ_STREAM)
 
+    /// The pattern's name, e.g. `PUSH`.
     public var description: String {
         switch self {
         case .push: "PUSH"

@@ -17,6 +17,7 @@ public enum ErrorPolicy: Sendable, Equatable, CustomStringConvertible {
     /// emitted before throwing are discarded, so a retried item passes on its values once.
     case retry(Int)
 
+    /// `fail`, `skip` or `retry(n)`.
     public var description: String {
         switch self {
         case .fail: "fail"
@@ -34,8 +35,9 @@ public struct SkippedItem: Codable, Equatable, Sendable {
     public var item: String
     /// The error the body threw.
     public var error: String
-    /// The worker process and its host.
+    /// The worker process that ran the body.
     public var pid: Int32
+    /// The host of that worker.
     public var host: String
 }
 

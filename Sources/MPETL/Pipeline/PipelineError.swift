@@ -47,6 +47,7 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
         /// The coordinator or a socket failed underneath the pipeline.
         public static let transportFailed = Code(name: "transport failed")
 
+        /// The code's name, e.g. `stage failed`.
         public var description: String { name }
     }
 
@@ -65,6 +66,7 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
     /// What happened and what to do about it.
     public var reason: String
 
+    /// Creates an error; MPETL makes these, tests and wrappers may too.
     public init(code: Code, pipeline: String, stage: String? = nil, pid: Int32? = nil,
                 host: String? = nil, item: String? = nil, reason: String) {
         self.code = code
@@ -76,6 +78,7 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
         self.reason = reason
     }
 
+    /// `pipeline, stage, worker pid P on H, item I: reason`, with the parts that apply.
     public var description: String {
         var text = "\(pipeline)"
         if let stage { text += ", \(stage)" }

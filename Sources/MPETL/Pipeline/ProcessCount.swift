@@ -10,6 +10,7 @@ public struct ProcessCount: ExpressibleByIntegerLiteral, Hashable, Sendable, Cus
     enum Kind: Hashable { case fixed(Int), perCore }
     let kind: Kind
 
+    /// A fixed number of processes: `processes: 4`.
     public init(integerLiteral value: Int) { kind = .fixed(value) }
 
     /// Exactly `count` processes.
@@ -28,6 +29,7 @@ public struct ProcessCount: ExpressibleByIntegerLiteral, Hashable, Sendable, Cus
         }
     }
 
+    /// The count, or `perCore (N)`.
     public var description: String {
         switch kind {
         case .fixed(let count): "\(count)"

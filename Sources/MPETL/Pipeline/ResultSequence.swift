@@ -5,6 +5,7 @@ public struct ResultSequence<Element: Decodable & Sendable>: Sequence, Sendable 
     /// The pipeline's failure, once the sequence has ended because of it.
     public var failure: PipelineError? { run?.failure }
 
+    /// An iterator that waits for each next result while the pipeline runs.
     public func makeIterator() -> Iterator { Iterator(run: run) }
 
     /// Decodes results batch by batch; blocks while the pipeline runs and none is waiting.
