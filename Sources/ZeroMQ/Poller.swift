@@ -2,7 +2,9 @@ import CLibZMQ
 
 /// What a ``Poller`` waits for on a socket or file descriptor.
 public struct PollEvents: OptionSet, Sendable {
+    /// libzmq's flag bits.
     public let rawValue: Int16
+    /// Flags from libzmq's bits.
     public init(rawValue: Int16) { self.rawValue = rawValue }
     /// A message can be received, or the descriptor is readable.
     public static let readable = PollEvents(rawValue: Int16(ZMQ_POLLIN))

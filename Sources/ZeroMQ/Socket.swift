@@ -112,7 +112,9 @@ public final class Socket {
 
 /// Flags for ``Socket/send(_:flags:)-(UnsafeRawBufferPointer,_)``.
 public struct SendFlags: OptionSet, Sendable {
+    /// libzmq's flag bits.
     public let rawValue: Int32
+    /// Flags from libzmq's bits.
     public init(rawValue: Int32) { self.rawValue = rawValue }
     /// Fail with ``ZMQError/Code/wouldBlock`` instead of blocking.
     public static let dontWait = SendFlags(rawValue: ZMQ_DONTWAIT)
@@ -122,7 +124,9 @@ public struct SendFlags: OptionSet, Sendable {
 
 /// Flags for ``Socket/receive(into:flags:)``.
 public struct ReceiveFlags: OptionSet, Sendable {
+    /// libzmq's flag bits.
     public let rawValue: Int32
+    /// Flags from libzmq's bits.
     public init(rawValue: Int32) { self.rawValue = rawValue }
     /// Fail with ``ZMQError/Code/wouldBlock`` instead of blocking.
     public static let dontWait = ReceiveFlags(rawValue: ZMQ_DONTWAIT)

@@ -14,7 +14,9 @@ import CLibZMQ
 public struct ZMQError: Error, Equatable, CustomStringConvertible, Sendable {
     /// An errno-style error code as libzmq reports it.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The errno value.
         public var rawValue: Int32
+        /// The code for an errno value.
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
         /// The operation would block (`EAGAIN`): a non-blocking call found nothing to do, or a timeout expired.
@@ -35,6 +37,7 @@ public struct ZMQError: Error, Equatable, CustomStringConvertible, Sendable {
         public static let hostUnreachable = Code(rawValue: EHOSTUNREACH)
 
         /// libzmq's text for this code.
+        /// libzmq's text for the code.
         public var description: String { String(cString: zmq_strerror(rawValue)) }
     }
 
@@ -45,6 +48,7 @@ public struct ZMQError: Error, Equatable, CustomStringConvertible, Sendable {
     /// What the call was about, e.g. the endpoint of a failed bind; empty when nothing adds meaning.
     public var detail: String
 
+    /// Creates an error, as the wrapper does when a libzmq call fails.
     public init(code: Code, function: String, detail: String = "") {
         self.code = code
         self.function = function
@@ -54,6 +58,7 @@ public struct ZMQError: Error, Equatable, CustomStringConvertible, Sendable {
     /// libzmq's text for ``code``.
     public var message: String { code.description }
 
+    /// `function failed: message [errno N] (detail)`.
     public var description: String {
         let about = detail.isEmpty ? "" : " (\(detail))"
         return "\(function)\(about) failed: \(message) [errno \(code.rawValue)]"

@@ -54,6 +54,7 @@ public struct WireError: Error, CustomStringConvertible, Equatable {
         /// such as two values through one single-value container.
         public static let invalidCoderUsage = Code(.invalidCoderUsage)
 
+        /// The code's name, e.g. `truncated`.
         public var description: String {
             switch value {
             case .truncated: "truncated"
