@@ -37,7 +37,6 @@ public struct ZMQError: Error, Equatable, CustomStringConvertible, Sendable {
         public static let hostUnreachable = Code(rawValue: EHOSTUNREACH)
 
         /// libzmq's text for this code.
-        /// libzmq's text for the code.
         public var description: String { String(cString: zmq_strerror(rawValue)) }
     }
 
