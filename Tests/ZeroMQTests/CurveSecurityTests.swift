@@ -7,16 +7,6 @@ struct CurveSecurityTests {
     let context: Context
     init() throws { context = try Context() }
 
-    /// The ZMQError `body` throws, or nil when it succeeds.
-    func zmqError(_ body: () throws -> Void) -> ZMQError? {
-        do {
-            try body()
-            return nil
-        } catch {
-            return error as? ZMQError
-        }
-    }
-
     /// A CURVE PULL server on loopback TCP, behind an authenticator of its context.
     struct Server {
         let keys: CurveKeyPair

@@ -7,16 +7,6 @@ struct SocketTests {
     let context: Context
     init() throws { context = try Context() }
 
-    /// The ZMQError `body` throws, or nil when it succeeds.
-    func zmqError(_ body: () throws -> Void) -> ZMQError? {
-        do {
-            try body()
-            return nil
-        } catch {
-            return error as? ZMQError
-        }
-    }
-
     func temporaryEndpoint(_ name: String) -> String {
         "ipc://\(NSTemporaryDirectory())zmq-test-\(getpid())-\(name)-\(UUID().uuidString.prefix(8)).sock"
     }

@@ -19,21 +19,9 @@ final class Coordinator: Sendable {
         self.endpoints = endpoints
         let published = PublishedStats()
         self.published = published
-        let started = StartSignal()
-        let thread = Thread {
-            let loop: CoordinatorLoop
-            do {
-                loop = try CoordinatorLoop(context: context, endpoints: endpoints, published: published)
-                started.succeed()
-            } catch {
-                started.fail(error)
-                return
-            }
-            loop.run()
+        try LoopThread.start(name: "mpetl-coordinator") {
+            try CoordinatorLoop(context: context, endpoints: endpoints, published: published)
         }
-        thread.name = "mpetl-coordinator"
-        thread.start()
-        try started.wait()
     }
 }
 
@@ -48,32 +36,8 @@ final class PublishedStats: Sendable {
     var workerHosts: [WorkerHostStatus] { hosts.withLock { $0 } }
 }
 
-/// A one-shot handoff of "the thread is up" or its error.
-final class StartSignal: @unchecked Sendable {
-    // `result` is only touched while holding `condition`.
-    private let condition = NSCondition()
-    private var result: Result<Void, any Error>?
-
-    func succeed() { finish(.success(())) }
-    func fail(_ error: any Error) { finish(.failure(error)) }
-
-    private func finish(_ value: Result<Void, any Error>) {
-        condition.lock()
-        result = value
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait() throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        try result!.get()
-    }
-}
-
 /// The coordinator thread's state; never leaves that thread.
-final class CoordinatorLoop {
+final class CoordinatorLoop: ThreadLoop {
     private let context: Context
     private let endpoint: String
     private let router: Socket

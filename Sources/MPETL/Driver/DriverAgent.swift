@@ -28,26 +28,14 @@ final class DriverAgent: Sendable {
     init(context: Context, coordinatorEndpoint: String, runDirectory: String) throws {
         let inbox = try Inbox(context: context)
         self.inbox = inbox
-        let started = StartSignal()
         var environment = ProcessInfo.processInfo.environment
         environment[WorkerAssignment.environmentKey] = nil
         let program = WorkerSpawner.Program(
             executable: Syscalls.executablePath, arguments: CommandLine.arguments, environment: environment,
             coordinatorEndpoint: coordinatorEndpoint, runDirectory: runDirectory)
-        let thread = Thread {
-            let loop: AgentLoop
-            do {
-                loop = try AgentLoop(context: context, coordinatorEndpoint: coordinatorEndpoint, inbox: inbox, program: program)
-                started.succeed()
-            } catch {
-                started.fail(error)
-                return
-            }
-            loop.run()
+        try LoopThread.start(name: "mpetl-driver-agent") {
+            try AgentLoop(context: context, coordinatorEndpoint: coordinatorEndpoint, inbox: inbox, program: program)
         }
-        thread.name = "mpetl-driver-agent"
-        thread.start()
-        try started.wait()
     }
 
     func send(_ message: ControlMessage) { inbox.enqueue(.send(message)) }
@@ -106,7 +94,7 @@ final class DriverAgent: Sendable {
 }
 
 /// The agent thread's sockets and bookkeeping; never leaves that thread.
-private final class AgentLoop {
+private final class AgentLoop: ThreadLoop {
     private struct Collector {
         var run: PipelineRun
         var socket: Socket
