@@ -116,7 +116,17 @@ enum Syscalls {
         var remote = sockaddr_in()
         remote.sin_family = sa_family_t(AF_INET)
         remote.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, String(hostAndPort[..<colon]), &remote.sin_addr) == 1 else { return nil }
+        let host = String(hostAndPort[..<colon])
+        if inet_pton(AF_INET, host, &remote.sin_addr) != 1 {
+            // A host name: resolve it (IPv4, as the cluster's addresses are).
+            var hints = addrinfo()
+            hints.ai_family = AF_INET
+            hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+            var found: UnsafeMutablePointer<addrinfo>?
+            guard getaddrinfo(host, nil, &hints, &found) == 0, let first = found, let address = first.pointee.ai_addr else { return nil }
+            defer { freeaddrinfo(found) }
+            remote.sin_addr = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+        }
         let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard descriptor >= 0 else { return nil }
         defer { Glibc.close(descriptor) }

@@ -20,7 +20,7 @@ public final class WorkerHost {
     private let program: String
     private let arguments: [String]
     private let name: String
-    private let advertise: String
+    private let advertise: String?
     private let answerTimeout: Duration
 
     /// - Parameters:
@@ -42,7 +42,7 @@ public final class WorkerHost {
         self.program = program
         self.arguments = arguments
         self.name = name ?? Syscalls.hostName
-        self.advertise = advertise ?? Syscalls.localAddress(towards: coordinator) ?? "127.0.0.1"
+        self.advertise = advertise ?? Syscalls.localAddress(towards: coordinator)
     }
 
     /// Serves the coordinator until it refuses this host; never returns otherwise.
@@ -50,6 +50,10 @@ public final class WorkerHost {
     ///   reason when a worker or the host was refused, or ``PipelineError/Code/transportFailed``
     ///   when the coordinator does not answer (nothing there, or another key).
     public func run() throws {
+        guard let advertise else {
+            throw PipelineError(code: .transportFailed, pipeline: "worker host \(name)",
+                                reason: "cannot tell which address of this host other hosts reach (no route to \(coordinator), or a name that does not resolve); give it with --advertise ADDRESS")
+        }
         let context = try Context()
         let dealer = try ClusterSecurity.socket(context, type: .dealer, role: .client)
         try dealer.setLinger(milliseconds: 0)
