@@ -5,8 +5,8 @@
 //
 //   csv-to-sqlite [--rows 100000] [--folder PATH]
 //
-// Writes PATH/orders.csv (generated), PATH/orders.sqlite and PATH/rejects.csv, then prints
-// what the database holds.
+// Writes PATH/orders.csv (generated), PATH/orders.sqlite and PATH/rejects.csv (PATH defaults
+// to a folder in the temporary directory), then prints what the database holds.
 import Foundation
 import GRDB
 import MPETL
@@ -16,7 +16,10 @@ func option(_ name: String) -> String? {
     arguments.firstIndex(of: "--\(name)").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
 let rows = option("rows").flatMap(Int.init) ?? 100_000
-let folder = option("folder") ?? FileManager.default.currentDirectoryPath
+let folder = option("folder") ?? NSTemporaryDirectory() + "mpetl-csv-to-sqlite"
+if !Pipeline.isWorkerProcess {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+}
 let csvPath = folder + "/orders.csv"
 let databasePath = folder + "/orders.sqlite"
 let rejectsPath = folder + "/rejects.csv"
