@@ -144,6 +144,24 @@ func namedErrors() throws {
     let started = ContinuousClock.now
     attempt("send-to-unknown") { try lost.join() }
     if !Pipeline.isWorkerProcess { print("send-to-unknown-seconds \((ContinuousClock.now - started).components.seconds)") }
+
+    // A pipeline sending to itself could never finish.
+    let narcissus = Pipeline(name: "narcissus")
+    try narcissus.addTask { (value: Int) in try Pipeline.send("narcissus", value) }
+    try narcissus.start()
+    try narcissus.feed(1)
+    attempt("send-to-itself") { try narcissus.join() }
+
+    // The receiver's first stage takes Int; a String is refused where it is sent.
+    let typed = Pipeline(name: "typed")
+    try typed.addTask { (value: Int) in value }
+    let wrongType = Pipeline()
+    try wrongType.addTask { (text: String) in try Pipeline.send("typed", text) }
+    try typed.start()
+    try wrongType.start()
+    try wrongType.feed("seven")
+    attempt("send-wrong-type") { try wrongType.join() }
+    attempt("typed-join") { try typed.join() }
 }
 
 /// Items tagged with the host that processed them: origin → task (2 declared workers, plus

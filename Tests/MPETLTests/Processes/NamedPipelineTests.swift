@@ -57,5 +57,12 @@ struct NamedPipelineTests {
         #expect(outcome("send-to-unknown").contains("no pipeline named \"nobody\" is registered"))
         let waited = Int(outcome("send-to-unknown-seconds")) ?? -1
         #expect((3...10).contains(waited), "an unknown name is waited for about 3 seconds, then refused")
+
+        #expect(outcome("send-to-itself").hasPrefix("stage failed | "))
+        #expect(outcome("send-to-itself").contains("a pipeline cannot send to itself"))
+        #expect(outcome("send-wrong-type").hasPrefix("stage failed | "))
+        #expect(outcome("send-wrong-type").contains("Pipeline.send was given String but the first stage of \"typed\" takes Int"))
+        #expect(outcome("typed-join").hasPrefix("linked pipeline failed | ") || outcome("typed-join") == "ok",
+                "the receiver either finishes or reports its failed sender: \(outcome("typed-join"))")
     }
 }
