@@ -225,3 +225,11 @@ func outbox() throws {
     try outbox.join()
     printJSON(["sent": items])
 }
+
+/// Sends `--items` values from the driver itself, with no pipeline of its own, to the
+/// "inbox" another program runs.
+func outboxFromDriver() throws {
+    let items = option("items", default: 1_000)
+    try Pipeline.send("inbox", contentsOf: 0..<items)
+    printJSON(["sent": items])
+}

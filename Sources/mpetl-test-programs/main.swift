@@ -217,6 +217,7 @@ let scenarios: [String: () throws -> Void] = [
     "interruptible": interruptible,
     "inbox": inbox,
     "outbox": outbox,
+    "outbox-from-driver": outboxFromDriver,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -135,6 +135,10 @@ extension CoordinatorLoop {
     func failLinkedPipelines(of pipeline: String, label: String, _ failure: FailureReport) {
         let linked = links.values.filter { !$0.acknowledged && ($0.target == pipeline || $0.sender.pipeline == pipeline) }
         for link in linked {
+            if let external = link.senderIdentity {
+                perform([.send(to: external, .linkFailed(producer: link.producer, reason: "\(label) failed: \(failure.reason)"))])
+                continue
+            }
             let other = link.target == pipeline ? link.sender.pipeline : link.target
             update(other) { $0.linkedPipelineFailed(label, because: failure) }
         }

@@ -191,7 +191,7 @@ final class CoordinatorLoop: ThreadLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .accepted, .assign, .refuse, .finish, .exit, .abort:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .accepted, .assign, .refuse, .finish, .exit, .abort:
             Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }

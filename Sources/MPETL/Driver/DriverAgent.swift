@@ -12,6 +12,13 @@ final class DriverAgent: Sendable {
         case send(ControlMessage)
         /// Binds the run's results collector when `collects`, then registers the pipeline.
         case register(run: PipelineRun, collects: Bool, registration: PipelineRegistration)
+        /// Resolves a named pipeline of another program, as an external sender.
+        case resolve(name: String, reply: ControlReply<SendRoute>)
+        /// Watches an external link: its reply fails if the receiver fails, and succeeds once the
+        /// link is closed and all its batches were counted.
+        case watchLink(producer: UInt32, reply: ControlReply<Void>)
+        /// Closes an external link after its last batch.
+        case closeLink(producer: UInt32, batches: UInt64)
         /// Stops every pipeline of this driver, waits (briefly) for the workers to tear down,
         /// and ends the process with `128 + signal`, as a shell reports death by that signal.
         case stop(signal: Int32)
@@ -120,6 +127,9 @@ private final class AgentLoop: ThreadLoop {
     private var stopping: (status: Int32, deadline: ContinuousClock.Instant)?
     private var runs: [String: PipelineRun] = [:]
     private var collectors: [String: Collector] = [:]
+    /// External sends waiting for the coordinator: routes by name, acknowledgements by link.
+    private var pendingRoutes: [String: [ControlReply<SendRoute>]] = [:]
+    private var pendingLinks: [UInt32: ControlReply<Void>] = [:]
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
     private let frame = Message()
@@ -201,6 +211,13 @@ private final class AgentLoop: ThreadLoop {
                                                    stage: registration.stages.count)
                 }
                 try send(.register(registration))
+            case .resolve(let name, let reply):
+                pendingRoutes[name, default: []].append(reply)
+                try send(.resolve(name: name, from: .external))
+            case .watchLink(let producer, let reply):
+                pendingLinks[producer] = reply
+            case .closeLink(let producer, let batches):
+                try send(.sendsClosed(producer: producer, batches: batches))
             case .stop(let signal):
                 guard stopping == nil else { continue }
                 // The coordinator aborts the workers; each runs its teardown and exits.
@@ -213,7 +230,8 @@ private final class AgentLoop: ThreadLoop {
 
     /// A coordinator that stopped answering will never finish these pipelines: say so.
     private func failRunsIfCoordinatorIsSilent() {
-        guard !runs.isEmpty, ContinuousClock.now - lastHeardFromCoordinator > AgentLiveness.coordinatorSilenceLimit else { return }
+        let waiting = !runs.isEmpty || !pendingLinks.isEmpty || pendingRoutes.values.contains { !$0.isEmpty }
+        guard waiting, ContinuousClock.now - lastHeardFromCoordinator > AgentLiveness.coordinatorSilenceLimit else { return }
         let failure = everHeardFromCoordinator
             ? PipelineError(code: .transportFailed, pipeline: "driver",
                             reason: "the coordinator at \(coordinatorEndpoint) has not answered for \(AgentLiveness.coordinatorSilenceLimit): it stopped, or the network to it is down")
@@ -221,6 +239,10 @@ private final class AgentLoop: ThreadLoop {
                             reason: "the coordinator at \(coordinatorEndpoint) did not answer within \(AgentLiveness.coordinatorSilenceLimit): is it running there, and does this program's \(ClusterSecurity.environmentKey) name the cluster's key file?")
         for run in runs.values { run.markFailed(PipelineError(code: failure.code, pipeline: run.label, reason: failure.reason)) }
         runs.removeAll()
+        for reply in pendingRoutes.values.flatMap({ $0 }) { reply.fulfill(.failure(failure)) }
+        for reply in pendingLinks.values { reply.fulfill(.failure(failure)) }
+        pendingRoutes.removeAll()
+        pendingLinks.removeAll()
         collectors.removeAll()
         spawner.killAll()
     }
@@ -261,6 +283,20 @@ private final class AgentLoop: ThreadLoop {
                 spawner.kill(pid)
             case .heartbeat:
                 break
+            case .resolved(let route):
+                if let reply = pendingRoutes[route.name]?.first {
+                    pendingRoutes[route.name]?.removeFirst()
+                    reply.fulfill(.success(route))
+                }
+            case .unresolved(let name, let code, let reason):
+                if let reply = pendingRoutes[name]?.first {
+                    pendingRoutes[name]?.removeFirst()
+                    reply.fulfill(.failure(PipelineError(code: PipelineError.Code(name: code), pipeline: name, reason: reason)))
+                }
+            case .linkAcknowledged(let producer):
+                pendingLinks.removeValue(forKey: producer)?.fulfill(.success(()))
+            case .linkFailed(let producer, let reason):
+                pendingLinks.removeValue(forKey: producer)?.fulfill(.failure(PipelineError(code: .linkedPipelineFailed, pipeline: "Pipeline.send", reason: reason)))
             default:
                 Log.warning("driver ignored a control message meant for a worker")
             }

@@ -20,7 +20,8 @@ extension Pipeline {
     /// to the receiver's workers. The receiver's `join()` waits until every pipeline that sent to
     /// it has finished and every item sent has passed all its stages. A name nobody registered is
     /// waited for briefly (3 seconds) in case its pipeline is still starting. From the driver,
-    /// `send` reaches the pipelines this program started, like their `feed`.
+    /// `send` to a pipeline this program started is like its `feed`; to another program's
+    /// (through a shared coordinator) it returns once the receiver has counted every item.
     ///
     /// - Throws: ``PipelineError`` with ``PipelineError/Code/unknownPipeline`` for a name no
     ///   running pipeline has, ``PipelineError/Code/pipelineFinished`` when that pipeline has
@@ -46,8 +47,9 @@ extension Pipeline {
             try sends.send(name, items)
         case .driver:
             guard let session = DriverRuntime.existing?.latestSession(named: name) else {
-                throw PipelineError(code: .unknownPipeline, pipeline: name,
-                                    reason: "this program runs no pipeline named \"\(name)\"; from the driver, Pipeline.send reaches pipelines this program started: start it first, and check the name")
+                // Not a pipeline of this program: another program's, through the coordinator.
+                try RemoteSend.send(name, items, runtime: try DriverRuntime.current())
+                return
             }
             guard !session.isFeedClosed, !session.run.isDone else {
                 throw PipelineError(code: .pipelineFinished, pipeline: name,

@@ -118,6 +118,8 @@ enum ControlMessage: Codable, Sendable {
     case sendsClosed(producer: UInt32, batches: UInt64)
     // coordinator → that program: every batch of the link was counted; it may close its socket
     case linkAcknowledged(producer: UInt32)
+    // coordinator → that program: the receiving pipeline failed; the link's items are lost
+    case linkFailed(producer: UInt32, reason: String)
     // coordinator → worker
     case resolved(SendRoute)
     case unresolved(name: String, code: String, reason: String)

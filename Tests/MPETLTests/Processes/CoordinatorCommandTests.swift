@@ -69,7 +69,8 @@ struct CoordinatorCommandTests {
         #expect(stopped.standardError.contains("serving on \(endpoint)"))
     }
 
-    @Test func oneProgramSendsIntoANamedPipelineAnotherProgramRuns() throws {
+    @Test(arguments: ["outbox", "outbox-from-driver"])
+    func oneProgramSendsIntoANamedPipelineAnotherProgramRuns(sender scenario: String) throws {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-shared-\(getpid()).sock"
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
         defer { kill(server.pid, SIGKILL) }
@@ -77,7 +78,7 @@ struct CoordinatorCommandTests {
         let receiver = try Programs.launch("mpetl-test-programs", ["inbox", "--items", "5000"], environment: environment)
         defer { kill(receiver.pid, SIGKILL) }
         #expect(waitUntil(timeout: .seconds(30)) { receiver.outputSoFar.contains("inbox ready") })
-        let sender = try Programs.run("mpetl-test-programs", ["outbox", "--items", "5000"], timeout: .seconds(60), environment: environment)
+        let sender = try Programs.run("mpetl-test-programs", [scenario, "--items", "5000"], timeout: .seconds(60), environment: environment)
         #expect(sender.status == 0, "stderr: \(sender.standardError)")
         let received = try receiver.finish(within: .seconds(60))
         #expect(received.status == 0, "stderr: \(received.standardError)")

@@ -49,7 +49,7 @@ struct NamedPipelineTests {
         #expect(outcome("driver-send-wrong-type").hasPrefix("type mismatch | "))
         #expect(outcome("direct-results") == "[10, 20]")
         #expect(outcome("driver-send-after-join").hasPrefix("pipeline finished | direct: "))
-        #expect(outcome("driver-send-unknown").hasPrefix("unknown pipeline | nobody: "))
+        #expect(outcome("driver-send-unknown").hasPrefix("unknown pipeline | nobody: no pipeline named \"nobody\" is registered"))
 
         #expect(outcome("send-to-finished").hasPrefix("stage failed | "))
         #expect(outcome("send-to-finished").contains("\"direct\" has already finished"))
