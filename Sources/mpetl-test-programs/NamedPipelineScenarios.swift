@@ -162,6 +162,17 @@ func namedErrors() throws {
     try wrongType.feed("seven")
     attempt("send-wrong-type") { try wrongType.join() }
     attempt("typed-join") { try typed.join() }
+
+    // Two pipelines sending to each other could never finish.
+    let ping = Pipeline(name: "ping")
+    try ping.addTask { (value: Int) in try Pipeline.send("pong", value) }
+    let pong = Pipeline(name: "pong")
+    try pong.addTask { (value: Int) in try Pipeline.send("ping", value + 1) }
+    try ping.start()
+    try pong.start()
+    try ping.feed(1)
+    attempt("cycle-ping") { try ping.join() }
+    attempt("cycle-pong") { try pong.join() }
 }
 
 /// Items tagged with the host that processed them: origin → task (2 declared workers, plus

@@ -64,5 +64,8 @@ struct NamedPipelineTests {
         #expect(outcome("send-wrong-type").contains("Pipeline.send was given String but the first stage of \"typed\" takes Int"))
         #expect(outcome("typed-join").hasPrefix("linked pipeline failed | ") || outcome("typed-join") == "ok",
                 "the receiver either finishes or reports its failed sender: \(outcome("typed-join"))")
+        let cycle = [outcome("cycle-ping"), outcome("cycle-pong")]
+        #expect(cycle.contains { $0.contains("pipelines that send to each other in a cycle can never finish") }, "\(cycle)")
+        #expect(cycle.allSatisfy { $0 != "ok" && $0 != "missing" }, "neither can finish: \(cycle)")
     }
 }
