@@ -43,6 +43,7 @@ struct CoordinatorCommandTests {
 
     @Test func serveIsSharedByProgramsAndStatusReportsTheirPipelines() throws {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-serve-test-\(getpid()).sock"
+        defer { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst("ipc://".count))) }
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
         defer {
             kill(server.pid, SIGKILL)
@@ -72,6 +73,7 @@ struct CoordinatorCommandTests {
     @Test(arguments: ["outbox", "outbox-from-driver"])
     func oneProgramSendsIntoANamedPipelineAnotherProgramRuns(sender scenario: String) throws {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-shared-\(getpid()).sock"
+        defer { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst("ipc://".count))) }
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
         defer { kill(server.pid, SIGKILL) }
         let environment = ["MPETL_COORDINATOR": endpoint]
@@ -90,6 +92,7 @@ struct CoordinatorCommandTests {
 
     @Test func aDriverWhoseCoordinatorDiesFailsInsteadOfWaiting() throws {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-dying-\(getpid()).sock"
+        defer { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst("ipc://".count))) }
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
         defer { kill(server.pid, SIGKILL) }
         let driver = try Programs.launch("mpetl-test-programs", ["interruptible"], environment: ["MPETL_COORDINATOR": endpoint])

@@ -44,7 +44,11 @@ struct ErrorProcessTests {
 struct KilledWorkerTests {
     @Test func killingAWorkerMidStreamFailsTheJoinNamingItsStageAndPid() throws {
         let driver = try Programs.launch("mpetl-test-programs", ["interruptible"])
-        defer { kill(driver.pid, SIGKILL) }
+        defer {
+            kill(driver.pid, SIGKILL)
+            _ = driver.waitForExit(within: .seconds(5))
+            RunFolders.remove(of: driver.pid)
+        }
         #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("first item done") })
         // The task's workers are the driver's children that ran a teardown-printing setup; any
         // worker will do: kill the first child.

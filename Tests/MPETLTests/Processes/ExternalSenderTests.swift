@@ -9,6 +9,7 @@ import ZeroMQ
 struct ExternalSenderTests {
     @Test func aForeignProgramFeedsANamedPipelineByTheProtocolAlone() throws {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-external-\(getpid()).sock"
+        defer { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst("ipc://".count))) }
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
         defer { kill(server.pid, SIGKILL) }
         let receiver = try Programs.launch("mpetl-test-programs", ["inbox", "--items", "500"], environment: ["MPETL_COORDINATOR": endpoint])

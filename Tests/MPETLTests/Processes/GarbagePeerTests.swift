@@ -30,7 +30,11 @@ struct GarbagePeerTests {
 
     @Test func garbageOnEveryReachableSocketChangesNothing() throws {
         let driver = try Programs.launch("mpetl-test-programs", ["exactly-once", "--items", "60000", "--work-us", "40"])
-        defer { kill(driver.pid, SIGKILL) }
+        defer {
+            kill(driver.pid, SIGKILL)
+            _ = driver.waitForExit(within: .seconds(5))
+            RunFolders.remove(of: driver.pid)
+        }
         let context = try Context()
         var sockets: [String: Socket] = [:]
         var sent = 0

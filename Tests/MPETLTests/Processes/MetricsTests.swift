@@ -9,6 +9,7 @@ import Testing
 struct MetricsTests {
     @Test func theCoordinatorServesPerStageCountsForPrometheus() throws {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-metrics-\(getpid()).sock"
+        defer { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst("ipc://".count))) }
         let port = 30_000 + Int(getpid()) % 20_000
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint, "--metrics-listen", "127.0.0.1:\(port)"])
         defer { kill(server.pid, SIGKILL) }

@@ -17,6 +17,11 @@ struct WorkerHostTests {
         return path
     }
 
+    /// Removes what a test left in the temporary directory.
+    static func remove(_ paths: String...) {
+        for path in paths { try? FileManager.default.removeItem(atPath: path) }
+    }
+
     static func worker(_ endpoint: String, name: String, program: String = Programs.url("mpetl-test-programs").path,
                        extra: [String] = []) throws -> RunningProgram {
         try Programs.launch("mpetl-coordinator", ["worker", "--connect", endpoint, "--slots", "2", "--name", name,
@@ -32,8 +37,13 @@ struct WorkerHostTests {
     @Test func aWorkerHostSharesTheLoadWithTheDriversWorkers() throws {
         let endpoint = Self.freeEndpoint(1)
         let keys = try Self.keyFile("shared")
+        defer { Self.remove(keys) }
         let host = try Self.worker(endpoint, name: "host-b", extra: ["--keys", keys])
-        defer { kill(host.pid, SIGKILL) }
+        defer {
+            kill(host.pid, SIGKILL)
+            _ = host.waitForExit(within: .seconds(5))
+            RunFolders.remove(of: host.pid)
+        }
         let run = try Self.launch(endpoint, items: 20_000, extra: ["--keys", keys])
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let result = try run.json()
@@ -52,9 +62,14 @@ struct WorkerHostTests {
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let impostor = folder + "/mpetl-test-programs"
+        defer { Self.remove(folder) }
         try FileManager.default.copyItem(atPath: Programs.url("nursery-rhyme").path, toPath: impostor)
         let host = try Self.worker(endpoint, name: "host-old", program: impostor)
-        defer { kill(host.pid, SIGKILL) }
+        defer {
+            kill(host.pid, SIGKILL)
+            _ = host.waitForExit(within: .seconds(5))
+            RunFolders.remove(of: host.pid)
+        }
         let run = try Self.launch(endpoint, items: 2_000)
         #expect(run.status == 0, "the pipeline finishes with the driver's workers: \(run.standardError)")
         let result = try run.json()
@@ -72,6 +87,7 @@ struct WorkerHostTests {
         let endpoint = Self.freeEndpoint(key == "missing" ? 3 : 4)
         let keys = try Self.keyFile("cluster-\(key)")
         let other = try Self.keyFile("other-\(key)")
+        defer { Self.remove(keys, other) }
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint, "--keys", keys])
         defer { kill(server.pid, SIGKILL) }
         let extra = key == "missing" ? [] : ["--keys", other]
@@ -86,6 +102,7 @@ struct WorkerHostTests {
         let endpoint = Self.freeEndpoint(5)
         let keys = try Self.keyFile("cluster-driver")
         let other = try Self.keyFile("other-driver")
+        defer { Self.remove(keys, other) }
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint, "--keys", keys])
         defer { kill(server.pid, SIGKILL) }
         let run = try Programs.run("mpetl-test-programs", ["hosts", "--items", "10"],
@@ -105,6 +122,7 @@ struct WorkerHostTests {
 
     @Test func keysAreWrittenPrivateAndNeverOverwrittenByAccident() throws {
         let path = try Self.keyFile("private")
+        defer { Self.remove(path) }
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let text = try String(contentsOfFile: path, encoding: .utf8)

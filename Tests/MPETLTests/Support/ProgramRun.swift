@@ -142,3 +142,14 @@ func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
     }
     return condition()
 }
+
+/// The run folders (`/tmp/mpetl-PID-*`) a process leaves when it is killed before its exit
+/// handler can remove them.
+enum RunFolders {
+    static func remove(of pid: Int32) {
+        let temporary = "/tmp"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where entry.hasPrefix("mpetl-\(pid)-") {
+            try? FileManager.default.removeItem(atPath: temporary + "/" + entry)
+        }
+    }
+}
