@@ -25,9 +25,9 @@ public struct MessagePackDecoder: Sendable {
     ///   - type: The type to decode.
     ///   - bytes: The MessagePack encoding of one value.
     /// - Returns: The decoded value.
-    /// - Throws: ``WireError`` if the bytes are malformed, do not match `type`, or hold more
-    ///   than one value (``WireError/Code/trailingBytes``); errors thrown by `type`'s own
-    ///   `init(from:)` (e.g. the standard library's for an unknown enum raw value) pass through.
+    /// - Throws: ``WireError`` if the bytes are malformed, do not match `type`, hold more than
+    ///   one value (``WireError/Code/trailingBytes``), or `type`'s own `init(from:)` refuses
+    ///   them (an unknown enum case, say: ``WireError/Code/typeMismatch``).
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try bytes.withUnsafeBytes { try decode(T.self, from: $0) }
     }
@@ -38,7 +38,7 @@ public struct MessagePackDecoder: Sendable {
     ///   - type: The type to decode.
     ///   - data: The MessagePack encoding of one value.
     /// - Returns: The decoded value.
-    /// - Throws: As ``decode(_:from:)-([UInt8])``.
+    /// - Throws: As the `[UInt8]` variant.
     public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         try data.withUnsafeBytes { try decode(T.self, from: $0) }
     }

@@ -44,7 +44,7 @@ public struct WireError: Error, CustomStringConvertible, Equatable {
         public static let unsupportedKey = Code(.unsupportedKey)
         /// A MessagePack extension value (ext, fixext), which no Swift type decodes from.
         public static let unsupportedExtension = Code(.unsupportedExtension)
-        /// Values nested deeper than ``MessagePackLimits/maxDepth`` levels.
+        /// Values nested deeper than 512 levels.
         public static let depthLimitExceeded = Code(.depthLimitExceeded)
         /// A keyed container lacks a key that a non-optional property needs.
         public static let keyNotFound = Code(.keyNotFound)
