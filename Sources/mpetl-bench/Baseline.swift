@@ -96,9 +96,10 @@ enum Baseline {
                     switch workload {
                     case "w1": try output.send(try encoder.encode(try decoder.decode([String].self, from: bytes).map { $0.uppercased() }))
                     case "w2":
+                        // As W2's task: the work, then only a count passes on.
                         let probes = try decoder.decode([Probe].self, from: bytes)
                         for _ in probes { SharedClock.burnCPU(microseconds: 50) }
-                        try output.send(try encoder.encode(probes))
+                        try output.send(try encoder.encode(probes.count))
                     case "w4": try output.send(try encoder.encode(try decoder.decode([Blob].self, from: bytes)))
                     default: try output.send(try encoder.encode(try decoder.decode([Probe].self, from: bytes)))
                     }
@@ -119,6 +120,7 @@ enum Baseline {
                         let bytes = frame.withUnsafeBytes { Array($0) }
                         switch workload {
                         case "w1": count += UInt64(try decoder.decode([String].self, from: bytes).count)
+                        case "w2": count += UInt64(try decoder.decode(Int.self, from: bytes))
                         case "w4": count += UInt64(try decoder.decode([Blob].self, from: bytes).count)
                         default: count += UInt64(try decoder.decode([Probe].self, from: bytes).count)
                         }
