@@ -32,10 +32,20 @@ public final class Message {
     public var hasMore: Bool { zmq_msg_more(pointer) == 1 }
 
     /// Calls `body` with the payload; the buffer is valid only inside `body`.
+    ///
+    /// Inlinable so callers get it specialised: it runs once per message received, and an
+    /// unspecialised generic call looks up its result type's metadata every time.
+    @inlinable
     public func withUnsafeBytes<Result, Failure: Error>(
         _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        try body(UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer)))
+        try body(payload)
+    }
+
+    /// The payload in place (libzmq's own buffer): valid until the message is reused or freed.
+    @usableFromInline
+    var payload: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: zmq_msg_data(pointer), count: zmq_msg_size(pointer))
     }
 
     /// A copy of the payload.

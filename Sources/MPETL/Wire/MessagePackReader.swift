@@ -231,7 +231,16 @@ struct MessagePackReader {
         let start = offset
         let utf8 = try readStringBytes()
         guard !utf8.isEmpty else { return "" }
-        guard let string = String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+        let bytes = utf8.assumingMemoryBound(to: UInt8.self)
+        // ASCII needs no validation, and this path avoids the generic `String(validating:as:)`,
+        // whose metadata look-ups cost more than the copy for short strings.
+        if bytes.allSatisfyASCII {
+            return String(unsafeUninitializedCapacity: bytes.count) { buffer in
+                buffer.baseAddress!.initialize(from: bytes.baseAddress!, count: bytes.count)
+                return bytes.count
+            }
+        }
+        guard let string = String(validating: bytes, as: UTF8.self) else {
             offset = start
             throw WireError(.invalidUTF8, at: start, "expected a UTF-8 string, found \(utf8.count) bytes that are not valid UTF-8")
         }
@@ -427,5 +436,23 @@ struct MessagePackReader {
         default:
             return WireError(.typeMismatch, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte))")
         }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether every byte is below 0x80, checked eight bytes at a time.
+    var allSatisfyASCII: Bool {
+        guard let base = baseAddress else { return true }
+        var index = 0
+        var bits: UInt64 = 0
+        while index + 8 <= count {
+            bits |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            index += 8
+        }
+        while index < count {
+            bits |= UInt64(base[index])
+            index += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
     }
 }
