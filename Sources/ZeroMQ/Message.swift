@@ -50,4 +50,12 @@ public final class Message {
 
     /// A copy of the payload.
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// The sending peer as libzmq saw it (`Peer-Address`): its IP for `tcp://`, and for
+    /// `ipc://` the peer process as `localhost:UID:GID:PID`; nil when the transport knows none.
+    public var peerAddress: String? {
+        guard let value = zmq_msg_gets(pointer, "Peer-Address") else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
 }

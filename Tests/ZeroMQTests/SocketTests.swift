@@ -25,6 +25,25 @@ struct SocketTests {
         }
     }
 
+    @Test func aReceivedMessageKnowsItsPeer() throws {
+        let tcp = try Socket(context, type: .pull)
+        try tcp.bind("tcp://127.0.0.1:*")
+        let ipcEndpoint = temporaryEndpoint("peer")
+        let ipc = try Socket(context, type: .pull)
+        try ipc.bind(ipcEndpoint)
+        let push = try Socket(context, type: .push)
+        try push.connect(try tcp.lastEndpoint())
+        try push.send([1])
+        let message = Message()
+        try tcp.receive(into: message)
+        #expect(message.peerAddress == "127.0.0.1")
+        let local = try Socket(context, type: .push)
+        try local.connect(ipcEndpoint)
+        try local.send([2])
+        try ipc.receive(into: message)
+        #expect(message.peerAddress?.hasSuffix(":\(getpid())") == true, "the ipc peer is this process: \(message.peerAddress ?? "nil")")
+    }
+
     @Test func largeFramesArriveWhole() throws {
         let endpoint = temporaryEndpoint("large")
         let pull = try Socket(context, type: .pull)

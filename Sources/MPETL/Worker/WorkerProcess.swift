@@ -215,7 +215,8 @@ final class WorkerProcess {
             counters.malformed += 1
             if !warnedMalformed {
                 warnedMalformed = true
-                Log.warning("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(message.count) bytes (\(reason)); further ones are only counted in stats")
+                let peer = message.peerAddress.map { " from \($0)" } ?? ""
+                Log.warning("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(message.count) bytes\(peer) (\(reason)); further ones are only counted in stats")
             }
         case .item(let item, let underlying):
             counters.errors += 1
