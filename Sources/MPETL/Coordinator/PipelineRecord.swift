@@ -180,25 +180,6 @@ struct PipelineRecord {
         return actions
     }
 
-    /// For each consumer, the endpoint a producer on `host` can use: `ipc://` on the same
-    /// host, the other transport elsewhere.
-    static func reachable(_ consumers: [(host: String?, endpoints: [String])], from host: String?) -> [String] {
-        consumers.compactMap { consumer in
-            let local = consumer.host == host
-            return consumer.endpoints.first { $0.hasPrefix("ipc://") == local } ?? (local ? consumer.endpoints.first : nil)
-        }
-    }
-
-    /// Stage 0's endpoints as a process on `host` reaches them (the driver's feed, senders).
-    func stageZeroEndpoints(from host: String?) -> [String] {
-        Self.reachable(slots.first?.filter { !$0.dropped }.map { ($0.host, $0.endpoints) } ?? [], from: host)
-    }
-
-    /// Every endpoint of stage 0, both transports: an external sender picks those it reaches.
-    var allStageZeroEndpoints: [String] {
-        slots.first?.filter { !$0.dropped }.flatMap(\.endpoints) ?? []
-    }
-
     mutating func workerReady(_ address: WorkerAddress) -> [CoordinatorAction] {
         guard isKnown(address) else { return [] }
         slots[address.stage][address.worker].ready = true
@@ -448,31 +429,5 @@ struct PipelineRecord {
         FailureReport(code: code.name, pipeline: label, stage: address.stage,
                       stageLabel: registration.stages.indices.contains(address.stage) ? registration.stages[address.stage].label : nil,
                       pid: pid, host: host, item: nil, reason: reason)
-    }
-
-    func stats() -> PipelineStats {
-        let state: PipelineStats.State = switch phase {
-        case .launching, .connecting: .starting
-        case .running: .running
-        case .failing: .failing
-        case .finished: .finished
-        case .failed: .failed
-        }
-        return PipelineStats(pipeline: label, stages: slots.indices.map { stage in
-            let workers = slots[stage]
-            var perHost: [String: Int] = [:]
-            for slot in workers where !slot.dropped && (!slot.exited || slot.finished) { perHost[slot.host ?? "?", default: 0] += 1 }
-            let sent = stage == 0 ? (feedTotal ?? 0) : slots[stage - 1].reduce(0) { $0 + $1.counters.batchesOut }
-            let received = workers.reduce(0) { $0 + $1.counters.batchesIn }
-            return StageStats(
-                label: registration.stages[stage].label, workersPerHost: perHost,
-                itemsIn: workers.reduce(0) { $0 + $1.counters.itemsIn },
-                itemsOut: workers.reduce(0) { $0 + $1.counters.itemsOut },
-                queueDepth: sent > received ? sent - received : 0,
-                errors: workers.reduce(0) { $0 + $1.counters.errors },
-                malformed: workers.reduce(0) { $0 + $1.counters.malformed },
-                batches: workers.reduce(0) { $0 + $1.counters.batchesIn },
-                busySeconds: Double(workers.reduce(0) { $0 + $1.counters.busyNanoseconds }) / 1e9)
-        }, state: state, failure: failure?.reason)
     }
 }
