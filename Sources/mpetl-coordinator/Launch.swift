@@ -75,8 +75,7 @@ struct Launch: ParsableCommand {
 
     /// The host part of `tcp://HOST:PORT`: where this host's sockets are reachable.
     static func address(of endpoint: String) -> String? {
-        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return nil }
-        let host = String(endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon])
+        guard let host = Endpoints.tcpHost(of: endpoint) else { return nil }
         return host == "*" || host == "0.0.0.0" ? nil : host
     }
 }

@@ -28,8 +28,7 @@ struct SecurityOptions: ParsableArguments {
 
     /// Whether a `tcp://` endpoint is reachable from other hosts (not loopback).
     static func isOffHost(_ endpoint: String) -> Bool {
-        guard endpoint.hasPrefix("tcp://") else { return false }
-        let host = endpoint.dropFirst(6).split(separator: ":").first.map(String.init) ?? ""
+        guard let host = Endpoints.tcpHost(of: endpoint) else { return false }
         return !(host.hasPrefix("127.") || host == "localhost" || host == "[::1]")
     }
 }

@@ -53,12 +53,7 @@ final class StopSignal {
     private var sources: [any DispatchSourceSignal] = []
 
     init() {
-        // A parent may have blocked these (masks are inherited); a service must still stop.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        Signals.unblockStopSignals()
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)

@@ -43,13 +43,9 @@ struct Worker: ParsableCommand {
     }
 
     func run() throws {
-        // A parent (a test runner, a service manager) may have left these ignored or blocked:
-        // this host must stop when told to, and its workers die with it.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        // A parent may also have left these ignored: this host must stop when told to, and its
+        // workers die with it.
+        Signals.unblockStopSignals()
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
         try security.apply(to: [connect])

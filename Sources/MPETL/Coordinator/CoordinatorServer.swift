@@ -62,8 +62,7 @@ public final class CoordinatorServer: Sendable {
             try dealer.send(try MessagePackEncoder().encode(ControlMessage.statusRequest))
             let reply = Message()
             try dealer.receive(into: reply)
-            let message = try reply.withUnsafeBytes { try MessagePackDecoder().decode(ControlMessage.self, from: Array($0)) }
-            guard case .status(let pipelines) = message else {
+            guard case .status(let pipelines)? = reply.controlMessage(MessagePackDecoder()) else {
                 throw PipelineError(code: .transportFailed, pipeline: "coordinator", reason: "\(endpoint) answered with something other than a status")
             }
             return pipelines

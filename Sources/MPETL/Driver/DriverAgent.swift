@@ -251,7 +251,7 @@ private final class AgentLoop: ThreadLoop {
         while try dealer.tryReceive(into: frame) {
             lastHeardFromCoordinator = .now
             everHeardFromCoordinator = true
-            guard let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) else {
+            guard let message = frame.controlMessage(decoder) else {
                 Log.warning("driver dropped a malformed message from the coordinator")
                 continue
             }

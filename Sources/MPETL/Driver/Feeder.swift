@@ -3,28 +3,17 @@ import ZeroMQ
 
 /// The driver's PUSH into stage 0, batching fed items by stage 0's chunk size.
 ///
-/// Safe to call from any thread: every use of the socket happens while holding `lock`.
+/// Safe to call from any thread: every use of the sender happens while holding `lock`.
 final class Feeder: @unchecked Sendable {
     private let lock = NSLock()
-    private let socket: Socket
     private let sender: BatchSender
     private var closed = false
 
     init(context: Context, run: PipelineRun, endpoints: [String], ordinal: UInt32,
          chunkSize: Int, highWaterMark: Int) throws {
-        let socket = try ClusterSecurity.socket(context, type: .push, role: .client)
-        if highWaterMark > 0 { try socket.setSendHighWaterMark(highWaterMark) }
-        try socket.setLinger(milliseconds: 0)
-        try socket.connect(endpoints, waitingUpTo: 30_000)
-        self.socket = socket
-        sender = BatchSender(socket: socket, pipeline: ordinal, stage: 0, producer: BatchHeader.driverProducer,
-                             chunkSize: chunkSize) { socket in
-            // Stage 0 is full: wait for room, but notice a failed pipeline instead of waiting forever.
-            let poller = Poller()
-            poller.add(socket, events: .writable)
-            while try poller.poll(timeoutMilliseconds: 100) == 0 {
-                if let failure = run.failure { throw failure }
-            }
+        sender = try .intoFirstStage(context: context, endpoints: endpoints, highWaterMark: highWaterMark,
+                                     pipeline: ordinal, producer: BatchHeader.driverProducer, chunkSize: chunkSize) {
+            run.failure
         }
     }
 

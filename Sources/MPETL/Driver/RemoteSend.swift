@@ -13,11 +13,11 @@ enum RemoteSend {
         let route = try routeReply.wait()
         let linkReply = ControlReply<Void>()
         runtime.agent.enqueue(.watchLink(producer: route.producer, reply: linkReply))
-        let given = String(describing: Items.Element.self)
-        guard given == route.input.typeName else {
+        do {
+            try route.check(Items.Element.self)
+        } catch {
             runtime.agent.enqueue(.closeLink(producer: route.producer, batches: 0))
-            throw PipelineError(code: .typeMismatch, pipeline: name,
-                                reason: "Pipeline.send was given \(given) but the first stage of \"\(name)\" takes \(route.input.typeName); send \(route.input.typeName) values")
+            throw error
         }
         let endpoints = reachable(route.endpoints)
         guard !endpoints.isEmpty else {
@@ -25,19 +25,10 @@ enum RemoteSend {
             throw PipelineError(code: .transportFailed, pipeline: name,
                                 reason: "\"\(name)\" listens only on another host's ipc:// sockets; run its program with MPETL_ADVERTISE=ITS_ADDRESS")
         }
-        let socket = try ClusterSecurity.socket(runtime.context, type: .push, role: .client)
-        try socket.setLinger(milliseconds: 0)  // every batch is acknowledged before the socket closes
-        if route.input.highWaterMark > 0 { try socket.setSendHighWaterMark(route.input.highWaterMark) }
-        try socket.connect(endpoints, waitingUpTo: 30_000)
-        let sender = BatchSender(socket: socket, pipeline: route.ordinal, stage: 0, producer: route.producer,
-                                 chunkSize: route.input.chunkSize) { socket in
-            // The receiver is full: wait, but notice if it failed instead of waiting forever.
-            let poller = Poller()
-            poller.add(socket, events: .writable)
-            while try poller.poll(timeoutMilliseconds: 100) == 0 {
-                if let failure = linkReply.failure { throw failure }
-            }
-        }
+        let sender = try BatchSender.intoFirstStage(
+            context: runtime.context, endpoints: endpoints, highWaterMark: route.input.highWaterMark,
+            pipeline: route.ordinal, producer: route.producer, chunkSize: route.input.chunkSize
+        ) { linkReply.failure }
         do {
             for item in items { try sender.append(item) }
             try sender.flush()

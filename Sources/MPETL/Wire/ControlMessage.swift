@@ -64,6 +64,16 @@ struct SendRoute: Codable, Equatable, Sendable {
     var producer: UInt32
     var endpoints: [String]
     var input: StageInput
+
+    /// Refuses items of another type than the named pipeline's first stage takes, before any
+    /// is sent (the receiver would only find out when it failed to decode them).
+    func check<Item>(_ type: Item.Type) throws(PipelineError) {
+        let given = String(describing: Item.self)
+        guard given == input.typeName else {
+            throw PipelineError(code: .typeMismatch, pipeline: name,
+                                reason: "Pipeline.send was given \(given) but the first stage of \"\(name)\" takes \(input.typeName); send \(input.typeName) values")
+        }
+    }
 }
 
 /// One stage as the coordinator sees it.

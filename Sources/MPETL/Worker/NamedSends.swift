@@ -43,11 +43,7 @@ final class NamedSends: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let link = try link(for: name)
-        let given = String(describing: Items.Element.self)
-        guard given == link.route.input.typeName else {
-            throw PipelineError(code: .typeMismatch, pipeline: name,
-                                reason: "Pipeline.send was given \(given) but the first stage of \"\(name)\" takes \(link.route.input.typeName); send \(link.route.input.typeName) values")
-        }
+        try link.route.check(Items.Element.self)
         for item in items { try link.sender.append(item) }
     }
 

@@ -101,7 +101,7 @@ public final class WorkerHost {
             }
             guard poller.isReadable(dealerItem) else { continue }
             while try dealer.tryReceive(into: frame) {
-                guard let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) else {
+                guard let message = frame.controlMessage(decoder) else {
                     Log.warning("worker host dropped a malformed message from the coordinator")
                     continue
                 }

@@ -342,7 +342,7 @@ final class WorkerProcess {
         while true {
             let frame = Message()
             try control.receive(into: frame)
-            if let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) {
+            if let message = frame.controlMessage(decoder) {
                 return message
             }
             Log.warning("worker dropped a malformed control message")
@@ -355,7 +355,7 @@ extension Socket {
     func tryReceiveControl(_ decoder: MessagePackDecoder) throws -> ControlMessage? {
         let frame = Message()
         while try tryReceive(into: frame) {
-            if let message = try? frame.withUnsafeBytes({ try decoder.decode(ControlMessage.self, from: Array($0)) }) {
+            if let message = frame.controlMessage(decoder) {
                 return message
             }
             Log.warning("dropped a malformed control message")
