@@ -191,7 +191,7 @@ final class CoordinatorLoop: ThreadLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .accepted, .assign, .refuse, .finish, .exit, .abort:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .assign, .refuse, .finish, .exit, .abort:
             Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }
@@ -212,7 +212,6 @@ final class CoordinatorLoop: ThreadLoop {
         }
         records[registration.id] = PipelineRecord(registration: registration, driver: driver)
         Log.debug("pipeline registered", ["pipeline": "\(records[registration.id]!.label)", "stages": "\(registration.stages.count)"])
-        perform([.send(to: driver, .accepted(pipeline: registration.id))])
         if agents[driver] == nil { agents[driver] = AgentRecord(host: registration.host, program: nil) }
         updateAwaitedSenders(of: driver)
         startWorkers(of: registration, driver: driver)

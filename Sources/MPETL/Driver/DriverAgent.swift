@@ -256,8 +256,6 @@ private final class AgentLoop: ThreadLoop {
                 continue
             }
             switch message {
-            case .accepted(let pipeline):
-                runs[pipeline]?.markAccepted()
             case .ready(let pipeline, let endpoints):
                 runs[pipeline]?.markRunning(endpoints)
             case .finished(let pipeline, let stats, let skipped, let skippedCount):

@@ -11,9 +11,6 @@ final class DriverRuntime: Sendable {
     let context: Context
     let runDirectory: String
     let coordinator: Coordinator?
-    let coordinatorEndpoint: String
-    /// How long a coordinator may take to acknowledge a pipeline's registration.
-    static let coordinatorAnswerLimit: Duration = .seconds(10)
     let agent: DriverAgent
 
     private static let shared = Mutex<DriverRuntime?>(nil)
@@ -48,7 +45,6 @@ final class DriverRuntime: Sendable {
             endpoint = "ipc://\(runDirectory)/coordinator.sock"
             coordinator = try Coordinator(context: context, endpoints: [endpoint])
         }
-        coordinatorEndpoint = endpoint
         agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint, runDirectory: runDirectory)
         agent.stopOnInterrupt()
     }

@@ -32,7 +32,7 @@ final class DriverSession: Sendable {
             id: id, ordinal: ordinal, name: name, stages: stages.map(\.summary), fingerprint: fingerprint,
             executable: Syscalls.executablePath, arguments: CommandLine.arguments, runDirectory: runtime.runDirectory,
             collectorEndpoints: [], host: Syscalls.hostName, input: input)))
-        let endpoints = try run.waitUntilRunning(answerWithin: DriverRuntime.coordinatorAnswerLimit, coordinator: runtime.coordinatorEndpoint)
+        let endpoints = try run.waitUntilRunning()
         do {
             feeder = try Feeder(context: runtime.context, run: run, endpoints: endpoints, ordinal: ordinal,
                                 chunkSize: input.chunkSize, highWaterMark: input.highWaterMark)

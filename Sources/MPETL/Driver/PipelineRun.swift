@@ -21,7 +21,6 @@ final class PipelineRun: @unchecked Sendable {
     private var statsGeneration = 0
     /// Pipelines that send to this one, by id, with their labels.
     private var senders: [String: String] = [:]
-    private var accepted = false
 
     init(id: String, label: String) {
         self.id = id
@@ -51,7 +50,6 @@ final class PipelineRun: @unchecked Sendable {
         }
     }
     func appendResults(_ batch: [UInt8]) { change { results.append(batch) } }
-    func markAccepted() { change { accepted = true } }
     func addSender(_ id: String, label: String) { change { senders[id] = label } }
     func storeStats(_ stats: PipelineStats) { change { latestStats = stats; statsGeneration += 1 } }
 
@@ -76,20 +74,14 @@ final class PipelineRun: @unchecked Sendable {
 
     /// Waits until every worker is connected; returns stage 0's endpoints.
     ///
-    /// - Parameter answer: how long the coordinator may take to acknowledge the registration;
-    ///   silence means it is not there, or refuses this process's key.
-    func waitUntilRunning(answerWithin answer: Duration, coordinator: String) throws -> [String] {
-        let deadline = Date().addingTimeInterval(Double(answer.components.seconds) + Double(answer.components.attoseconds) / 1e18)
-        return try locked {
+    /// A coordinator that never answers (not there, or refusing this process's key) fails the
+    /// run through the agent, which watches its heartbeats.
+    func waitUntilRunning() throws -> [String] {
+        try locked {
             while true {
                 switch phase {
                 case .starting:
-                    if accepted {
-                        condition.wait()
-                    } else if !condition.wait(until: deadline), !accepted, case .starting = phase {
-                        throw PipelineError(code: .startFailed, pipeline: label,
-                                            reason: "the coordinator at \(coordinator) did not answer within \(answer): is it running there, and does this program's \(ClusterSecurity.environmentKey) name the cluster's key file?")
-                    }
+                    condition.wait()
                 case .running(let endpoints): return endpoints
                 case .failed(let error): throw error
                 case .finished: return []

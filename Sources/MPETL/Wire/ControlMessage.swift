@@ -134,8 +134,6 @@ enum ControlMessage: Codable, Sendable {
     case resolved(SendRoute)
     case unresolved(name: String, code: String, reason: String)
     // coordinator → driver
-    /// The registration arrived: the coordinator is there and the keys match.
-    case accepted(pipeline: String)
     case ready(pipeline: String, stageZeroEndpoints: [String])
     case finished(pipeline: String, stats: PipelineStats, skipped: [SkippedItem], skippedCount: Int)
     case failed(FailureReport)
