@@ -102,7 +102,7 @@ final class CoordinatorLoop: ThreadLoop {
             if poller.isReadable(routerItem) { receiveControlMessages() }
             let now = ContinuousClock.now
             loseSilentAgents(now: now)
-            for id in records.keys { update(id) { $0.tick(now: now) } }
+            for (id, record) in records where !record.isDone { update(id) { $0.tick(now: now) } }
             retryPendingLookups(now: now)
             publishIfDue(now: now)
         }
@@ -227,8 +227,9 @@ final class CoordinatorLoop: ThreadLoop {
         if !wasFailing, record.isFailing, let failure = record.failure {
             failLinkedPipelines(of: pipeline, label: record.label, failure)
         }
-        if record.isDone { updateAwaitedSenders(of: record.driver) }
         if record.isDone, !wasDone {
+            // Only a pipeline finishing changes what the others of its program wait for.
+            updateAwaitedSenders(of: record.driver)
             let stats = allStats()
             published.store(stats)
             metrics.record(stats)
