@@ -72,3 +72,69 @@ func interruptible() throws {
     try pipeline.start()
     try pipeline.feed(contentsOf: 0..<1_000_000)
 }
+
+/// Busy for `microseconds` of wall time: stage work that takes the CPU, as real work would.
+func spin(microseconds: Int) {
+    let deadline = ContinuousClock.now + .microseconds(microseconds)
+    while ContinuousClock.now < deadline {}
+}
+
+/// The chaos run: `--items` (200,000) through an origin, a task and a destination of 3
+/// workers each, about 50 µs of work per item in all, while the test kills workers. The task
+/// emits two values for even items, so replays must re-create emitted items' ids exactly.
+/// Prints "started" once it feeds, then how the results compare with the expected multiset.
+func chaos() throws {
+    let items = option("items", default: 200_000)
+    let work = option("work-us", default: 17)
+    let chunk = option("chunk", default: 20)
+    let pipeline = Pipeline(name: "chaos")
+    try pipeline.addOrigin(processes: 3, chunkSize: chunk) { (value: Int) in
+        spin(microseconds: work)
+        return value * 3
+    }
+    try pipeline.addTask(processes: 3, chunkSize: chunk) { (value: Int, emit: Emitter<Int>) in
+        spin(microseconds: work)
+        emit(value + 1)
+        if value % 2 == 0 { emit(-(value + 1)) }
+    }
+    try pipeline.addDestination(processes: 3, chunkSize: chunk) { (value: Int) in
+        spin(microseconds: work)
+        return value
+    }
+    try pipeline.start()
+    print("started")
+    fflush(nil)
+    let began = ContinuousClock.now
+    try pipeline.feed(contentsOf: 0..<items)
+    let report = try pipeline.join()
+    let elapsed = ContinuousClock.now - began
+    var expected: [Int: Int] = [:]
+    for value in 0..<items {
+        expected[3 * value + 1] = 1
+        if value % 2 == 0 { expected[-(3 * value + 1)] = 1 }
+    }
+    var result = compare(Array(try pipeline.asCompleted(as: Int.self)), expected: expected)
+    result["seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    result["itemsIn"] = report.stats.stages.map { Int($0.itemsIn) }
+    printJSON(result)
+}
+
+/// A stage that crashes on one item (`--poison`, 500): every worker that gets it dies, the
+/// replays carry it to the next, and once the restarts are used up join() must say so.
+func poison() throws {
+    let poisoned = option("poison", default: 500)
+    let pipeline = Pipeline(name: "poison")
+    try pipeline.addTask(processes: 2, chunkSize: 10) { (value: Int) -> Int in
+        if value == poisoned { kill(getpid(), SIGKILL) }
+        return value
+    }
+    try pipeline.start()
+    let began = ContinuousClock.now
+    do {
+        try pipeline.feed(contentsOf: 0..<2_000)
+        try pipeline.join()
+        printJSON(["joined": true])
+    } catch {
+        report(error, elapsed: ContinuousClock.now - began)
+    }
+}

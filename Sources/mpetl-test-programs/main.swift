@@ -215,6 +215,8 @@ let scenarios: [String: () throws -> Void] = [
     "hosts": hosts,
     "policies": policies,
     "interruptible": interruptible,
+    "chaos": chaos,
+    "poison": poison,
     "inbox": inbox,
     "outbox": outbox,
     "outbox-from-driver": outboxFromDriver,

@@ -136,8 +136,10 @@ final class CoordinatorLoop: ThreadLoop {
         switch message {
         case .register(let registration):
             register(registration, driver: identity)
-        case .feedClosed(let pipeline, let batches, _):
-            update(pipeline) { $0.feedClosed(batches: batches) }
+        case .feedComplete(let pipeline, let batches, _):
+            update(pipeline) { $0.feedComplete(batches: batches) }
+        case .done(let address, let upTo):
+            if let record = records[address.pipeline] { perform(record.acknowledgements(from: address, upTo: upTo)) }
         case .resolve(let name, let from):
             resolve(name, from: from, identity: identity)
         case .sendsClosed(let producer, let batches):
@@ -191,7 +193,7 @@ final class CoordinatorLoop: ThreadLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .assign, .refuse, .finish, .exit, .abort:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .assign, .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded:
             Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }
@@ -246,6 +248,9 @@ final class CoordinatorLoop: ThreadLoop {
                 } catch {
                     Log.warning("coordinator could not send \(message) to peer \(identity): \(error)")
                 }
+            case .spawn(let agent, let request):
+                agents[agent]?.workers.insert(request.address)
+                perform([.send(to: agent, .spawn(request))])
             case .kill(let pid):
                 // Only the agent that started a worker can kill it: pids are per host.
                 if let agent = records.values.lazy.compactMap({ $0.agent(ofPid: pid) }).first {

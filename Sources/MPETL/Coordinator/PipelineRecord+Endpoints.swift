@@ -9,13 +9,27 @@ extension PipelineRecord {
         }
     }
 
-    /// Stage 0's endpoints as a process on `host` reaches them (the driver's feed, senders).
+    /// The running workers of `stage` (the results collector after the last stage) as a
+    /// producer on `host` reaches them.
+    func consumers(of stage: Int, from host: String?) -> [ConsumerEndpoint] {
+        guard stage < slots.count else {
+            return Self.reachable([(registration.host, registration.collectorEndpoints)], from: host)
+                .prefix(1).map { ConsumerEndpoint(worker: 0, endpoint: $0) }
+        }
+        return slots[stage].indices.compactMap { worker in
+            let slot = slots[stage][worker]
+            guard !slot.dropped, !slot.exited, let endpoint = Self.reachable([(slot.host, slot.endpoints)], from: host).first else { return nil }
+            return ConsumerEndpoint(worker: worker, endpoint: endpoint)
+        }
+    }
+
+    /// Stage 0's endpoints as a process on `host` reaches them (`Pipeline.send` links).
     func stageZeroEndpoints(from host: String?) -> [String] {
-        Self.reachable(slots.first?.filter { !$0.dropped }.map { ($0.host, $0.endpoints) } ?? [], from: host)
+        consumers(of: 0, from: host).map(\.endpoint)
     }
 
     /// Every endpoint of stage 0, both transports: an external sender picks those it reaches.
     var allStageZeroEndpoints: [String] {
-        slots.first?.filter { !$0.dropped }.flatMap(\.endpoints) ?? []
+        slots.first?.filter { !$0.dropped && !$0.exited }.flatMap(\.endpoints) ?? []
     }
 }

@@ -2,16 +2,20 @@
 enum CoordinatorAction {
     case send(to: [UInt8], ControlMessage)
     case kill(pid: Int32)
+    /// Asks `agent` to start a worker (a replacement for one that died).
+    case spawn(agent: [UInt8], WorkerSpawnRequest)
 }
 
-/// The coordinator's view of one pipeline: its workers and the counts that decide end of stream.
+/// The coordinator's view of one pipeline: its workers, and what decides end of stream.
 ///
-/// Stage `s` is *drained* when everything sent into it was received and processed: the driver's
-/// final count for stage 0, the finished workers' sent counts for later stages. A drained stage
-/// is told to finish (flush, tear down, report what it sent); the stage before it may then
-/// close its sockets and exit, because its last batch has provably arrived. The position after
-/// the last stage is the driver's results collector. This type only decides; the
-/// ``Coordinator`` performs the actions it returns.
+/// End of stream rests on acknowledgements, which the coordinator relays from consumers to
+/// producers: a worker acknowledges an input batch once it processed it and the next stage
+/// acknowledged everything it produced, and the collector after the last stage acknowledges on
+/// receipt. So once the driver says its closed feed is all acknowledged (and every
+/// `Pipeline.send` link into stage 0 is closed and done), every item has reached the end; then
+/// all workers finish (tear down) and exit. A worker that dies before that is *lost*: its
+/// producers replay what it had not acknowledged to its siblings, and a replacement starts.
+/// This type only decides; the ``Coordinator`` performs the actions it returns.
 struct PipelineRecord {
     struct Slot {
         var pid: Int32?
@@ -29,6 +33,8 @@ struct PipelineRecord {
         var ready = false
         var counters = WorkerCounters()
         var finished = false
+        /// Died before its stage finished; its producers replayed its batches.
+        var lost = false
         var toldToExit = false
         var exited = true
         /// `Pipeline.send` links from this worker whose batches the receiver has not all counted;
@@ -45,7 +51,12 @@ struct PipelineRecord {
     let driver: [UInt8]
     private(set) var slots: [[Slot]]
     private(set) var collector = WorkerCounters()
+    /// Batches fed, once the feed is closed and all of it was acknowledged.
     private(set) var feedTotal: UInt64?
+    /// Set when everything has reached the end and the workers were told to finish.
+    private(set) var finishing = false
+    /// Replacement workers each stage may still start.
+    private(set) var restartsLeft: [Int]
     /// `Pipeline.send` links into stage 0 whose senders have not finished yet.
     private(set) var openInbound: Set<UInt32> = []
     /// Final batch counts of `Pipeline.send` links into stage 0, by producer id.
@@ -53,7 +64,6 @@ struct PipelineRecord {
     /// Pipelines that may still send to this one without having done so yet: for a named
     /// pipeline, those its program started before it that have not finished.
     private(set) var awaitedSenders: Set<String> = []
-    private(set) var drained: [Bool]
     /// Items skipped by stages with the skip policy: the first `skippedKept`, and a count.
     private(set) var skipped: [SkippedItem] = []
     private(set) var skippedCount = 0
@@ -63,13 +73,17 @@ struct PipelineRecord {
     let startDeadline: ContinuousClock.Instant
 
     var label: String { registration.name ?? "pipeline #\(registration.ordinal)" }
+
+    /// How many replacements a stage of `processes` workers may start: enough to ride out
+    /// several deaths, few enough that a stage which kills every worker fails soon.
+    static func restarts(forProcesses processes: Int) -> Int { max(3, 2 * processes) }
     var isDone: Bool { phase == .finished || phase == .failed }
 
     init(registration: PipelineRegistration, driver: [UInt8], startTimeout: Duration = .seconds(60)) {
         self.registration = registration
         self.driver = driver
         slots = registration.stages.map { Array(repeating: Slot(), count: $0.processes) }
-        drained = Array(repeating: false, count: registration.stages.count + 1)
+        restartsLeft = registration.stages.map { Self.restarts(forProcesses: $0.processes) }
         startDeadline = .now + startTimeout
     }
 
@@ -146,6 +160,7 @@ struct PipelineRecord {
         slots[address.stage][address.worker].host = host
         slots[address.stage][address.worker].endpoints = endpoints
         if case .failing(let failure) = phase { return [.send(to: identity, .abort(reason: failure.reason))] }
+        if phase == .running { return joinReplacement(address) }
         return wireIfAllSaidHello()
     }
 
@@ -154,11 +169,10 @@ struct PipelineRecord {
         guard phase == .launching, allSlots.allSatisfy({ $0.dropped || !$0.endpoints.isEmpty }) else { return [] }
         // A producer that could reach none of its consumers would lose everything it made.
         for stage in slots.indices {
-            let consumers = stage + 1 < slots.count
-                ? slots[stage + 1].filter { !$0.dropped }.map { ($0.host, $0.endpoints) }
-                : registration.collectorEndpoints.isEmpty ? [] : [(registration.host, registration.collectorEndpoints)]
-            for worker in slots[stage].indices where !slots[stage][worker].dropped && !consumers.isEmpty
-            && Self.reachable(consumers, from: slots[stage][worker].host).isEmpty {
+            let consumerCount = stage + 1 < slots.count ? slots[stage + 1].filter { !$0.dropped }.count
+                : registration.collectorEndpoints.isEmpty ? 0 : 1
+            for worker in slots[stage].indices where !slots[stage][worker].dropped && consumerCount > 0
+            && consumers(of: stage + 1, from: slots[stage][worker].host).isEmpty {
                 let address = WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)
                 let slot = slots[stage][worker]
                 let reason = "the worker on \(slot.host ?? "?") cannot reach the next stage's workers, which listen only on their own host; run the driver with MPETL_ADVERTISE=ITS_ADDRESS (launch --listen tcp://ADDRESS:PORT sets it)"
@@ -171,12 +185,28 @@ struct PipelineRecord {
         var actions: [CoordinatorAction] = []
         for stage in slots.indices {
             for slot in slots[stage] where !slot.dropped {
-                let downstream = stage + 1 < slots.count
-                    ? Self.reachable(slots[stage + 1].filter { !$0.dropped }.map { ($0.host, $0.endpoints) }, from: slot.host)
-                    : Self.reachable([(registration.host, registration.collectorEndpoints)], from: slot.host)
-                actions.append(.send(to: slot.identity!, .assign(downstream: downstream)))
+                actions.append(.send(to: slot.identity!, .assign(consumers: consumers(of: stage + 1, from: slot.host))))
             }
         }
+        return actions
+    }
+
+    /// A replacement said hello: it gets its consumers, and its producers get it.
+    private mutating func joinReplacement(_ address: WorkerAddress) -> [CoordinatorAction] {
+        let slot = slots[address.stage][address.worker]
+        guard !finishing else {
+            // Everything reached the end meanwhile: nothing is left for it to do.
+            slots[address.stage][address.worker].toldToExit = true
+            return [.send(to: slot.identity!, .exit)]
+        }
+        var actions: [CoordinatorAction] = [.send(to: slot.identity!, .assign(consumers: consumers(of: address.stage + 1, from: slot.host)))]
+        for (producer, host) in producers(of: address.stage) {
+            let reachable = Self.reachable([(slot.host, slot.endpoints)], from: host)
+            guard let endpoint = reachable.first else { continue }
+            actions.append(.send(to: producer, .consumerAdded(pipeline: registration.id, stage: address.stage,
+                                                              ConsumerEndpoint(worker: address.worker, endpoint: endpoint))))
+        }
+        Log.info("\(label): a replacement \(registration.stages[address.stage].label) worker (pid \(slot.pid ?? 0)) joined")
         return actions
     }
 
@@ -189,13 +219,14 @@ struct PipelineRecord {
     private mutating func startIfAllReady() -> [CoordinatorAction] {
         guard phase == .connecting, allSlots.allSatisfy(\.ready) else { return [] }
         phase = .running
-        return [.send(to: driver, .ready(pipeline: registration.id, stageZeroEndpoints: stageZeroEndpoints(from: registration.host)))]
+        return [.send(to: driver, .ready(pipeline: registration.id, stageZero: consumers(of: 0, from: registration.host)))]
             + advance()
     }
 
     // MARK: Counting
 
-    mutating func feedClosed(batches: UInt64) -> [CoordinatorAction] {
+    /// The driver's feed is closed and every batch of it was acknowledged.
+    mutating func feedComplete(batches: UInt64) -> [CoordinatorAction] {
         feedTotal = batches
         return advance()
     }
@@ -209,6 +240,19 @@ struct PipelineRecord {
         return advance()
     }
 
+    /// Relays a consumer's acknowledgements to the producers they are for.
+    func acknowledgements(from address: WorkerAddress, upTo: [UInt32: UInt64]) -> [CoordinatorAction] {
+        guard phase == .running, address.stage == slots.count || (isKnown(address) && !slots[address.stage][address.worker].lost) else { return [] }
+        return upTo.compactMap { producer, sequence in
+            let message = ControlMessage.acknowledged(pipeline: registration.id, consumer: address.worker, upTo: sequence)
+            if address.stage == 0 { return producer == BatchHeader.driverProducer ? .send(to: driver, message) : nil }
+            let from = WorkerAddress(pipeline: registration.id, stage: address.stage - 1, worker: Int(producer))
+            guard producer < SendLink.firstProducer, isKnown(from), let identity = slots[from.stage][from.worker].identity,
+                  !slots[from.stage][from.worker].exited else { return nil }
+            return .send(to: identity, message)
+        }
+    }
+
     mutating func skipped(_ items: [SkippedItem]) {
         skippedCount += items.count
         skipped += items.prefix(max(0, Self.skippedKept - skipped.count))
@@ -218,7 +262,7 @@ struct PipelineRecord {
         guard isKnown(address) else { return [] }
         slots[address.stage][address.worker].counters = counters
         slots[address.stage][address.worker].finished = true
-        return advance()
+        return tellToExit(stage: address.stage, worker: address.worker) + completeIfDone()
     }
 
     // MARK: Links from Pipeline.send
@@ -284,35 +328,14 @@ struct PipelineRecord {
         return phase == .failed
     }
 
-    /// Batches sent into `stage`, once every sender has said its last word.
-    private func upstreamTotal(_ stage: Int) -> UInt64? {
-        if stage == 0 {
-            guard let feedTotal, openInbound.isEmpty, awaitedSenders.isEmpty else { return nil }
-            return finalInbound.values.reduce(feedTotal, +)
-        }
-        let senders = slots[stage - 1]
-        guard senders.allSatisfy(\.finished) else { return nil }
-        return senders.reduce(0) { $0 + $1.counters.batchesOut }
-    }
-
-    private func received(_ stage: Int) -> UInt64 {
-        stage == slots.count ? collector.batchesIn : slots[stage].reduce(0) { $0 + $1.counters.batchesIn }
-    }
-
+    /// Once everything fed and sent has reached the end, tells every worker to finish.
     private mutating func advance() -> [CoordinatorAction] {
-        guard phase == .running else { return [] }
+        guard phase == .running, !finishing, feedTotal != nil, openInbound.isEmpty, awaitedSenders.isEmpty,
+              finalInbound.allSatisfy({ received(throughLink: $0.key) >= $0.value }) else { return [] }
+        finishing = true
         var actions: [CoordinatorAction] = []
-        for stage in drained.indices where !drained[stage] {
-            guard let total = upstreamTotal(stage), received(stage) >= total else { break }
-            drained[stage] = true
-            if stage > 0 {
-                for worker in slots[stage - 1].indices {
-                    actions += tellToExit(stage: stage - 1, worker: worker)
-                }
-            }
-            if stage < slots.count {
-                for slot in slots[stage] where !slot.dropped { actions.append(.send(to: slot.identity!, .finish)) }
-            }
+        for slot in allSlots where !slot.exited && !slot.toldToExit {
+            if let identity = slot.identity { actions.append(.send(to: identity, .finish)) }
         }
         return actions + completeIfDone()
     }
@@ -330,7 +353,7 @@ struct PipelineRecord {
     }
 
     private mutating func completeIfDone() -> [CoordinatorAction] {
-        guard phase == .running, drained.last == true, allSlots.allSatisfy(\.exited) else { return [] }
+        guard phase == .running, finishing, allSlots.allSatisfy(\.exited) else { return [] }
         phase = .finished
         return [.send(to: driver, .finished(pipeline: registration.id, stats: stats(), skipped: skipped, skippedCount: skippedCount))]
     }
@@ -360,6 +383,9 @@ struct PipelineRecord {
             return []
         case .launching, .connecting, .running:
             if slot.toldToExit && status.isSuccess { return completeIfDone() }
+            if phase == .running && !finishing {
+                return lose(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker), status: status)
+            }
             if slot.remote && !slot.ready && phase != .running {
                 return drop(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker))
             }
@@ -372,6 +398,46 @@ struct PipelineRecord {
             }
             return fail(report(address, reason: reason, pid: slot.pid, host: slot.host, code: .workerDied))
         }
+    }
+
+    /// A worker died mid-stream. Its producers replay what it had not acknowledged, and a
+    /// replacement starts while the stage's restarts last. What cannot be replayed fails the
+    /// pipeline: batches from `Pipeline.send` links (their senders keep no copies), and what a
+    /// dead worker had sent through its own links.
+    private mutating func lose(_ address: WorkerAddress, status: ExitStatus) -> [CoordinatorAction] {
+        let slot = slots[address.stage][address.worker]
+        let stageLabel = registration.stages[address.stage].label
+        let holdsLinkedItems = (address.stage == 0 && !(openInbound.isEmpty && finalInbound.isEmpty))
+            || !slot.unacknowledged.isEmpty || !slot.counters.sends.isEmpty
+        guard !holdsLinkedItems else {
+            return fail(report(address, reason: "the worker \(status) before its stage finished; items it held came from or went to Pipeline.send links, which are not replayed, so they are lost",
+                               pid: slot.pid, host: slot.host, code: .workerDied))
+        }
+        slots[address.stage][address.worker].lost = true
+        var actions: [CoordinatorAction] = [.send(to: driver, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker))]
+        for (producer, _) in producers(of: address.stage) where producer != driver {
+            actions.append(.send(to: producer, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)))
+        }
+        let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
+        guard restartsLeft[address.stage] > 0 else {
+            guard live > 0 else {
+                return fail(report(address, reason: "the worker \(status), no worker of the stage is left, and its \(Self.restarts(forProcesses: registration.stages[address.stage].processes)) restarts are used up; items it held are lost",
+                                   pid: slot.pid, host: slot.host, code: .workerDied))
+            }
+            Log.warning("\(label): a \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its batches are replayed to the \(live) left (no restarts left)")
+            return actions
+        }
+        restartsLeft[address.stage] -= 1
+        var replacement = Slot()
+        replacement.agent = driver
+        replacement.host = registration.host
+        replacement.exited = false
+        slots[address.stage].append(replacement)
+        let worker = slots[address.stage].count - 1
+        Log.warning("\(label): a \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its batches are replayed to the \(live) left and a replacement starts")
+        let request = WorkerSpawnRequest(address: WorkerAddress(pipeline: registration.id, stage: address.stage, worker: worker),
+                                         ordinal: registration.ordinal)
+        return actions + [.spawn(agent: driver, request)]
     }
 
     mutating func tick(now: ContinuousClock.Instant) -> [CoordinatorAction] {
@@ -419,6 +485,16 @@ struct PipelineRecord {
     // MARK: Helpers
 
     private var allSlots: [Slot] { slots.flatMap { $0 } }
+
+    /// Who pushes into `stage`, by connection identity, with their hosts: the driver for stage
+    /// 0, else the previous stage's workers that said hello and still run.
+    private func producers(of stage: Int) -> [(identity: [UInt8], host: String?)] {
+        if stage == 0 { return [(driver, registration.host)] }
+        return slots[stage - 1].compactMap { slot in
+            guard let identity = slot.identity, !slot.exited, !slot.dropped else { return nil }
+            return (identity, slot.host)
+        }
+    }
 
     private func isKnown(_ address: WorkerAddress) -> Bool {
         slots.indices.contains(address.stage) && slots[address.stage].indices.contains(address.worker)

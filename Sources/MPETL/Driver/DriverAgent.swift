@@ -111,6 +111,7 @@ private final class AgentLoop: ThreadLoop {
         var reportedBatches: UInt64 = 0
         var lastReport = ContinuousClock.now
         var warnedMalformed = false
+        var receipts = ResultReceipts()
     }
 
     private let context: Context
@@ -159,7 +160,8 @@ private final class AgentLoop: ThreadLoop {
             let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
             // Wake when an unreported collector's report is due, and to say this driver is alive.
             let due = ([stopping?.deadline].compactMap { $0 } + collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
-                .map { $0.lastReport + Self.reportInterval } + [lastHeartbeat + AgentLiveness.heartbeatInterval]).min()
+                .map { $0.lastReport + Self.reportInterval } + collectors.values.compactMap(\.receipts.nextReport)
+                + [lastHeartbeat + AgentLiveness.heartbeatInterval]).min()
             let timeout = due.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
@@ -256,8 +258,17 @@ private final class AgentLoop: ThreadLoop {
                 continue
             }
             switch message {
-            case .ready(let pipeline, let endpoints):
-                runs[pipeline]?.markRunning(endpoints)
+            case .ready(let pipeline, let consumers):
+                runs[pipeline]?.markRunning(consumers)
+            case .acknowledged(let pipeline, let consumer, let upTo):
+                runs[pipeline]?.deliverToFeeder(.acknowledged(consumer: consumer, upTo: upTo))
+            case .consumerLost(let pipeline, let stage, let consumer):
+                // Replays send items through the stages again: from now on the results
+                // collectors drop copies of what they already have.
+                for id in collectors.keys { collectors[id]?.receipts.dropsDuplicates = true }
+                if stage == 0 { runs[pipeline]?.deliverToFeeder(.lost(consumer: consumer)) }
+            case .consumerAdded(let pipeline, let stage, let consumer):
+                if stage == 0 { runs[pipeline]?.deliverToFeeder(.added(consumer)) }
             case .finished(let pipeline, let stats, let skipped, let skippedCount):
                 collectors[pipeline] = nil
                 runs.removeValue(forKey: pipeline)?.markFinished(JoinReport(stats: stats, skipped: skipped, skippedCount: skippedCount))
@@ -310,21 +321,34 @@ private final class AgentLoop: ThreadLoop {
         var drained = 0
         while drained < 10_000, try collector.socket.tryReceive(into: frame) {
             drained += 1
-            let accepted: Bool = frame.withUnsafeBytes { bytes in
+            let outcome: ResultReceipts.Outcome = frame.withUnsafeBytes { bytes in
                 guard let header = try? BatchHeader(parsing: bytes),
                       header.pipeline == collector.ordinal, Int(header.stage) == collector.stage
-                else { return false }
-                collector.counters.batchesIn += 1
-                collector.counters.itemsIn += UInt64(header.itemCount)
-                collector.run.appendResults(Array(bytes))
-                return true
+                else { return .malformed("not a results batch of this pipeline") }
+                let outcome = collector.receipts.receive(header, bytes)
+                if case .accepted(let results) = outcome {
+                    collector.counters.batchesIn += 1
+                    collector.counters.itemsIn += UInt64(header.itemCount)
+                    if let results { collector.run.appendResults(results) }
+                }
+                return outcome
             }
-            if !accepted {
+            switch outcome {
+            case .accepted:
+                break
+            case .malformed(let reason):
                 collector.counters.malformed += 1
                 if !collector.warnedMalformed {
                     collector.warnedMalformed = true
-                    Log.warning("\(collector.run.label): dropped a malformed results message (\(frame.count) bytes)")
+                    let peer = frame.peerAddress.map { " from \($0)" } ?? ""
+                    Log.warning("\(collector.run.label): dropped a malformed results message of \(frame.count) bytes\(peer) (\(reason))")
                 }
+            case .lostBatches(let reason):
+                let error = PipelineError(code: .transportFailed, pipeline: collector.run.label,
+                                          reason: "results went missing on the way to the driver (\(reason)); run the pipeline again")
+                collectors[id] = nil
+                runs.removeValue(forKey: id)?.markFailed(error)
+                return
             }
         }
         collectors[id] = collector
@@ -332,6 +356,12 @@ private final class AgentLoop: ThreadLoop {
 
     private func reportDueProgress() throws {
         let now = ContinuousClock.now
+        for (id, collector) in collectors {
+            guard let due = collector.receipts.nextReport, now >= due else { continue }
+            let done = collectors[id]!.receipts.takeReport(now: now)
+            let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
+            try dealer.send(try encoder.encode(ControlMessage.done(address, upTo: done)))
+        }
         for (id, collector) in collectors
         where collector.counters.batchesIn != collector.reportedBatches && now - collector.lastReport >= Self.reportInterval {
             collectors[id]?.reportedBatches = collector.counters.batchesIn

@@ -32,10 +32,14 @@ final class DriverSession: Sendable {
             id: id, ordinal: ordinal, name: name, stages: stages.map(\.summary), fingerprint: fingerprint,
             executable: Syscalls.executablePath, arguments: CommandLine.arguments, runDirectory: runtime.runDirectory,
             collectorEndpoints: [], host: Syscalls.hostName, input: input)))
-        let endpoints = try run.waitUntilRunning()
+        let consumers = try run.waitUntilRunning()
         do {
-            feeder = try Feeder(context: runtime.context, run: run, endpoints: endpoints, ordinal: ordinal,
-                                chunkSize: input.chunkSize, highWaterMark: input.highWaterMark)
+            let agent = runtime.agent
+            feeder = try Feeder(context: runtime.context, run: run, consumers: consumers, ordinal: ordinal,
+                                chunkSize: input.chunkSize, highWaterMark: input.highWaterMark) { [id] batches, items in
+                agent.send(.feedComplete(pipeline: id, batches: batches, items: items))
+            }
+            run.attach(feeder)
         } catch {
             throw PipelineError(code: .startFailed, pipeline: label,
                                 reason: "could not connect to the first stage's workers: \(error)")
@@ -55,10 +59,10 @@ final class DriverSession: Sendable {
         try feeder.feed(items, label: label)
     }
 
-    /// Closes the feed once: the partial batch goes out and the coordinator learns the total.
+    /// Closes the feed: the partial batch goes out, and once everything fed is acknowledged the
+    /// coordinator learns that the feed is complete.
     private func closeFeed() throws {
-        guard let total = try feeder.close() else { return }
-        runtime.agent.send(.feedClosed(pipeline: run.id, batches: total.batches, items: total.items))
+        try feeder.close()
     }
 
     func join() throws -> JoinReport {

@@ -1,20 +1,46 @@
 import Foundation
+import Synchronization
 import ZeroMQ
 
-/// The driver's PUSH into stage 0, batching fed items by stage 0's chunk size.
+/// The driver's feed into stage 0: batches by stage 0's chunk size, one PUSH per first-stage
+/// worker, every batch kept until that worker acknowledges it (see ``AcknowledgedTransport``).
 ///
-/// Safe to call from any thread: every use of the sender happens while holding `lock`.
+/// Safe to call from any thread: every use of the sockets happens while holding `lock`. The
+/// agent thread delivers acknowledgements and consumer changes as ``Event``s; it applies them
+/// itself when no user thread is feeding, else the feeding thread does.
 final class Feeder: @unchecked Sendable {
-    private let lock = NSLock()
-    private let sender: BatchSender
-    private var closed = false
+    enum Event {
+        case acknowledged(consumer: Int, upTo: UInt64)
+        case lost(consumer: Int)
+        case added(ConsumerEndpoint)
+    }
 
-    init(context: Context, run: PipelineRun, endpoints: [String], ordinal: UInt32,
-         chunkSize: Int, highWaterMark: Int) throws {
-        sender = try .intoFirstStage(context: context, endpoints: endpoints, highWaterMark: highWaterMark,
-                                     pipeline: ordinal, producer: BatchHeader.driverProducer, chunkSize: chunkSize) {
-            run.failure
-        }
+    private let lock = NSLock()
+    private var transport: AcknowledgedTransport!
+    private var sender: BatchSender!
+    private var closed = false
+    private var completed = false
+    private let events = Mutex<[Event]>([])
+    /// Called once, when the feed is closed and all of it was acknowledged.
+    private let onComplete: (_ batches: UInt64, _ items: UInt64) -> Void
+
+    init(context: Context, run: PipelineRun, consumers: [ConsumerEndpoint], ordinal: UInt32,
+         chunkSize: Int, highWaterMark: Int, onComplete: @escaping (UInt64, UInt64) -> Void) throws {
+        self.onComplete = onComplete
+        transport = try AcknowledgedTransport(
+            consumers: consumers,
+            connect: { endpoint in try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark) },
+            waitForRoom: { [unowned self] sockets in
+                // Polls in short steps: the agent's events and the run's failure arrive meanwhile.
+                let poller = Poller()
+                for socket in sockets { poller.add(socket, events: .writable) }
+                if try poller.poll(timeoutMilliseconds: 50) == 0 {
+                    if let failure = run.failure { throw failure }
+                }
+                try applyEvents(draining: false)
+            })
+        sender = BatchSender(transport: transport, pipeline: ordinal, stage: 0, producer: BatchHeader.driverProducer,
+                             chunkSize: chunkSize)
     }
 
     /// Whether `close()` has been called.
@@ -24,24 +50,74 @@ final class Feeder: @unchecked Sendable {
         return closed
     }
 
-    /// Encodes and queues one item. - Throws: ``PipelineError/Code/feedClosed`` after close.
+    /// Encodes and queues items. - Throws: ``PipelineError/Code/feedClosed`` after close.
     func feed<Item: Encodable>(_ items: some Sequence<Item>, label: String) throws {
         lock.lock()
-        defer { lock.unlock() }
+        defer { unlock() }
         guard !closed else {
             throw PipelineError(code: .feedClosed, pipeline: label,
                                 reason: "feed was called after join() or asCompleted() closed the feed; feed every item before joining, or start a new Pipeline")
         }
+        try applyEvents(draining: true)
         for item in items { try sender.append(item) }
     }
 
-    /// Sends the partial batch and closes the feed; returns how many batches and items went out.
-    func close() throws -> (batches: UInt64, items: UInt64)? {
+    /// Sends the partial batch and closes the feed; the feed completes once all is acknowledged.
+    func close() throws {
         lock.lock()
-        defer { lock.unlock() }
-        guard !closed else { return nil }
+        defer { unlock() }
+        guard !closed else { return }
         closed = true
         try sender.flush()
-        return (sender.batchesSent, sender.itemsSent)
+        try applyEvents(draining: true)
+    }
+
+    /// From the agent thread: applies `event` now if no other thread is feeding, else leaves it
+    /// to the feeding thread, which looks for events while it waits.
+    func deliver(_ event: Event) {
+        events.withLock { $0.append(event) }
+        guard lock.try() else { return }
+        defer { lock.unlock() }
+        do {
+            try applyEvents(draining: false)
+        } catch {
+            Log.warning("the feed could not replay batches of a lost worker: \(error)")
+        }
+    }
+
+    /// Releases `lock`, then applies any event delivered while it was held: the agent thread
+    /// could not take the lock then, and no later event may come to carry it.
+    private func unlock() {
+        lock.unlock()
+        while events.withLock({ !$0.isEmpty }), lock.try() {
+            defer { lock.unlock() }
+            do {
+                try applyEvents(draining: false)
+            } catch {
+                Log.warning("the feed could not replay batches of a lost worker: \(error)")
+            }
+        }
+    }
+
+    /// Applies waiting events; with `draining`, also waits to send replayed batches (only a
+    /// feeding thread may block). Must hold `lock`.
+    private func applyEvents(draining: Bool) throws {
+        for event in events.withLock({ taken in defer { taken.removeAll() }; return taken }) {
+            switch event {
+            case .acknowledged(let consumer, let upTo):
+                transport.acknowledge(consumer: consumer, upTo: upTo) { _ in }
+            case .lost(let consumer):
+                transport.lose(consumer: consumer)
+            case .added(let consumer):
+                try transport.add(consumer)
+            }
+        }
+        if transport.hasBacklog {
+            if draining { try transport.drainBacklog() } else { try transport.sendWhatFits() }
+        }
+        if closed, !completed, transport.unacknowledged == 0 {
+            completed = true
+            onComplete(sender.batchesSent, sender.itemsSent)
+        }
     }
 }

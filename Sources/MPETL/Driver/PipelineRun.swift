@@ -5,7 +5,7 @@ import Foundation
 final class PipelineRun: @unchecked Sendable {
     enum Phase {
         case starting
-        case running(stageZeroEndpoints: [String])
+        case running(stageZero: [ConsumerEndpoint])
         case finished(JoinReport)
         case failed(PipelineError)
     }
@@ -21,6 +21,9 @@ final class PipelineRun: @unchecked Sendable {
     private var statsGeneration = 0
     /// Pipelines that send to this one, by id, with their labels.
     private var senders: [String: String] = [:]
+    /// The feed into stage 0, once connected; events for it wait here until then.
+    private var feeder: Feeder?
+    private var feederEvents: [Feeder.Event] = []
 
     init(id: String, label: String) {
         self.id = id
@@ -40,7 +43,7 @@ final class PipelineRun: @unchecked Sendable {
 
     // MARK: Agent side
 
-    func markRunning(_ endpoints: [String]) { change { if case .starting = phase { phase = .running(stageZeroEndpoints: endpoints) } } }
+    func markRunning(_ consumers: [ConsumerEndpoint]) { change { if case .starting = phase { phase = .running(stageZero: consumers) } } }
     func markFinished(_ report: JoinReport) { change { phase = .finished(report) } }
     func markFailed(_ error: PipelineError) {
         change {
@@ -50,6 +53,25 @@ final class PipelineRun: @unchecked Sendable {
         }
     }
     func appendResults(_ batch: [UInt8]) { change { results.append(batch) } }
+
+    /// Passes an acknowledgement or a change of stage 0's workers to the feed.
+    func deliverToFeeder(_ event: Feeder.Event) {
+        let current: Feeder? = locked {
+            if feeder == nil { feederEvents.append(event) }
+            return feeder
+        }
+        current?.deliver(event)
+    }
+
+    /// Connects the feed to the events the agent delivers, including those that came first.
+    func attach(_ feeder: Feeder) {
+        let early: [Feeder.Event] = locked {
+            self.feeder = feeder
+            defer { feederEvents.removeAll() }
+            return feederEvents
+        }
+        for event in early { feeder.deliver(event) }
+    }
     func addSender(_ id: String, label: String) { change { senders[id] = label } }
     func storeStats(_ stats: PipelineStats) { change { latestStats = stats; statsGeneration += 1 } }
 
@@ -72,11 +94,11 @@ final class PipelineRun: @unchecked Sendable {
         }
     }
 
-    /// Waits until every worker is connected; returns stage 0's endpoints.
+    /// Waits until every worker is connected; returns stage 0's workers.
     ///
     /// A coordinator that never answers (not there, or refusing this process's key) fails the
     /// run through the agent, which watches its heartbeats.
-    func waitUntilRunning() throws -> [String] {
+    func waitUntilRunning() throws -> [ConsumerEndpoint] {
         try locked {
             while true {
                 switch phase {

@@ -2,12 +2,16 @@
 /// sent it, its place in that sender's stream, and how many items follow.
 ///
 /// Layout (little-endian): magic `0x4D`, version, stage (u16), pipeline (u32), producer (u32),
-/// item count (u32), sequence (u64). Items follow as concatenated MessagePack values.
-/// Sequence numbers let acknowledgement and replay come without a format change.
+/// item count (u32), sequence (u64). Items follow as concatenated MessagePack values, then one
+/// 8-byte item id per item (u64 each), which lets the results collector drop the duplicates a
+/// replay produces. The sequence numbers a producer's batches on one connection, from 1: a
+/// consumer acknowledges them cumulatively, and the producer replays what was not.
 struct BatchHeader: Equatable, Sendable {
     static let size = 24
     static let magic: UInt8 = 0x4D
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
+    /// Bytes of the id that follows the items, per item.
+    static let idSize = 8
     /// The producer number the driver uses when it feeds stage 0.
     static let driverProducer: UInt32 = .max
 
@@ -33,7 +37,8 @@ struct BatchHeader: Equatable, Sendable {
 
     /// Parses a header, refusing anything that is not one.
     /// - Throws: ``WireError`` when the message is shorter than a header, has the wrong magic
-    ///   or version, or claims more items than it has bytes (every item takes at least one).
+    ///   or version, or claims more items than it has bytes (every item takes at least one,
+    ///   plus its id).
     init(parsing message: UnsafeRawBufferPointer) throws(WireError) {
         guard message.count >= Self.size else {
             throw WireError(code: .truncated, offset: message.count,
@@ -48,10 +53,26 @@ struct BatchHeader: Equatable, Sendable {
         producer = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         itemCount = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         sequence = UInt64(littleEndian: message.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-        guard Int(itemCount) <= message.count - Self.size else {
+        guard Int(itemCount) * (1 + Self.idSize) <= message.count - Self.size else {
             throw WireError(code: .truncated, offset: Self.size,
-                            description: "batch claims \(itemCount) items but carries only \(message.count - Self.size) bytes of items")
+                            description: "batch claims \(itemCount) items but carries only \(message.count - Self.size) bytes of items and ids")
         }
+    }
+
+    /// The items of a parsed batch `message`, without the header and the ids.
+    func items(of message: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: message[Self.size..<(message.count - Int(itemCount) * Self.idSize)])
+    }
+
+    /// The item ids of a parsed batch `message`: ``idSize`` bytes each, little-endian.
+    func ids(of message: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: message[(message.count - Int(itemCount) * Self.idSize)...])
+    }
+
+    /// Id number `index` of the buffer ``ids(of:)`` returns.
+    @inline(__always)
+    static func id(_ index: Int, in ids: UnsafeRawBufferPointer) -> UInt64 {
+        UInt64(littleEndian: ids.loadUnaligned(fromByteOffset: index * idSize, as: UInt64.self))
     }
 
     init(pipeline: UInt32, stage: UInt16, producer: UInt32, sequence: UInt64, itemCount: UInt32) {

@@ -10,8 +10,15 @@ struct WorkerCounters: Codable, Equatable, Sendable {
     var busyNanoseconds: UInt64 = 0
     /// Batches this process pushed through each `Pipeline.send` link it opened, by producer id.
     var sends: [UInt32: UInt64] = [:]
-    /// Batches a first-stage worker received through `Pipeline.send` links, by producer id.
+    /// Batches a first-stage worker finished (processed, outputs acknowledged) from each
+    /// `Pipeline.send` link, by producer id.
     var fromSenders: [UInt32: UInt64] = [:]
+}
+
+/// A worker of the next stage as a producer sees it: which one, and where to push to it.
+struct ConsumerEndpoint: Codable, Equatable, Sendable {
+    var worker: Int
+    var endpoint: String
 }
 
 /// Where a worker slot lives and who it is, for errors and stats.
@@ -114,7 +121,8 @@ struct WorkerHostInfo: Codable, Equatable, Sendable {
 enum ControlMessage: Codable, Sendable {
     // driver → coordinator
     case register(PipelineRegistration)
-    case feedClosed(pipeline: String, batches: UInt64, items: UInt64)
+    /// The feed is closed and every batch fed was acknowledged: every item reached the end.
+    case feedComplete(pipeline: String, batches: UInt64, items: UInt64)
     case statsRequest(pipeline: String)
     /// The driver was told to stop (SIGINT, SIGTERM): abort its pipelines, tearing down.
     case driverStopping(reason: String)
@@ -134,7 +142,7 @@ enum ControlMessage: Codable, Sendable {
     case resolved(SendRoute)
     case unresolved(name: String, code: String, reason: String)
     // coordinator → driver
-    case ready(pipeline: String, stageZeroEndpoints: [String])
+    case ready(pipeline: String, stageZero: [ConsumerEndpoint])
     case finished(pipeline: String, stats: PipelineStats, skipped: [SkippedItem], skippedCount: Int)
     case failed(FailureReport)
     case stats(pipeline: String, stats: PipelineStats)
@@ -144,6 +152,9 @@ enum ControlMessage: Codable, Sendable {
     case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoints: [String])
     case workerReady(WorkerAddress)
     case progress(WorkerAddress, WorkerCounters)
+    /// The last sequence number done (processed, outputs acknowledged) of each producer's
+    /// batches; the collector after the last stage says it on receipt.
+    case done(WorkerAddress, upTo: [UInt32: UInt64])
     case stageFailed(WorkerAddress, FailureReport, WorkerCounters)
     case workerFinished(WorkerAddress, WorkerCounters)
     /// Items a stage with the skip policy dropped since the last report.
@@ -159,8 +170,15 @@ enum ControlMessage: Codable, Sendable {
     case spawnFailed(WorkerAddress, reason: String)
     case workerExited(WorkerAddress, ExitStatus)
     case heartbeat
+    // coordinator → a producer (worker, or the driver for stage 0)
+    /// A consumer acknowledged this producer's batches up to `upTo`: it may forget them.
+    case acknowledged(pipeline: String, consumer: Int, upTo: UInt64)
+    /// A consumer in `stage` died: replay what it did not acknowledge to the others.
+    case consumerLost(pipeline: String, stage: Int, consumer: Int)
+    /// A replacement worker joined `stage`: share batches with it too.
+    case consumerAdded(pipeline: String, stage: Int, ConsumerEndpoint)
     // coordinator → worker
-    case assign(downstream: [String])
+    case assign(consumers: [ConsumerEndpoint])
     case refuse(reason: String)
     case finish
     case exit

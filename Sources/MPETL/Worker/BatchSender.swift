@@ -1,53 +1,76 @@
 import ZeroMQ
 
-/// Gathers encoded items into batches of `chunkSize` and pushes each full batch downstream.
+/// Where a ``BatchSender`` puts a finished batch.
+protocol BatchTransport: AnyObject {
+    /// Sends `batch` (header, items and ids) or throws to stop. `inputs` are the producing
+    /// worker's input batches the items came from (see ``InputLedger``); the bytes may be
+    /// changed in place (a transport stamps its own sequence numbers).
+    func send(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws
+}
+
+/// Gathers encoded items and their ids into batches of `chunkSize` and hands each full batch
+/// to its transport.
 ///
-/// Used by workers for their output and by the driver to feed stage 0. Every batch carries a
-/// header with a per-producer sequence number; counters say what left, for end-of-stream
-/// accounting.
+/// Used by workers for their output and their `Pipeline.send` links, and by the driver for its
+/// feed. Counters say what left, for stats.
 final class BatchSender {
-    private let socket: Socket?
+    private let transport: (any BatchTransport)?
     private var writer: MessagePackWriter
+    private var ids: [UInt64] = []
     private var header: BatchHeader
     private let chunkSize: Int
-    /// Called when the socket cannot take a batch now; returns when it may, or throws to stop.
-    private let waitForRoom: (Socket) throws -> Void
     private(set) var batchesSent: UInt64 = 0
     private(set) var itemsSent: UInt64 = 0
+    /// The item whose processing emits the next items, and how many it emitted so far.
+    private(set) var parentID: UInt64 = ItemID.feed
+    private var emitted: UInt64 = 0
+    /// The worker's input batch being processed: it is where the next items come from.
+    var currentInput = 0
+    /// The input batch the current partial batch's first item came from.
+    private(set) var firstInputOfBatch = 0
 
     /// - Parameters:
-    ///   - socket: a connected PUSH, or nil for a stage that passes nothing on.
+    ///   - transport: where batches go, or nil for a stage that passes nothing on.
     ///   - stage: the stage the batches are for (the receiver's position).
-    init(socket: Socket?, pipeline: UInt32, stage: Int, producer: UInt32, chunkSize: Int,
-         waitForRoom: @escaping (Socket) throws -> Void) {
-        self.socket = socket
+    init(transport: (any BatchTransport)?, pipeline: UInt32, stage: Int, producer: UInt32, chunkSize: Int) {
+        self.transport = transport
         self.chunkSize = max(1, chunkSize)
-        self.waitForRoom = waitForRoom
         header = BatchHeader(pipeline: pipeline, stage: UInt16(truncatingIfNeeded: stage),
-                             producer: producer, sequence: 0, itemCount: 0)
+                             producer: producer, sequence: 1, itemCount: 0)
         writer = MessagePackWriter(reservingCapacity: 4096)
+        ids.reserveCapacity(self.chunkSize)
         startBatch()
     }
 
     var pendingItems: Int { Int(header.itemCount) }
 
+    /// Names the item whose processing emits the next values: their ids derive from its id.
+    @inline(__always)
+    func startItem(id: UInt64) {
+        parentID = id
+        emitted = 0
+    }
+
     /// Encodes `value` into the current batch, sending the batch when it is full.
     func append<T: Encodable>(_ value: T) throws {
-        guard socket != nil else { return }
+        guard transport != nil else { return }
         try writer.encode(value)
+        if header.itemCount == 0 { firstInputOfBatch = currentInput }
+        ids.append(ItemID.child(of: parentID, index: emitted))
+        emitted &+= 1
         header.itemCount += 1
         if header.itemCount >= chunkSize { try flush() }
     }
 
     /// Sends the current batch if it holds any item.
     func flush() throws {
-        guard let socket, header.itemCount > 0 else { return }
+        guard let transport, header.itemCount > 0 else { return }
         header.write(into: &writer.bytes)
-        try writer.bytes.withUnsafeBytes { batch in
-            while try !socket.trySend(batch) {
-                try waitForRoom(socket)
-            }
+        writer.bytes.reserveCapacity(writer.bytes.count + ids.count * BatchHeader.idSize)
+        for id in ids {
+            withUnsafeBytes(of: id.littleEndian) { writer.bytes.append(contentsOf: $0) }
         }
+        try transport.send(&writer.bytes, inputs: firstInputOfBatch...max(firstInputOfBatch, currentInput))
         batchesSent += 1
         itemsSent += UInt64(header.itemCount)
         header.sequence += 1
@@ -57,6 +80,28 @@ final class BatchSender {
 
     private func startBatch() {
         writer.removeAll()
+        ids.removeAll(keepingCapacity: true)
         writer.bytes.append(contentsOf: repeatElement(0, count: BatchHeader.size))
+    }
+}
+
+/// One PUSH, connected to every worker of the receiving stage, sharing batches the way libzmq
+/// does: for `Pipeline.send` links, which are counted, not acknowledged.
+final class LinkTransport: BatchTransport {
+    private let socket: Socket
+    /// Called when the socket cannot take a batch now; returns when it may, or throws to stop.
+    private let waitForRoom: (Socket) throws -> Void
+
+    init(socket: Socket, waitForRoom: @escaping (Socket) throws -> Void) {
+        self.socket = socket
+        self.waitForRoom = waitForRoom
+    }
+
+    func send(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws {
+        try batch.withUnsafeBytes { bytes in
+            while try !socket.trySend(bytes) {
+                try waitForRoom(socket)
+            }
+        }
     }
 }

@@ -25,6 +25,8 @@ final class NamedSends: @unchecked Sendable {
     /// to the next idle moment).
     private let opened = Atomic<Bool>(false)
     private let context: Context
+    /// The id of the item the stage is processing: what it sends derives its ids from it.
+    private let currentItem: () -> UInt64
     private let resolveRoute: (String) throws -> SendRoute
     private let waitForRoom: (Socket) throws -> Void
     private var links: [String: Link] = [:]
@@ -32,9 +34,10 @@ final class NamedSends: @unchecked Sendable {
     /// - Parameters:
     ///   - resolve: asks the coordinator for a name's route; throws ``PipelineError`` when refused.
     ///   - waitForRoom: waits until a full receiver can take a batch (as for the worker's output).
-    init(context: Context, resolve: @escaping (String) throws -> SendRoute,
+    init(context: Context, currentItem: @escaping () -> UInt64, resolve: @escaping (String) throws -> SendRoute,
          waitForRoom: @escaping (Socket) throws -> Void) {
         self.context = context
+        self.currentItem = currentItem
         resolveRoute = resolve
         self.waitForRoom = waitForRoom
     }
@@ -44,6 +47,8 @@ final class NamedSends: @unchecked Sendable {
         defer { lock.unlock() }
         let link = try link(for: name)
         try link.route.check(Items.Element.self)
+        let parent = currentItem() ^ ItemID.sendSalt
+        if link.sender.parentID != parent { link.sender.startItem(id: parent) }
         for item in items { try link.sender.append(item) }
     }
 
@@ -79,8 +84,8 @@ final class NamedSends: @unchecked Sendable {
         if route.input.highWaterMark > 0 { try socket.setSendHighWaterMark(route.input.highWaterMark) }
         try socket.connect(route.endpoints, waitingUpTo: 30_000)
         let link = Link(route: route, sender: BatchSender(
-            socket: socket, pipeline: route.ordinal, stage: 0, producer: route.producer,
-            chunkSize: route.input.chunkSize, waitForRoom: waitForRoom))
+            transport: LinkTransport(socket: socket, waitForRoom: waitForRoom), pipeline: route.ordinal, stage: 0,
+            producer: route.producer, chunkSize: route.input.chunkSize))
         links[name] = link
         opened.store(true, ordering: .relaxed)
         return link

@@ -4,6 +4,8 @@ enum BatchFailure: Error {
     case malformed(String)
     /// The body threw for an item (after the stage's error policy).
     case item(description: String, underlying: any Error)
+    /// Earlier batches of its producer never arrived: the connection lost them.
+    case outOfSequence(String)
 }
 
 /// Runs one stage's user code inside a worker process: setup, items, teardown.
@@ -11,8 +13,9 @@ protocol StageRunner: AnyObject {
     /// Runs the user's setup once for this process; binds the emitter to `output`.
     func setUp(output: BatchSender) throws
     /// Decodes all `count` items from `items`, then runs the body on each: a malformed batch is
-    /// refused whole, before any of it runs.
-    func process(items: UnsafeRawBufferPointer, count: Int) throws(BatchFailure)
+    /// refused whole, before any of it runs. What an item emits gets ids derived from its id
+    /// in `ids`.
+    func process(items: UnsafeRawBufferPointer, ids: UnsafeRawBufferPointer, count: Int) throws(BatchFailure)
     /// Runs the user's teardown with the state setup returned.
     func tearDown() throws
     /// Items skipped since the last call (stages with ``ErrorPolicy/skip``), as (item, error).
@@ -26,6 +29,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     private let policy: ErrorPolicy
     private var state: State?
     private var emitter: Emitter<Output>?
+    private var output: BatchSender?
     private var skipped: [(item: String, error: String)] = []
 
     init(setup: @escaping () throws -> State, teardown: ((State) throws -> Void)?, policy: ErrorPolicy,
@@ -38,6 +42,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
 
     func setUp(output: BatchSender) throws {
         emitter = Emitter(holdingUntilCommit: policy != .fail) { try output.append($0) }
+        self.output = output
         state = try setup()
     }
 
@@ -47,8 +52,8 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
         return skipped
     }
 
-    func process(items: UnsafeRawBufferPointer, count: Int) throws(BatchFailure) {
-        guard let state, let emitter else { return }
+    func process(items: UnsafeRawBufferPointer, ids: UnsafeRawBufferPointer, count: Int) throws(BatchFailure) {
+        guard let state, let emitter, let output else { return }
         // Check the whole batch's structure first (cheap, and not generic): a truncated or
         // miscounted batch is refused before any of it runs.
         // (A single item needs no pre-pass: it fails before anything runs.)
@@ -71,6 +76,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
             } catch {
                 throw .malformed("item \(index + 1) of \(count) is not a \(Input.self): \(error)")
             }
+            output.startItem(id: BatchHeader.id(index, in: ids))
             var attemptsLeft = if case .retry(let times) = policy { max(0, times) } else { 0 }
             while true {
                 do {

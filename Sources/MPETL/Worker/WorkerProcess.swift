@@ -4,9 +4,10 @@ import ZeroMQ
 /// A worker process running one replica of one stage, from hello to exit.
 ///
 /// It binds its own PULL input, says hello to the coordinator with the fingerprint of the
-/// program's pipeline, connects one PUSH to every worker of the next stage (or the driver's
-/// results collector), runs setup, and then processes batches until the coordinator says the
-/// stage has received everything. It reports its counters whenever it runs out of input.
+/// program's pipeline, connects a PUSH to each worker of the next stage (or the driver's
+/// results collector), runs setup, and then processes batches until the coordinator says
+/// everything has reached the end. It acknowledges each input batch once that batch is done
+/// (see ``InputLedger``), and reports its counters whenever it runs out of input.
 final class WorkerProcess {
     private let assignment: WorkerAssignment
     private let definition: StageDefinition
@@ -18,8 +19,13 @@ final class WorkerProcess {
     private let context: Context
     private let control: Socket
     private let input: Socket
-    private var output: Socket?
+    private var transport: AcknowledgedTransport?
     private var sender: BatchSender!
+    private var ledger = InputLedger()
+    /// The sequence number expected next from each producer (links: the last one seen).
+    private var expectedSequence: [UInt32: UInt64] = [:]
+    private var lastDoneReport = ContinuousClock.now
+    private var lastControlCheck = ContinuousClock.now
     private var namedSends: NamedSends!
     private let runner: any StageRunner
     private let encoder = MessagePackEncoder()
@@ -77,7 +83,9 @@ final class WorkerProcess {
                                fingerprint: fingerprint, inputEndpoints: endpoints))
         let downstream = try awaitAssignment()
         try connectOutput(to: downstream)
-        let sends = NamedSends(context: context, resolve: { [unowned self] name in try self.resolve(name) },
+        let output = sender!
+        let sends = NamedSends(context: context, currentItem: { output.parentID },
+                               resolve: { [unowned self] name in try self.resolve(name) },
                                waitForRoom: { [unowned self] socket in try self.waitForRoom(on: socket) })
         namedSends = sends
         NamedSends.current.withLock { $0 = sends }
@@ -93,10 +101,10 @@ final class WorkerProcess {
 
     // MARK: Start
 
-    private func awaitAssignment() throws -> [String] {
+    private func awaitAssignment() throws -> [ConsumerEndpoint] {
         while true {
             switch try receiveControl() {
-            case .assign(let downstream): return downstream
+            case .assign(let consumers): return consumers
             case .refuse(let reason):
                 Log.warning("worker refused by the coordinator: \(reason)")
                 Syscalls.exitProcess(2)
@@ -106,21 +114,19 @@ final class WorkerProcess {
         }
     }
 
-    private func connectOutput(to downstream: [String]) throws {
-        if !downstream.isEmpty {
-            let push = try ClusterSecurity.socket(context, type: .push, role: .client)
-            try push.setLinger(milliseconds: 0)
+    private func connectOutput(to consumers: [ConsumerEndpoint]) throws {
+        if !consumers.isEmpty {
             let nextStage = assignment.stage + 1
-            if nextStage < highWaterMarks.count, highWaterMarks[nextStage] > 0 {
-                try push.setSendHighWaterMark(highWaterMarks[nextStage])
-            }
-            try push.connect(downstream, waitingUpTo: 30_000)
-            output = push
+            let highWaterMark = nextStage < highWaterMarks.count ? highWaterMarks[nextStage] : 0
+            let context = context
+            transport = try AcknowledgedTransport(
+                consumers: consumers,
+                connect: { endpoint in try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark) },
+                sending: { [unowned self] inputs in self.ledger.sent(inputs) },
+                waitForRoom: { [unowned self] sockets in try self.waitForRoom(on: sockets) })
         }
-        sender = BatchSender(socket: output, pipeline: assignment.ordinal, stage: assignment.stage + 1,
-                             producer: UInt32(assignment.worker), chunkSize: outputChunkSize) { [unowned self] socket in
-            try self.waitForRoom(on: socket)
-        }
+        sender = BatchSender(transport: transport, pipeline: assignment.ordinal, stage: assignment.stage + 1,
+                             producer: UInt32(assignment.worker), chunkSize: outputChunkSize)
     }
 
     // MARK: Processing
@@ -130,6 +136,11 @@ final class WorkerProcess {
     /// The shortest gap between two progress reports, so a worker that keeps running dry
     /// does not send one per batch; also the longest the coordinator waits for the last one.
     private static let reportInterval: Duration = .milliseconds(10)
+    /// The shortest gap between two acknowledgement reports: short, because each hop of the
+    /// pipeline adds it to the time from the last item to `join()` returning.
+    private static let doneInterval: Duration = .milliseconds(2)
+    /// How often a busy worker looks for control messages (acknowledgements, lost consumers).
+    private static let controlInterval: Duration = .milliseconds(2)
 
     private func processUntilFinished() throws -> Never {
         let message = Message()
@@ -138,20 +149,34 @@ final class WorkerProcess {
         let controlItem = poller.add(control, events: .readable)
         while true {
             if try input.tryReceive(into: message) {
-                try process(message)
-                if counters.batchesIn & 63 == 0 { try checkControlWhileBusy() }
+                let now = try process(message)
+                if now - lastControlCheck >= Self.controlInterval { try checkControlWhileBusy(now: now) }
                 continue
             }
             // Out of input. Step by step, unless input returns first: pass on the partial
-            // batch, tell the coordinator how far this worker got, then sleep until woken.
+            // batch, say which batches are done, tell the coordinator how far this worker got,
+            // then sleep until woken.
             if sender.pendingItems > 0 || namedSends.pendingItems > 0 {
                 if try waitForInput(poller, inputItem, controlItem, milliseconds: Self.partialBatchGrace) { continue }
                 try sender.flush()
                 try namedSends.flush()
+                settle()
+            }
+            if ledger.hasNews {
+                let wait = max(.zero, Self.doneInterval - (ContinuousClock.now - lastDoneReport))
+                if wait > .zero {
+                    // Whatever wakes this (input, an acknowledgement) changes what comes next.
+                    _ = try waitForInput(poller, inputItem, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1)
+                    continue
+                }
+                try reportDone()
             }
             if progressChanged {
                 let wait = max(.zero, Self.reportInterval - (ContinuousClock.now - lastReport))
-                if wait > .zero, try waitForInput(poller, inputItem, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1) { continue }
+                if wait > .zero {
+                    _ = try waitForInput(poller, inputItem, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1)
+                    continue
+                }
                 try reportProgress()
             }
             _ = try waitForInput(poller, inputItem, controlItem, milliseconds: nil)
@@ -162,7 +187,10 @@ final class WorkerProcess {
     private func waitForInput(_ poller: Poller, _ inputItem: Poller.Item, _ controlItem: Poller.Item,
                               milliseconds: Int?) throws -> Bool {
         guard try poller.poll(timeoutMilliseconds: milliseconds) > 0 else { return false }
-        if poller.isReadable(controlItem) { try handleControlMessages() }
+        if poller.isReadable(controlItem) {
+            try handleControlMessages()
+            try transport?.drainBacklog()
+        }
         return poller.isReadable(inputItem)
     }
 
@@ -170,10 +198,18 @@ final class WorkerProcess {
         counters.batchesOut = sender.batchesSent
         counters.itemsOut = sender.itemsSent
         counters.sends = namedSends.sentBatches
+        counters.fromSenders = ledger.doneThroughLinks
         return counters != reported
     }
 
-    private func process(_ message: Message) throws {
+    /// Moves the input batches that are now done to the next acknowledgement.
+    private func settle() {
+        ledger.settle(pendingFrom: sender.pendingItems > 0 ? sender.firstInputOfBatch : nil)
+    }
+
+    /// Processes one batch; returns the time it ended.
+    private func process(_ message: Message) throws -> ContinuousClock.Instant {
+        var ended = ContinuousClock.now
         let failure = message.withUnsafeBytes { (bytes) -> BatchFailure? in
             let header: BatchHeader
             do throws(WireError) {
@@ -184,20 +220,27 @@ final class WorkerProcess {
             guard header.pipeline == assignment.ordinal, Int(header.stage) == assignment.stage else {
                 return .malformed("it is addressed to pipeline \(header.pipeline) stage \(header.stage), not this worker's")
             }
-            let began = ContinuousClock.now
+            if let refusal = checkSequence(header) { return refusal }
+            expectedSequence[header.producer] = header.sequence + 1
+            // Recorded before it runs, so the output batches it fills count against it; done
+            // even when refused as malformed, since running it again would not help.
+            let input = ledger.received(producer: header.producer, sequence: header.sequence)
+            sender.currentInput = input
+            defer {
+                ledger.processed(input)
+                settle()
+            }
+            let began = ended
             do throws(BatchFailure) {
-                try runner.process(items: UnsafeRawBufferPointer(rebasing: bytes[BatchHeader.size...]),
-                                   count: Int(header.itemCount))
+                try runner.process(items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount))
             } catch {
                 return error
             }
-            let busy = ContinuousClock.now - began
+            ended = ContinuousClock.now
+            let busy = ended - began
             counters.busyNanoseconds &+= UInt64(busy.components.seconds) &* 1_000_000_000 &+ UInt64(busy.components.attoseconds / 1_000_000_000)
             counters.batchesIn += 1
             counters.itemsIn += UInt64(header.itemCount)
-            if header.producer >= SendLink.firstProducer, header.producer != BatchHeader.driverProducer {
-                counters.fromSenders[header.producer, default: 0] += 1
-            }
             return nil
         }
         let newlySkipped = runner.takeSkipped()
@@ -209,7 +252,12 @@ final class WorkerProcess {
         }
         switch failure {
         case nil:
-            return
+            break
+        case .outOfSequence(let reason):
+            // A batch went missing on the way (a connection was cut and came back): stop, so
+            // this worker's producers replay everything it has not acknowledged.
+            Log.warning("\(pipelineLabel) \(definition.label): \(reason); stopping so that this worker's unacknowledged batches are replayed")
+            Syscalls.exitProcess(3)
         case .malformed(let reason):
             // Dropped and not counted as received: a forged batch cannot corrupt end of stream.
             counters.malformed += 1
@@ -222,6 +270,30 @@ final class WorkerProcess {
             counters.errors += 1
             try reportFailure(item: item, reason: "the stage threw: \(underlying)")
         }
+        return ended
+    }
+
+    /// Refuses a batch that repeats or forges a sequence number, and stops on one that skips
+    /// ahead. A connection numbers its batches 1, 2, 3…; a link shares one numbering among
+    /// the first stage's workers, so there only an increase is required.
+    private func checkSequence(_ header: BatchHeader) -> BatchFailure? {
+        let isLink = header.producer >= SendLink.firstProducer && header.producer != BatchHeader.driverProducer
+        let expected = expectedSequence[header.producer] ?? 1
+        if header.sequence < expected {
+            return .malformed("producer \(header.producer) already sent batch \(header.sequence) (expected \(expected) next)")
+        }
+        if header.sequence > expected && !isLink {
+            return .outOfSequence("batches \(expected)…\(header.sequence - 1) from producer \(header.producer) never arrived")
+        }
+        return nil
+    }
+
+    /// Tells the coordinator which input batches are done, for it to relay to their producers.
+    private func reportDone() throws {
+        guard ledger.hasNews else { return }
+        ledger.markReported()
+        lastDoneReport = .now
+        try sendControl(.done(assignment.address, upTo: ledger.done))
     }
 
     private func reportProgress() throws {
@@ -232,20 +304,41 @@ final class WorkerProcess {
         try sendControl(.progress(assignment.address, counters))
     }
 
-    private func checkControlWhileBusy() throws {
-        if let message = try control.tryReceiveControl(decoder) { try handle(message) }
+    private func checkControlWhileBusy(now: ContinuousClock.Instant) throws {
+        lastControlCheck = now
+        try handleControlMessages()
+        try transport?.drainBacklog()
+        if ledger.hasNews && now - lastDoneReport >= Self.doneInterval { try reportDone() }
         // Keep stats current while busy; end of stream only needs the idle reports.
-        if ContinuousClock.now - lastReport > .milliseconds(250) { try reportProgress() }
+        if now - lastReport > .milliseconds(250) { try reportProgress() }
     }
 
-    /// Waits until the next stage can take a batch; leaves at once if the coordinator aborts.
+    /// Waits until one of `sockets` can take a batch, or the coordinator changed the consumers;
+    /// leaves at once if the coordinator aborts. Keeps acknowledging meanwhile, so producers
+    /// upstream can forget what this worker finished.
+    private func waitForRoom(on sockets: [Socket]) throws {
+        let poller = Poller()
+        let outputItems = sockets.map { poller.add($0, events: .writable) }
+        let controlItem = poller.add(control, events: .readable)
+        try poller.poll(timeoutMilliseconds: nil)
+        if poller.isReadable(controlItem) {
+            try handleControlMessages()
+            if ledger.hasNews { try reportDone() }
+        }
+        _ = outputItems
+    }
+
+    /// Waits until a `Pipeline.send` link can take a batch; leaves at once if the coordinator aborts.
     private func waitForRoom(on socket: Socket) throws {
         let poller = Poller()
         let outputItem = poller.add(socket, events: .writable)
         let controlItem = poller.add(control, events: .readable)
         while true {
             try poller.poll(timeoutMilliseconds: nil)
-            if poller.isReadable(controlItem) { try handleControlMessages() }
+            if poller.isReadable(controlItem) {
+                try handleControlMessages()
+                if ledger.hasNews { try reportDone() }
+            }
             if poller.isWritable(outputItem) { return }
         }
     }
@@ -256,6 +349,15 @@ final class WorkerProcess {
 
     private func handle(_ message: ControlMessage) throws {
         switch message {
+        case .acknowledged(_, let consumer, let upTo):
+            transport?.acknowledge(consumer: consumer, upTo: upTo) { ledger.acknowledged($0) }
+            settle()
+        case .consumerLost(_, _, let consumer):
+            if let replayed = transport?.lose(consumer: consumer), replayed > 0 {
+                Log.debug("replaying batches of a lost consumer", ["consumer": "\(consumer)", "batches": "\(replayed)"])
+            }
+        case .consumerAdded(_, _, let consumer):
+            try transport?.add(consumer)
         case .finish: try finish()
         case .abort:
             try? runner.tearDown()

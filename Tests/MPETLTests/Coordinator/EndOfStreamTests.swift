@@ -1,8 +1,8 @@
 import Testing
 @testable import MPETL
 
-/// The coordinator's counting rules, driven event by event without processes.
-@Suite("End of stream by counting")
+/// The coordinator's end-of-stream and replacement rules, driven event by event without processes.
+@Suite("End of stream by acknowledgement")
 struct EndOfStreamTests {
     static let driver: [UInt8] = [0xD]
 
@@ -53,38 +53,49 @@ struct EndOfStreamTests {
     @Test func workersAreWiredToTheNextStageAndTheDriverHearsReadyLast() {
         let (record, actions) = Self.runningRecord(processes: [1, 2])
         #expect(record.phase == .running)
-        let assignments = actions.compactMap { action -> [String]? in
-            guard case .send(_, .assign(let downstream)) = action else { return nil }
-            return downstream
+        let assignments = actions.compactMap { action -> [ConsumerEndpoint]? in
+            guard case .send(_, .assign(let consumers)) = action else { return nil }
+            return consumers
         }
-        #expect(assignments == [["ipc:///tmp/s1w0", "ipc:///tmp/s1w1"], ["ipc:///tmp/results"], ["ipc:///tmp/results"]])
+        #expect(assignments == [
+            [ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/s1w0"), ConsumerEndpoint(worker: 1, endpoint: "ipc:///tmp/s1w1")],
+            [ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/results")],
+            [ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/results")],
+        ])
         #expect(Self.sent(actions, to: Self.driver) == ["ready"])
     }
 
-    @Test func aStageFinishesOnlyWhenItReceivedEverythingSentToIt() {
+    @Test func acknowledgementsGoToTheProducerTheyAreFor() {
+        let (record, _) = Self.runningRecord(processes: [1, 2])
+        let fromStageOne = record.acknowledgements(from: Self.address(1, 1), upTo: [0: 5])
+        guard case .send(Self.identity(0, 0), .acknowledged(_, let consumer, let upTo)) = fromStageOne.first else {
+            Issue.record("expected an acknowledgement for stage 0's worker, got \(fromStageOne)")
+            return
+        }
+        #expect(consumer == 1 && upTo == 5)
+        let fromStageZero = record.acknowledgements(from: Self.address(0, 0), upTo: [BatchHeader.driverProducer: 3, 7: 9])
+        #expect(Self.sent(fromStageZero, to: Self.driver) == ["acknowledged"], "the feed's, and no one's for an unknown producer")
+        #expect(fromStageZero.count == 1)
+        let fromCollector = record.acknowledgements(from: Self.address(2, 0), upTo: [0: 4, 1: 2])
+        #expect(Self.sent(fromCollector, to: Self.identity(1, 0)) == ["acknowledged"])
+        #expect(Self.sent(fromCollector, to: Self.identity(1, 1)) == ["acknowledged"])
+    }
+
+    @Test func workersFinishOnlyOnceEverythingFedIsAcknowledgedThenExitAfterTeardown() {
         var (record, _) = Self.runningRecord(processes: [1, 2])
-        var actions = record.feedClosed(batches: 10)
-        actions += record.progress(Self.address(0, 0), Self.counters(in: 9, out: 9))
-        #expect(Self.sent(actions, to: Self.identity(0, 0)).isEmpty, "one batch is still in flight")
-        actions = record.progress(Self.address(0, 0), Self.counters(in: 10, out: 9))
-        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["finish"])
-
+        var actions = record.progress(Self.address(0, 0), Self.counters(in: 10, out: 10))
+        #expect(Self.sent(actions, to: Self.identity(0, 0)).isEmpty, "the feed is not complete")
+        actions = record.feedComplete(batches: 10)
+        for stage in 0..<2 {
+            for worker in 0..<(stage == 0 ? 1 : 2) {
+                #expect(Self.sent(actions, to: Self.identity(stage, worker)) == ["finish"])
+            }
+        }
         actions = record.workerFinished(Self.address(0, 0), Self.counters(in: 10, out: 7))
-        actions += record.progress(Self.address(1, 0), Self.counters(in: 3, out: 3))
-        #expect(Self.sent(actions, to: Self.identity(1, 0)).isEmpty)
-        actions = record.progress(Self.address(1, 1), Self.counters(in: 4, out: 4))
-        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["exit"], "stage 1 holds all 7 batches stage 0 sent")
-        #expect(Self.sent(actions, to: Self.identity(1, 0)) == ["finish"])
-        #expect(Self.sent(actions, to: Self.identity(1, 1)) == ["finish"])
-
-        actions = record.workerFinished(Self.address(1, 0), Self.counters(in: 3, out: 2))
-        actions += record.workerFinished(Self.address(1, 1), Self.counters(in: 4, out: 3))
-        actions += record.progress(Self.address(2, 0), Self.counters(in: 4, out: 0))
-        #expect(Self.sent(actions, to: Self.identity(1, 0)).isEmpty, "the collector still misses a batch")
-        actions = record.progress(Self.address(2, 0), Self.counters(in: 5, out: 0))
-        #expect(Self.sent(actions, to: Self.identity(1, 0)) == ["exit"])
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["exit"])
+        actions = record.workerFinished(Self.address(1, 0), Self.counters(in: 3, out: 3))
+        actions += record.workerFinished(Self.address(1, 1), Self.counters(in: 4, out: 4))
         #expect(Self.sent(actions, to: Self.driver).isEmpty, "join waits for the workers to exit")
-
         actions = record.exited(stage: 0, worker: 0, status: .exited(0))
         actions += record.exited(stage: 1, worker: 0, status: .exited(0))
         #expect(Self.sent(actions, to: Self.driver).isEmpty)
@@ -96,8 +107,8 @@ struct EndOfStreamTests {
 
     @Test func aPipelineWhoseLastStageReturnsNothingEndsWithoutACollector() {
         var (record, _) = Self.runningRecord(processes: [2], collector: false)
-        var actions = record.feedClosed(batches: 0)
-        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["finish"], "nothing was fed, so the stage is drained")
+        var actions = record.feedComplete(batches: 0)
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["finish"], "nothing was fed, so everything is done")
         actions = record.workerFinished(Self.address(0, 0), Self.counters(in: 0, out: 0))
         actions += record.workerFinished(Self.address(0, 1), Self.counters(in: 0, out: 0))
         #expect(Self.sent(actions, to: Self.identity(0, 1)) == ["exit"])
@@ -127,18 +138,54 @@ struct EndOfStreamTests {
         #expect(report == failure)
     }
 
-    @Test func aWorkerThatDiesMidStreamFailsThePipelineNamingIt() {
-        var (record, _) = Self.runningRecord(processes: [1, 1])
+    @Test func aWorkerThatDiesMidStreamIsReplayedByItsProducersAndReplaced() {
+        var (record, _) = Self.runningRecord(processes: [1, 2])
         var actions = record.exited(stage: 1, worker: 0, status: .signaled(9))
-        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["abort"])
-        actions = record.exited(stage: 0, worker: 0, status: .exited(0))
-        guard case .send(_, .failed(let report)) = actions.last else {
-            Issue.record("expected a failure report")
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["consumerLost"], "its producer replays")
+        #expect(Self.sent(actions, to: Self.driver) == ["consumerLost"], "the driver's collector starts dropping copies")
+        let spawned = actions.compactMap { action -> WorkerAddress? in
+            guard case .spawn(Self.driver, let request) = action else { return nil }
+            return request.address
+        }
+        #expect(spawned == [Self.address(1, 2)], "a replacement starts under a new worker number")
+        #expect(record.phase == .running)
+
+        record.spawned(stage: 1, worker: 2, pid: 112, host: "h")
+        actions = record.hello(Self.address(1, 2), identity: Self.identity(1, 2), pid: 112, host: "h",
+                               fingerprint: "fp", endpoints: ["ipc:///tmp/s1w2"])
+        #expect(Self.sent(actions, to: Self.identity(1, 2)) == ["assign"])
+        guard case .send(Self.identity(0, 0), .consumerAdded(_, 1, let consumer)) = actions.last else {
+            Issue.record("expected stage 0's worker to hear of the replacement, got \(actions)")
             return
         }
-        #expect(report.code == PipelineError.Code.workerDied.name)
-        #expect(report.pid == 110)
-        #expect(report.reason.contains("signal 9"))
+        #expect(consumer == ConsumerEndpoint(worker: 2, endpoint: "ipc:///tmp/s1w2"))
+        #expect(record.consumers(of: 1, from: "h").map(\.worker) == [1, 2])
+    }
+
+    @Test func aStageWithNoWorkerAndNoRestartLeftFailsNamingIt() {
+        var (record, _) = Self.runningRecord(processes: [1, 1])
+        var worker = 0
+        var actions: [CoordinatorAction] = []
+        for _ in 0...PipelineRecord.restarts(forProcesses: 1) {
+            actions = record.exited(stage: 1, worker: worker, status: .signaled(9))
+            worker += 1
+        }
+        #expect(record.isFailing)
+        #expect(record.failure?.code == PipelineError.Code.workerDied.name)
+        #expect(record.failure?.stageLabel == "stage 1")
+        #expect(record.failure?.reason.contains("restarts are used up") == true, "\(record.failure?.reason ?? "")")
+        #expect(Self.sent(actions, to: Self.identity(0, 0)).contains("abort"))
+    }
+
+    @Test func aWorkerHoldingItemsOfASendLinkFailsThePipelineNamingIt() {
+        var (record, _) = Self.runningRecord(processes: [1, 1])
+        record.addOutbound(Self.address(1, 0), producer: SendLink.firstProducer)
+        let actions = record.exited(stage: 1, worker: 0, status: .signaled(9))
+        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["abort"])
+        #expect(record.failure?.code == PipelineError.Code.workerDied.name)
+        #expect(record.failure?.pid == 110)
+        #expect(record.failure?.reason.contains("signal 9") == true)
+        #expect(record.failure?.reason.contains("Pipeline.send") == true)
     }
 
     @Test func aWorkerThatNeverReachesStartIsExplained() {

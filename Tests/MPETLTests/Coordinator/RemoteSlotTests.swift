@@ -44,8 +44,8 @@ struct RemoteSlotTests {
         actions += record.hello(Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h",
                                 fingerprint: "fp", endpoints: ["ipc:///s1"])
         let wiring = actions.compactMap { action -> [String]? in
-            guard case .send(Fixture.identity(0, 0), .assign(let downstream)) = action else { return nil }
-            return downstream
+            guard case .send(Fixture.identity(0, 0), .assign(let consumers)) = action else { return nil }
+            return consumers.map(\.endpoint)
         }
         #expect(wiring == [["ipc:///s1"]], "stage 0 is not wired to the refused worker")
         actions = record.workerReady(Fixture.address(0, 0)) + record.workerReady(Fixture.address(1, 0))
@@ -66,7 +66,7 @@ struct RemoteSlotTests {
         #expect(record.failure == nil)
     }
 
-    @Test func aSilentWorkerHostFailsTheRunningPipelineNamingIt() {
+    @Test func aSilentWorkerHostsWorkersAreReplayedAndReplacedOnTheDriversHost() {
         var (record, remote) = Self.launchingWithRemoteSlot()
         _ = record.hello(Fixture.address(0, 0), identity: Fixture.identity(0, 0), pid: 100, host: "h", fingerprint: "fp", endpoints: ["ipc:///s0"])
         _ = record.hello(Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h", fingerprint: "fp", endpoints: ["ipc:///s1"])
@@ -74,9 +74,13 @@ struct RemoteSlotTests {
                          endpoints: ["ipc:///far", "tcp://10.0.0.9:1"])
         for address in [Fixture.address(0, 0), Fixture.address(1, 0), Fixture.address(1, remote)] { _ = record.workerReady(address) }
         #expect(record.phase == .running)
-        _ = record.exited(stage: 1, worker: remote, status: .lost)
-        #expect(record.failure?.code == PipelineError.Code.workerDied.name)
-        #expect(record.failure?.host == "far")
-        #expect(record.failure?.reason.contains("stopped answering") == true)
+        let actions = record.exited(stage: 1, worker: remote, status: .lost)
+        #expect(record.failure == nil)
+        #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["consumerLost"])
+        let replacements = actions.compactMap { action -> WorkerAddress? in
+            guard case .spawn(Fixture.driver, let request) = action else { return nil }
+            return request.address
+        }
+        #expect(replacements == [Fixture.address(1, remote + 1)], "the driver starts the replacement")
     }
 }

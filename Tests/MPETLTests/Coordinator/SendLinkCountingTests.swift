@@ -11,12 +11,12 @@ struct SendLinkCountingTests {
     @Test func aReceiverWaitsForItsOpenLinksAndCountsTheirBatches() {
         var (receiver, _) = Fixture.runningRecord(processes: [1])
         receiver.addInbound(producer: Self.link)
-        var actions = receiver.feedClosed(batches: 2)
+        var actions = receiver.feedComplete(batches: 2)
         actions += receiver.progress(Fixture.address(0, 0), Fixture.counters(in: 2, out: 2))
         #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)).isEmpty, "the sender may still send")
 
         actions = receiver.inboundFinished(producer: Self.link, batches: 3)
-        #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)).isEmpty, "3 sent batches are not all counted")
+        #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)).isEmpty, "3 sent batches are not all done")
         var counters = Fixture.counters(in: 5, out: 5)
         counters.fromSenders = [Self.link: 3]
         actions = receiver.progress(Fixture.address(0, 0), counters)
@@ -27,7 +27,7 @@ struct SendLinkCountingTests {
     @Test func aReceiverWaitsForPipelinesStartedBeforeIt() {
         var (receiver, _) = Fixture.runningRecord(processes: [1])
         _ = receiver.awaitSenders(["earlier"])
-        var actions = receiver.feedClosed(batches: 0)
+        var actions = receiver.feedComplete(batches: 0)
         #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)).isEmpty)
         actions = receiver.awaitSenders([])
         #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["finish"])
@@ -36,7 +36,7 @@ struct SendLinkCountingTests {
     @Test func aSenderIsNotToldToExitUntilItsLinkIsAcknowledged() {
         var (sender, _) = Fixture.runningRecord(processes: [1], collector: false)
         sender.addOutbound(Fixture.address(0, 0), producer: Self.link)
-        var actions = sender.feedClosed(batches: 1)
+        var actions = sender.feedComplete(batches: 1)
         actions += sender.workerFinished(Fixture.address(0, 0), Fixture.counters(in: 1, out: 0))
         #expect(!Fixture.sent(actions, to: Fixture.identity(0, 0)).contains("exit"), "its batches to the receiver may be queued")
         actions = sender.outboundAcknowledged(Fixture.address(0, 0), producer: Self.link)

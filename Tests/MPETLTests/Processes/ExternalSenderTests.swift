@@ -39,11 +39,13 @@ struct ExternalSenderTests {
         for target in route.endpoints where target.hasPrefix("ipc://") { try push.connect(target) }
         var sequence: UInt64 = 0
         for first in stride(from: 0, to: 500, by: 50) {
+            sequence += 1
             var batch = [UInt8](repeating: 0, count: BatchHeader.size)
             BatchHeader(pipeline: route.ordinal, stage: 0, producer: route.producer, sequence: sequence, itemCount: 50).write(into: &batch)
             for value in first..<(first + 50) { batch += try encoder.encode(value) }
+            // Then one 8-byte id per item, unique within the link: here the value itself.
+            for value in first..<(first + 50) { withUnsafeBytes(of: UInt64(value).littleEndian) { batch += $0 } }
             try push.send(batch)
-            sequence += 1
         }
         try control.send(try encoder.encode(ControlMessage.sendsClosed(producer: route.producer, batches: sequence)))
         var acknowledged = false

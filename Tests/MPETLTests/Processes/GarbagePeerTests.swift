@@ -58,7 +58,7 @@ struct GarbagePeerTests {
                         let lies: [ControlMessage] = [
                             .progress(WorkerAddress(pipeline: pipeline, stage: 1, worker: 0),
                                       WorkerCounters(batchesIn: 1 << 40, itemsIn: 1 << 40, batchesOut: 0, itemsOut: 0)),
-                            .feedClosed(pipeline: pipeline, batches: 1, items: 1),
+                            .feedComplete(pipeline: pipeline, batches: 1, items: 1),
                             .workerFinished(WorkerAddress(pipeline: pipeline, stage: 0, worker: 0), WorkerCounters()),
                         ]
                         for frame in [[0xFF, 0x00, 0x13]] + lies.map({ (try? encoder.encode($0)) ?? [] }) {

@@ -29,11 +29,15 @@ struct ProtocolVectorTests {
         var batch = [UInt8](repeating: 0, count: BatchHeader.size)
         BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2).write(into: &batch)
         batch += try encoder.encode("a") + encoder.encode("é")
+        for id: UInt64 in [10, 11] { withUnsafeBytes(of: id.littleEndian) { batch += $0 } }
         let address = WorkerAddress(pipeline: "host:42:0", stage: 1, worker: 0)
         let control: [(String, String, ControlMessage)] = [
-            ("control-feed-closed", "the driver closed the feed of pipeline \"host:42:0\" after 3 batches, 300 items",
-             .feedClosed(pipeline: "host:42:0", batches: 3, items: 300)),
+            ("control-feed-complete", "every batch of pipeline \"host:42:0\"'s closed feed (3 batches, 300 items) was acknowledged",
+             .feedComplete(pipeline: "host:42:0", batches: 3, items: 300)),
             ("control-progress", "a worker's counters", .progress(address, WorkerCounters(batchesIn: 2, itemsIn: 200, batchesOut: 2, itemsOut: 190))),
+            ("control-done", "a worker is done with producer 0's batches up to sequence 7", .done(address, upTo: [0: 7])),
+            ("control-acknowledged", "the coordinator relays it to the producer: consumer 0 acknowledged up to 7",
+             .acknowledged(pipeline: "host:42:0", consumer: 0, upTo: 7)),
             ("control-heartbeat", "an agent is alive", .heartbeat),
             ("control-resolve", "a worker asks where the pipeline named \"inbox\" is", .resolve(name: "inbox", from: address)),
         ]
@@ -56,13 +60,15 @@ struct ProtocolVectorTests {
                       Shape.circle(radius: 2)),
             try value("enum-unlabelled", "Shape.named(\"x\"): positional values are keyed _0, _1, …", Shape.named("x")),
             try value("enum-empty", "Shape.empty: a one-entry map from case name to an empty map", Shape.empty),
-            ("batch", "a batch for pipeline 0 stage 1 from producer 2, sequence 3, two String items \"a\" and \"é\"", batch,
+            ("batch", "a batch for pipeline 0 stage 1 from producer 2, sequence 3, two String items \"a\" and \"é\" with ids 10 and 11", batch,
              { bytes in
                  try bytes.withUnsafeBytes { raw in
                      let header = try BatchHeader(parsing: raw)
-                     var reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: raw[BatchHeader.size...]))
+                     var reader = MessagePackReader(header.items(of: raw))
                      let items = [try reader.decode(String.self), try reader.decode(String.self)]
-                     return header == BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2) && items == ["a", "é"] && reader.isAtEnd
+                     let ids = [BatchHeader.id(0, in: header.ids(of: raw)), BatchHeader.id(1, in: header.ids(of: raw))]
+                     return header == BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2) && items == ["a", "é"]
+                         && reader.isAtEnd && ids == [10, 11]
                  }
              }),
         ] + (try control.map { name, description, message in

@@ -25,7 +25,7 @@ struct WireFuzzTests {
             .resolved(SendRoute(name: "n", pipeline: "p", ordinal: 1, producer: 0x8000_0000, endpoints: ["ipc:///tmp/s"],
                                 input: StageInput(typeName: "String", chunkSize: 1, highWaterMark: 5))),
             .skipped(address, [SkippedItem(stage: "task 1", item: "3", error: "e", pid: 1, host: "h")]),
-            .feedClosed(pipeline: "p", batches: 3, items: 300),
+            .feedComplete(pipeline: "p", batches: 3, items: 300),
             .workerExited(address, .signaled(9)),
             .status([PipelineStats(pipeline: "p", stages: [])]),
         ]
@@ -33,7 +33,7 @@ struct WireFuzzTests {
         var batch = [UInt8](repeating: 0, count: BatchHeader.size)
         let items = try encoder.encode("item one") + encoder.encode("item two")
         BatchHeader(pipeline: 0, stage: 1, producer: 3, sequence: 17, itemCount: 2).write(into: &batch)
-        corpus.append(batch + items)
+        corpus.append(batch + items + [UInt8](repeating: 7, count: 2 * BatchHeader.idSize))
         return corpus
     }
 
@@ -89,8 +89,9 @@ struct WireFuzzTests {
             }
             bytes.withUnsafeBytes { raw in
                 guard let header = try? BatchHeader(parsing: raw) else { return }
-                var reader = MessagePackReader(UnsafeRawBufferPointer(rebasing: raw[BatchHeader.size...]))
-                for _ in 0 ..< header.itemCount {
+                var reader = MessagePackReader(header.items(of: raw))
+                for index in 0 ..< Int(header.itemCount) {
+                    _ = BatchHeader.id(index, in: header.ids(of: raw))
                     do { _ = try reader.decode(String.self) } catch { break }
                 }
             }

@@ -1,0 +1,76 @@
+/// A worker's input batches until each is *done*: processed, and every batch it produced
+/// acknowledged by the next stage. Only then may its producer forget it.
+///
+/// Acknowledging a batch on processing alone would lose its outputs when this worker died with
+/// them still queued; acknowledging on receipt would lose it if the next worker died. Waiting
+/// for the next stage's acknowledgement makes the chain transitive: when the driver's last feed
+/// batch is acknowledged, every item has reached the end.
+///
+/// Inputs are numbered in the order they arrive. An output batch holds items of a contiguous
+/// run of inputs, so the done inputs are always a prefix; acknowledgements are cumulative, per
+/// producer, by the producer's sequence number.
+struct InputLedger {
+    private struct Entry {
+        var producer: UInt32
+        var sequence: UInt64
+        var processed = false
+        /// Output batches holding items of this input, sent and not yet acknowledged.
+        var outstanding = 0
+    }
+
+    private var entries = FIFO<Entry>()
+    /// The number of the first entry still held.
+    private var firstHeld = 0
+    /// The number the next input gets.
+    private(set) var nextInput = 0
+    /// What to acknowledge to each producer: the last done sequence.
+    private(set) var done: [UInt32: UInt64] = [:]
+    /// Done batches per `Pipeline.send` link, whose producers count instead of keeping batches.
+    private(set) var doneThroughLinks: [UInt32: UInt64] = [:]
+    /// Whether `done` changed since ``markReported()``.
+    private(set) var hasNews = false
+
+    /// Records an arriving batch; returns its input number.
+    mutating func received(producer: UInt32, sequence: UInt64) -> Int {
+        entries.append(Entry(producer: producer, sequence: sequence))
+        nextInput += 1
+        return nextInput - 1
+    }
+
+    mutating func processed(_ input: Int) {
+        guard input >= firstHeld else { return }
+        entries[input - firstHeld].processed = true
+    }
+
+    /// An output batch with items of `inputs` left.
+    mutating func sent(_ inputs: ClosedRange<Int>) {
+        for input in inputs where input >= firstHeld && input < nextInput {
+            entries[input - firstHeld].outstanding += 1
+        }
+    }
+
+    /// An output batch with items of `inputs` was acknowledged.
+    mutating func acknowledged(_ inputs: ClosedRange<Int>) {
+        for input in inputs where input >= firstHeld && input < nextInput {
+            entries[input - firstHeld].outstanding -= 1
+        }
+    }
+
+    /// Moves the done prefix to the acknowledgements. Inputs from `pendingFrom` on still have
+    /// items in a partial output batch, so they are not done.
+    mutating func settle(pendingFrom: Int?) {
+        let limit = pendingFrom ?? nextInput
+        while let entry = entries.first, firstHeld < limit, entry.processed, entry.outstanding <= 0 {
+            entries.removeFirst()
+            firstHeld += 1
+            if entry.producer >= SendLink.firstProducer, entry.producer != BatchHeader.driverProducer {
+                doneThroughLinks[entry.producer, default: 0] += 1
+            } else {
+                done[entry.producer] = entry.sequence
+            }
+            hasNews = true
+        }
+    }
+
+    mutating func markReported() { hasNews = false }
+}

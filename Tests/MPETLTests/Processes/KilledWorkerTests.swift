@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// Workers killed mid-stream: their unacknowledged batches are replayed to their siblings, a
+/// replacement starts, and the results are exactly what was fed; a stage that keeps dying
+/// fails once its restarts are used up.
+@Suite("Killed workers", .serialized)
+struct KilledWorkerTests {
+    /// The running workers of a driver's pipeline, by stage, from their socket file names
+    /// (`p<pipeline>-s<stage>-w<worker>-<pid>.sock` in the run folder).
+    static func workers(of driver: Int32) -> [Int: [Int32]] {
+        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("mpetl-\(driver)-") }
+        let children = Set(ProcessTable.children(of: driver))
+        var byStage: [Int: [Int32]] = [:]
+        for folder in folders {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp/\(folder)")) ?? [] where file.hasPrefix("p0-s") {
+                let fields = file.dropLast(".sock".count).split(separator: "-")
+                guard fields.count == 4, let stage = Int(fields[1].dropFirst()), let pid = Int32(fields[3]),
+                      children.contains(pid), ProcessTable.isAlive(pid) else { continue }
+                byStage[stage, default: []].append(pid)
+            }
+        }
+        return byStage
+    }
+
+    @Test func fiveRandomKillsDuringA200000ItemRunLoseAndDuplicateNothing() throws {
+        let driver = try Programs.launch("mpetl-test-programs", ["chaos", "--items", "200000"])
+        defer {
+            kill(driver.pid, SIGKILL)
+            _ = driver.waitForExit(within: .seconds(5))
+            RunFolders.remove(of: driver.pid)
+        }
+        #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
+        var random = SystemRandomNumberGenerator()
+        var killed: [(stage: Int, pid: Int32)] = []
+        for _ in 0..<5 {
+            // Spread over the run: a kill every 0.6 s, each at a worker of a random stage.
+            _ = driver.waitForExit(within: .milliseconds(600))
+            let byStage = Self.workers(of: driver.pid)
+            guard let stage = byStage.keys.filter({ !(byStage[$0] ?? []).isEmpty }).randomElement(using: &random),
+                  let victim = byStage[stage]?.randomElement(using: &random) else {
+                Issue.record("no worker left to kill after \(killed.count) kills: the run ended too soon")
+                break
+            }
+            kill(victim, SIGKILL)
+            killed.append((stage, victim))
+        }
+        #expect(!driver.waitForExit(within: .zero), "the run was still going after the fifth kill")
+        let run = try driver.finish(within: .seconds(120))
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(3000))")
+        let result = try run.json()
+        #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
+        #expect(result["extra"] as? Int == 0, "no copies: \(result); killed \(killed)")
+        #expect(result["count"] as? Int == 300_000, "\(result)")
+        for (_, pid) in killed {
+            #expect(run.standardError.contains("(pid \(pid) on"), "the loss of \(pid) is logged: \(run.standardError.suffix(3000))")
+        }
+        #expect(run.standardError.components(separatedBy: "a replacement starts").count - 1 == killed.count)
+    }
+
+    @Test func aStageThatKillsEveryWorkerFailsTheJoinOnceItsRestartsAreUsedUp() throws {
+        let run = try Programs.run("mpetl-test-programs", ["poison", "--poison", "500"], timeout: .seconds(90))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let result = try run.json()
+        #expect(result["code"] as? String == "worker died", "\(result)")
+        #expect(result["pipeline"] as? String == "poison")
+        #expect(result["stage"] as? String == "task 1 (Int -> Int)")
+        #expect((result["error"] as? String ?? "").contains("restarts are used up"), "\(result)")
+        #expect((result["error"] as? String ?? "").contains("killed by signal 9"), "\(result)")
+        #expect((result["seconds"] as? Double ?? 99) < 30, "join returned within seconds")
+    }
+}
