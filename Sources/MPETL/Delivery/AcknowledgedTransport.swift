@@ -9,8 +9,8 @@ import ZeroMQ
 /// turn). When a consumer dies, its unacknowledged batches go to the others. Batches are
 /// shared round-robin, skipping consumers whose queue is full, as libzmq's PUSH would.
 final class AcknowledgedTransport: BatchTransport {
-    private struct Retained {
-        var sequence: UInt64
+    /// A batch waiting for a consumer with room.
+    private struct Waiting {
         var bytes: [UInt8]
         var inputs: ClosedRange<Int>
     }
@@ -18,8 +18,8 @@ final class AcknowledgedTransport: BatchTransport {
     private final class Consumer {
         let worker: Int
         let socket: Socket
-        var nextSequence: UInt64 = 1
-        var retained = FIFO<Retained>()
+        @exclusivity(unchecked) var nextSequence: UInt64 = 1
+        @exclusivity(unchecked) var retained = RetainedBatches()
 
         init(worker: Int, socket: Socket) {
             self.worker = worker
@@ -32,11 +32,12 @@ final class AcknowledgedTransport: BatchTransport {
     private let sending: (ClosedRange<Int>) -> Void
     /// Returns once one of the sockets may take a batch (or the consumers changed); throws to stop.
     private let waitForRoom: ([Socket]) throws -> Void
-    private var consumers: [Consumer] = []
-    private var next = 0
+    // Touched per batch by the owner's one thread (see BatchSender on exclusivity checks).
+    @exclusivity(unchecked) private var consumers: [Consumer] = []
+    @exclusivity(unchecked) private var next = 0
     /// Batches no consumer could take yet: replays of a lost consumer's batches, or a batch
     /// that found every queue full.
-    private var backlog = FIFO<Retained>()
+    private var backlog = FIFO<Waiting>()
     private var draining = false
 
     /// - Parameters:
@@ -60,7 +61,7 @@ final class AcknowledgedTransport: BatchTransport {
     func send(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws {
         sending(inputs)
         if backlog.isEmpty, try place(&batch, inputs: inputs) { return }
-        backlog.append(Retained(sequence: 0, bytes: batch.withUnsafeBytes { Array($0) }, inputs: inputs))
+        backlog.append(Waiting(bytes: batch.withUnsafeBytes { Array($0) }, inputs: inputs))
         try drainBacklog()
     }
 
@@ -94,8 +95,12 @@ final class AcknowledgedTransport: BatchTransport {
             next = next + 1 == consumers.count ? 0 : next + 1
             let sequence = consumer.nextSequence
             batch.withUnsafeMutableBytes { $0.storeBytes(of: sequence.littleEndian, toByteOffset: 16, as: UInt64.self) }
-            if try batch.withUnsafeBytes({ try consumer.socket.trySend($0) }) {
-                consumer.retained.append(Retained(sequence: sequence, bytes: batch.withUnsafeBytes { Array($0) }, inputs: inputs))
+            let sent = try batch.withUnsafeBytes { bytes in
+                guard try consumer.socket.trySend(bytes) else { return false }
+                consumer.retained.append(sequence: sequence, bytes, inputs: inputs)
+                return true
+            }
+            if sent {
                 consumer.nextSequence = sequence + 1
                 return true
             }
@@ -121,7 +126,7 @@ final class AcknowledgedTransport: BatchTransport {
         let consumer = consumers.remove(at: index)
         next = consumers.isEmpty ? 0 : next % consumers.count
         let replayed = consumer.retained.removeAll()
-        for retained in replayed { backlog.append(retained) }
+        for (bytes, inputs) in replayed { backlog.append(Waiting(bytes: bytes, inputs: inputs)) }
         return replayed.count
     }
 

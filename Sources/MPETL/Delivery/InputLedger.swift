@@ -18,28 +18,51 @@ struct InputLedger {
         var outstanding = 0
     }
 
+    /// Whether a batch may be processed, by its place in its producer's sequence.
+    enum Admission: Equatable {
+        case admitted(input: Int)
+        /// Already seen (or forged): drop it.
+        case repeated(expected: UInt64)
+        /// Earlier batches never arrived: the connection lost them.
+        case gap(expected: UInt64)
+    }
+
     private var entries = FIFO<Entry>()
+    /// The sequence number expected next from each producer (links: one past the last seen).
+    private var expected = ProducerSequences()
     /// The number of the first entry still held.
     private var firstHeld = 0
     /// The number the next input gets.
     private(set) var nextInput = 0
     /// What to acknowledge to each producer: the last done sequence.
-    private(set) var done: [UInt32: UInt64] = [:]
+    private(set) var done = ProducerSequences()
     /// Done batches per `Pipeline.send` link, whose producers count instead of keeping batches.
     private(set) var doneThroughLinks: [UInt32: UInt64] = [:]
     /// Whether `done` changed since ``markReported()``.
     private(set) var hasNews = false
 
-    /// Records an arriving batch; returns its input number.
-    mutating func received(producer: UInt32, sequence: UInt64) -> Int {
+    /// Checks an arriving batch's sequence number and records it if it is the next. A
+    /// connection numbers its batches 1, 2, 3…; a `Pipeline.send` link shares one numbering
+    /// among the first stage's workers, so from a link only an increase is required.
+    mutating func admit(producer: UInt32, sequence: UInt64) -> Admission {
+        let next = expected[producer] ?? 1
+        if sequence < next { return .repeated(expected: next) }
+        if sequence > next && !Self.isLink(producer) { return .gap(expected: next) }
+        expected[producer] = sequence + 1
         entries.append(Entry(producer: producer, sequence: sequence))
         nextInput += 1
-        return nextInput - 1
+        return .admitted(input: nextInput - 1)
     }
 
-    mutating func processed(_ input: Int) {
-        guard input >= firstHeld else { return }
-        entries[input - firstHeld].processed = true
+    /// The input ran (or was refused as malformed: running it again would not help); settles
+    /// what is done, with inputs from `pendingFrom` on still in a partial output batch.
+    mutating func processed(_ input: Int, pendingFrom: Int?) {
+        if input >= firstHeld { entries[input - firstHeld].processed = true }
+        settle(pendingFrom: pendingFrom)
+    }
+
+    static func isLink(_ producer: UInt32) -> Bool {
+        producer >= SendLink.firstProducer && producer != BatchHeader.driverProducer
     }
 
     /// An output batch with items of `inputs` left.
@@ -63,7 +86,7 @@ struct InputLedger {
         while let entry = entries.first, firstHeld < limit, entry.processed, entry.outstanding <= 0 {
             entries.removeFirst()
             firstHeld += 1
-            if entry.producer >= SendLink.firstProducer, entry.producer != BatchHeader.driverProducer {
+            if Self.isLink(entry.producer) {
                 doneThroughLinks[entry.producer, default: 0] += 1
             } else {
                 done[entry.producer] = entry.sequence

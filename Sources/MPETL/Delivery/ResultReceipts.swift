@@ -14,8 +14,8 @@ struct ResultReceipts {
     var dropsDuplicates = false
     /// Ids of every result kept, recorded from the start: a copy may arrive after its original.
     private var seen = Set<UInt64>()
-    private var expected: [UInt32: UInt64] = [:]
-    private var done: [UInt32: UInt64] = [:]
+    private var expected = ProducerSequences()
+    private var done = ProducerSequences()
     private var hasNews = false
     private var lastReport = ContinuousClock.now
 
@@ -30,7 +30,7 @@ struct ResultReceipts {
     mutating func takeReport(now: ContinuousClock.Instant) -> [UInt32: UInt64] {
         hasNews = false
         lastReport = now
-        return done
+        return done.dictionary
     }
 
     /// Checks a batch's place in its producer's sequence, records its ids, and returns what of

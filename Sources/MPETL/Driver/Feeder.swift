@@ -16,8 +16,9 @@ final class Feeder: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var transport: AcknowledgedTransport!
-    private var sender: BatchSender!
+    // Set once in init, used under `lock` (see BatchSender on exclusivity checks).
+    @exclusivity(unchecked) private var transport: AcknowledgedTransport!
+    @exclusivity(unchecked) private var sender: BatchSender!
     private var closed = false
     private var completed = false
     private let events = Mutex<[Event]>([])

@@ -19,18 +19,19 @@ final class WorkerProcess {
     private let context: Context
     private let control: Socket
     private let input: Socket
-    private var transport: AcknowledgedTransport?
-    private var sender: BatchSender!
-    private var ledger = InputLedger()
-    /// The sequence number expected next from each producer (links: the last one seen).
-    private var expectedSequence: [UInt32: UInt64] = [:]
-    private var lastDoneReport = ContinuousClock.now
-    private var lastControlCheck = ContinuousClock.now
+    // The per-batch state below is only touched by the worker's one thread and never through
+    // overlapping accesses: no dynamic exclusivity checks (see BatchSender).
+    @exclusivity(unchecked) private var transport: AcknowledgedTransport?
+    @exclusivity(unchecked) private var sender: BatchSender!
+    @exclusivity(unchecked) private var ledger = InputLedger()
+    @exclusivity(unchecked) private var lastDoneReport = ContinuousClock.now
+    /// When the busy loop last looked at control messages, in ``Self/nanoseconds``.
+    @exclusivity(unchecked) private var lastControlCheck: UInt64 = 0
     private var namedSends: NamedSends!
     private let runner: any StageRunner
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
-    private var counters = WorkerCounters()
+    @exclusivity(unchecked) private var counters = WorkerCounters()
     private var reported = WorkerCounters()
     private var lastReport = ContinuousClock.now
     private var warnedMalformed = false
@@ -139,8 +140,16 @@ final class WorkerProcess {
     /// The shortest gap between two acknowledgement reports: short, because each hop of the
     /// pipeline adds it to the time from the last item to `join()` returning.
     private static let doneInterval: Duration = .milliseconds(2)
+    /// The same while busy, when the next report is never the last: longer, because each
+    /// report costs the coordinator a relay, and what it holds up is only memory upstream.
+    private static let busyDoneInterval: Duration = .milliseconds(10)
     /// How often a busy worker looks for control messages (acknowledgements, lost consumers).
-    private static let controlInterval: Duration = .milliseconds(2)
+    private static let controlIntervalNanoseconds: UInt64 = 2_000_000
+
+    /// A monotonic clock in plain nanoseconds: the per-batch path does integer arithmetic on
+    /// it, where `Duration`'s 128-bit arithmetic showed up in profiles.
+    @inline(__always)
+    private static var nanoseconds: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     private func processUntilFinished() throws -> Never {
         let message = Message()
@@ -150,7 +159,7 @@ final class WorkerProcess {
         while true {
             if try input.tryReceive(into: message) {
                 let now = try process(message)
-                if now - lastControlCheck >= Self.controlInterval { try checkControlWhileBusy(now: now) }
+                if now &- lastControlCheck >= Self.controlIntervalNanoseconds { try checkControlWhileBusy(now: now) }
                 continue
             }
             // Out of input. Step by step, unless input returns first: pass on the partial
@@ -204,12 +213,15 @@ final class WorkerProcess {
 
     /// Moves the input batches that are now done to the next acknowledgement.
     private func settle() {
-        ledger.settle(pendingFrom: sender.pendingItems > 0 ? sender.firstInputOfBatch : nil)
+        ledger.settle(pendingFrom: pendingFrom)
     }
 
-    /// Processes one batch; returns the time it ended.
-    private func process(_ message: Message) throws -> ContinuousClock.Instant {
-        var ended = ContinuousClock.now
+    /// The first input whose items wait in the partial output batch, if any: not done yet.
+    private var pendingFrom: Int? { sender.pendingItems > 0 ? sender.firstInputOfBatch : nil }
+
+    /// Processes one batch; returns the time it ended, in ``Self/nanoseconds``.
+    private func process(_ message: Message) throws -> UInt64 {
+        var ended = Self.nanoseconds
         let failure = message.withUnsafeBytes { (bytes) -> BatchFailure? in
             let header: BatchHeader
             do throws(WireError) {
@@ -220,27 +232,25 @@ final class WorkerProcess {
             guard header.pipeline == assignment.ordinal, Int(header.stage) == assignment.stage else {
                 return .malformed("it is addressed to pipeline \(header.pipeline) stage \(header.stage), not this worker's")
             }
-            if let refusal = checkSequence(header) { return refusal }
-            expectedSequence[header.producer] = header.sequence + 1
-            // Recorded before it runs, so the output batches it fills count against it; done
-            // even when refused as malformed, since running it again would not help.
-            let input = ledger.received(producer: header.producer, sequence: header.sequence)
-            sender.currentInput = input
-            defer {
-                ledger.processed(input)
-                settle()
+            // Recorded before it runs, so the output batches it fills count against it.
+            let input: Int
+            switch ledger.admit(producer: header.producer, sequence: header.sequence) {
+            case .admitted(let admitted): input = admitted
+            case .repeated(let expected):
+                return .malformed("producer \(header.producer) already sent batch \(header.sequence) (expected \(expected) next)")
+            case .gap(let expected):
+                return .outOfSequence("batches \(expected)…\(header.sequence - 1) from producer \(header.producer) never arrived")
             }
+            sender.currentInput = input
+            defer { ledger.processed(input, pendingFrom: pendingFrom) }
             let began = ended
             do throws(BatchFailure) {
                 try runner.process(items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount))
             } catch {
                 return error
             }
-            ended = ContinuousClock.now
-            let busy = ended - began
-            counters.busyNanoseconds &+= UInt64(busy.components.seconds) &* 1_000_000_000 &+ UInt64(busy.components.attoseconds / 1_000_000_000)
-            counters.batchesIn += 1
-            counters.itemsIn += UInt64(header.itemCount)
+            ended = Self.nanoseconds
+            counters.countBatch(items: header.itemCount, busyNanoseconds: ended &- began)
             return nil
         }
         let newlySkipped = runner.takeSkipped()
@@ -273,27 +283,12 @@ final class WorkerProcess {
         return ended
     }
 
-    /// Refuses a batch that repeats or forges a sequence number, and stops on one that skips
-    /// ahead. A connection numbers its batches 1, 2, 3…; a link shares one numbering among
-    /// the first stage's workers, so there only an increase is required.
-    private func checkSequence(_ header: BatchHeader) -> BatchFailure? {
-        let isLink = header.producer >= SendLink.firstProducer && header.producer != BatchHeader.driverProducer
-        let expected = expectedSequence[header.producer] ?? 1
-        if header.sequence < expected {
-            return .malformed("producer \(header.producer) already sent batch \(header.sequence) (expected \(expected) next)")
-        }
-        if header.sequence > expected && !isLink {
-            return .outOfSequence("batches \(expected)…\(header.sequence - 1) from producer \(header.producer) never arrived")
-        }
-        return nil
-    }
-
     /// Tells the coordinator which input batches are done, for it to relay to their producers.
     private func reportDone() throws {
         guard ledger.hasNews else { return }
         ledger.markReported()
         lastDoneReport = .now
-        try sendControl(.done(assignment.address, upTo: ledger.done))
+        try sendControl(.done(assignment.address, upTo: ledger.done.dictionary))
     }
 
     private func reportProgress() throws {
@@ -304,13 +299,14 @@ final class WorkerProcess {
         try sendControl(.progress(assignment.address, counters))
     }
 
-    private func checkControlWhileBusy(now: ContinuousClock.Instant) throws {
+    private func checkControlWhileBusy(now: UInt64) throws {
         lastControlCheck = now
         try handleControlMessages()
         try transport?.drainBacklog()
-        if ledger.hasNews && now - lastDoneReport >= Self.doneInterval { try reportDone() }
+        let clock = ContinuousClock.now
+        if ledger.hasNews && clock - lastDoneReport >= Self.busyDoneInterval { try reportDone() }
         // Keep stats current while busy; end of stream only needs the idle reports.
-        if now - lastReport > .milliseconds(250) { try reportProgress() }
+        if clock - lastReport > .milliseconds(250) { try reportProgress() }
     }
 
     /// Waits until one of `sockets` can take a batch, or the coordinator changed the consumers;
