@@ -194,8 +194,12 @@ public final class Pipeline: Sendable {
     /// if report.skippedCount > 0 { print("skipped \(report.skippedCount) items") }
     /// ```
     /// - Returns: the final counters, and the items stages with ``ErrorPolicy/skip`` dropped.
+    /// A worker that dies meanwhile is replaced and its unacknowledged batches are replayed to
+    /// its siblings: `join()` still returns, and the results hold every item exactly once.
+    ///
     /// - Throws: ``PipelineError`` naming the pipeline, stage, worker pid and item when a stage
-    ///   threw (``PipelineError/Code/stageFailed``) or a worker died
+    ///   threw (``PipelineError/Code/stageFailed``), or when a worker died and its stage had no
+    ///   worker and no restart left, or it held `Pipeline.send` items
     ///   (``PipelineError/Code/workerDied``).
     @discardableResult
     public func join() throws -> JoinReport {
