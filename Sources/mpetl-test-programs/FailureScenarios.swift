@@ -81,19 +81,23 @@ func spin(microseconds: Int) {
 
 /// The chaos run: `--items` (200,000) through an origin, a task and a destination of 3
 /// workers each, about 50 µs of work per item in all, while the test kills workers. The task
-/// emits two values for even items, so replays must re-create emitted items' ids exactly.
+/// emits two values for even items, so replays must re-create emitted items' ids exactly; with
+/// `--skip-every N` it also throws for every N-th item under the skip policy.
 /// Prints "started" once it feeds, then how the results compare with the expected multiset.
 func chaos() throws {
     let items = option("items", default: 200_000)
     let work = option("work-us", default: 17)
     let chunk = option("chunk", default: 20)
+    let skipEvery = option("skip-every", default: 0)
+    let skips: @Sendable (Int) -> Bool = { item in skipEvery > 0 && item % skipEvery == 0 }
     let pipeline = Pipeline(name: "chaos")
     try pipeline.addOrigin(processes: 3, chunkSize: chunk) { (value: Int) in
         spin(microseconds: work)
         return value * 3
     }
-    try pipeline.addTask(processes: 3, chunkSize: chunk) { (value: Int, emit: Emitter<Int>) in
+    try pipeline.addTask(processes: 3, chunkSize: chunk, onError: skipEvery > 0 ? .skip : .fail) { (value: Int, emit: Emitter<Int>) in
         spin(microseconds: work)
+        if skips(value / 3) { throw Refused(value: value / 3) }
         emit(value + 1)
         if value % 2 == 0 { emit(-(value + 1)) }
     }
@@ -109,13 +113,15 @@ func chaos() throws {
     let report = try pipeline.join()
     let elapsed = ContinuousClock.now - began
     var expected: [Int: Int] = [:]
-    for value in 0..<items {
+    for value in 0..<items where !skips(value) {
         expected[3 * value + 1] = 1
         if value % 2 == 0 { expected[-(3 * value + 1)] = 1 }
     }
     var result = compare(Array(try pipeline.asCompleted(as: Int.self)), expected: expected)
     result["seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     result["itemsIn"] = report.stats.stages.map { Int($0.itemsIn) }
+    result["skippedCount"] = report.skippedCount
+    result["skippedDistinct"] = Set(report.skipped.map(\.item)).count
     printJSON(result)
 }
 

@@ -67,6 +67,11 @@ struct PipelineRecord {
     /// Items skipped by stages with the skip policy: the first `skippedKept`, and a count.
     private(set) var skipped: [SkippedItem] = []
     private(set) var skippedCount = 0
+    private struct SkippedKey: Hashable {
+        var stage: String
+        var itemID: UInt64
+    }
+    private var skippedIDs: Set<SkippedKey> = []
     static let skippedKept = 100_000
     private(set) var phase: Phase = .launching
     private(set) var killDeadline: ContinuousClock.Instant?
@@ -253,9 +258,11 @@ struct PipelineRecord {
         }
     }
 
+    /// Records skipped items, each once: a replayed batch skips its items again.
     mutating func skipped(_ items: [SkippedItem]) {
-        skippedCount += items.count
-        skipped += items.prefix(max(0, Self.skippedKept - skipped.count))
+        let new = items.filter { skippedIDs.insert(SkippedKey(stage: $0.stage, itemID: $0.itemID)).inserted }
+        skippedCount += new.count
+        skipped += new.prefix(max(0, Self.skippedKept - skipped.count))
     }
 
     mutating func workerFinished(_ address: WorkerAddress, _ counters: WorkerCounters) -> [CoordinatorAction] {

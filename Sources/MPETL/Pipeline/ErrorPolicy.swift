@@ -39,6 +39,9 @@ public struct SkippedItem: Codable, Equatable, Sendable {
     public var pid: Int32
     /// The host of that worker.
     public var host: String
+    /// The item's id (see ``ItemID``): a replayed batch skips its items again, and the
+    /// coordinator reports each once.
+    var itemID: UInt64 = 0
 }
 
 /// What `join()` returns once every item has passed every stage.

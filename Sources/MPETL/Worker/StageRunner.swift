@@ -18,8 +18,8 @@ protocol StageRunner: AnyObject {
     func process(items: UnsafeRawBufferPointer, ids: UnsafeRawBufferPointer, count: Int) throws(BatchFailure)
     /// Runs the user's teardown with the state setup returned.
     func tearDown() throws
-    /// Items skipped since the last call (stages with ``ErrorPolicy/skip``), as (item, error).
-    func takeSkipped() -> [(item: String, error: String)]
+    /// Items skipped since the last call (stages with ``ErrorPolicy/skip``), as (item, error, id).
+    func takeSkipped() -> [(item: String, error: String, id: UInt64)]
 }
 
 final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Sendable, State>: StageRunner {
@@ -30,7 +30,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     private var state: State?
     private var emitter: Emitter<Output>?
     private var output: BatchSender?
-    private var skipped: [(item: String, error: String)] = []
+    private var skipped: [(item: String, error: String, id: UInt64)] = []
 
     init(setup: @escaping () throws -> State, teardown: ((State) throws -> Void)?, policy: ErrorPolicy,
          body: @escaping (Input, State, Emitter<Output>) throws -> Void) {
@@ -46,7 +46,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
         state = try setup()
     }
 
-    func takeSkipped() -> [(item: String, error: String)] {
+    func takeSkipped() -> [(item: String, error: String, id: UInt64)] {
         guard !skipped.isEmpty else { return [] }
         defer { skipped.removeAll() }
         return skipped
@@ -76,7 +76,8 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
             } catch {
                 throw .malformed("item \(index + 1) of \(count) is not a \(Input.self): \(error)")
             }
-            output.startItem(id: BatchHeader.id(index, in: ids))
+            let id = BatchHeader.id(index, in: ids)
+            output.startItem(id: id)
             var attemptsLeft = if case .retry(let times) = policy { max(0, times) } else { 0 }
             while true {
                 do {
@@ -91,7 +92,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
                         continue
                     }
                     if policy == .skip {
-                        skipped.append((describe(input), "\(error)"))
+                        skipped.append((describe(input), "\(error)", id))
                         break
                     }
                     throw .item(description: describe(input), underlying: error)

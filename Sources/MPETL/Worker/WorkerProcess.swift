@@ -257,7 +257,8 @@ final class WorkerProcess {
         if !newlySkipped.isEmpty {
             counters.errors += UInt64(newlySkipped.count)
             skipped += newlySkipped.map {
-                SkippedItem(stage: definition.label, item: $0.item, error: $0.error, pid: Syscalls.processID, host: Syscalls.hostName)
+                SkippedItem(stage: definition.label, item: $0.item, error: $0.error, pid: Syscalls.processID, host: Syscalls.hostName,
+                            itemID: $0.id)
             }
         }
         switch failure {

@@ -188,6 +188,17 @@ struct EndOfStreamTests {
         #expect(record.failure?.reason.contains("Pipeline.send") == true)
     }
 
+    @Test func anItemSkippedAgainInAReplayIsReportedOnce() {
+        var (record, _) = Self.runningRecord(processes: [1])
+        func item(_ id: UInt64) -> SkippedItem {
+            SkippedItem(stage: "stage 0", item: "\(id)", error: "e", pid: 1, host: "h", itemID: id)
+        }
+        record.skipped([item(5), item(6)])
+        record.skipped([item(5)])
+        #expect(record.skippedCount == 2)
+        #expect(record.skipped.map(\.itemID) == [5, 6])
+    }
+
     @Test func aWorkerThatNeverReachesStartIsExplained() {
         var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
         record.spawned(stage: 0, worker: 0, pid: 100, host: "h")

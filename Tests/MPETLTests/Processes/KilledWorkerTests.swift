@@ -70,3 +70,34 @@ struct KilledWorkerTests {
         #expect((result["seconds"] as? Double ?? 99) < 30, "join returned within seconds")
     }
 }
+
+extension KilledWorkerTests {
+    @Test func killingAWorkerOfEachStageInTurnLosesNothingAndSkipsEachItemOnce() throws {
+        let driver = try Programs.launch("mpetl-test-programs", ["chaos", "--items", "100000", "--skip-every", "997"])
+        defer {
+            kill(driver.pid, SIGKILL)
+            _ = driver.waitForExit(within: .seconds(5))
+            RunFolders.remove(of: driver.pid)
+        }
+        #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
+        var killed: [Int32] = []
+        for stage in 0..<3 {
+            _ = driver.waitForExit(within: .milliseconds(500))
+            guard let victim = Self.workers(of: driver.pid)[stage]?.first else {
+                Issue.record("no worker of stage \(stage) to kill: the run ended too soon")
+                break
+            }
+            kill(victim, SIGKILL)
+            killed.append(victim)
+        }
+        #expect(!driver.waitForExit(within: .zero), "the run was still going after the last kill")
+        let run = try driver.finish(within: .seconds(120))
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(3000))")
+        let result = try run.json()
+        let skipped = (0..<100_000).filter { $0 % 997 == 0 }.count
+        #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
+        #expect(result["extra"] as? Int == 0, "\(result); killed \(killed)")
+        #expect(result["skippedCount"] as? Int == skipped, "each skipped item reported once: \(result)")
+        #expect(result["skippedDistinct"] as? Int == skipped)
+    }
+}

@@ -1,0 +1,95 @@
+import Testing
+@testable import MPETL
+import ZeroMQ
+
+/// The producer side of acknowledgements, over real ZeroMQ sockets: round-robin with one PUSH
+/// per consumer, numbering per connection, forgetting on acknowledgement, replaying a lost
+/// consumer's batches to the others, and taking on a replacement.
+@Suite("Acknowledged transport")
+struct AcknowledgedTransportTests {
+    let context: Context
+    let consumers: [Socket]
+
+    init() throws {
+        let context = try Context()
+        var consumers: [Socket] = []
+        for index in 0..<3 {
+            let socket = try Socket(context, type: .pull)
+            try socket.bind("inproc://acknowledged-\(index)")
+            consumers.append(socket)
+        }
+        self.context = context
+        self.consumers = consumers
+    }
+
+    func transport(to workers: [Int]) throws -> AcknowledgedTransport {
+        let context = context
+        return try AcknowledgedTransport(
+            consumers: workers.map { ConsumerEndpoint(worker: $0, endpoint: "inproc://acknowledged-\($0)") },
+            connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: 0) },
+            waitForRoom: { _ in Issue.record("no queue should be full here") })
+    }
+
+    static func batch(marker: UInt32) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: BatchHeader.size)
+        BatchHeader(pipeline: 0, stage: 1, producer: marker, sequence: 0, itemCount: 0).write(into: &bytes)
+        return bytes
+    }
+
+    /// (producer marker, sequence) of every batch waiting at consumer `index`.
+    func received(at index: Int) throws -> [(UInt32, UInt64)] {
+        var batches: [(UInt32, UInt64)] = []
+        let message = Message()
+        while try consumers[index].tryReceive(into: message) {
+            let header = try message.withUnsafeBytes { try BatchHeader(parsing: $0) }
+            batches.append((header.producer, header.sequence))
+        }
+        return batches
+    }
+
+    func receivedEventually(at index: Int, count: Int) throws -> [(UInt32, UInt64)] {
+        var batches: [(UInt32, UInt64)] = []
+        let deadline = ContinuousClock.now + .seconds(5)
+        while batches.count < count, ContinuousClock.now < deadline { batches += try received(at: index) }
+        return batches
+    }
+
+    @Test func batchesAreSharedNumberedKeptAndReplayedWhenAConsumerIsLost() throws {
+        let transport = try transport(to: [0, 1])
+        for marker in 0..<4 as Range<UInt32> {
+            var bytes = Self.batch(marker: marker)
+            try transport.send(&bytes, inputs: Int(marker)...Int(marker))
+        }
+        let first = try receivedEventually(at: 0, count: 2)
+        let second = try receivedEventually(at: 1, count: 2)
+        #expect(first.map(\.0) == [0, 2] && first.map(\.1) == [1, 2], "round-robin, numbered per connection from 1")
+        #expect(second.map(\.0) == [1, 3] && second.map(\.1) == [1, 2])
+        #expect(transport.unacknowledged == 4)
+
+        var released: [ClosedRange<Int>] = []
+        transport.acknowledge(consumer: 0, upTo: 1) { released.append($0) }
+        #expect(released == [0...0])
+        #expect(transport.unacknowledged == 3)
+
+        #expect(transport.lose(consumer: 1) == 2)
+        try transport.drainBacklog()
+        let replayed = try receivedEventually(at: 0, count: 2)
+        #expect(replayed.map(\.0) == [1, 3], "the lost consumer's batches, to the one left")
+        #expect(replayed.map(\.1) == [3, 4], "renumbered on their new connection")
+        released = []
+        transport.acknowledge(consumer: 0, upTo: 4) { released.append($0) }
+        #expect(released == [2...2, 1...1, 3...3], "each batch releases the inputs it came from")
+        #expect(transport.unacknowledged == 0)
+    }
+
+    @Test func aReplacementConsumerTakesItsShare() throws {
+        let transport = try transport(to: [0])
+        transport.lose(consumer: 0)
+        #expect(transport.consumerCount == 0)
+        try transport.add(ConsumerEndpoint(worker: 2, endpoint: "inproc://acknowledged-2"))
+        var bytes = Self.batch(marker: 9)
+        try transport.send(&bytes, inputs: 0...0)
+        let batches = try receivedEventually(at: 2, count: 1)
+        #expect(batches.map(\.0) == [9] && batches.map(\.1) == [1])
+    }
+}
