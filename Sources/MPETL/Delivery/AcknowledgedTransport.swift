@@ -7,7 +7,9 @@ import ZeroMQ
 /// batches of each connection from 1 and keeps them until the consumer acknowledges them (it
 /// acknowledges a batch once it processed it and everything it produced was acknowledged in
 /// turn). When a consumer dies, its unacknowledged batches go to the others. Batches are
-/// shared round-robin, skipping consumers whose queue is full, as libzmq's PUSH would.
+/// shared round-robin, skipping consumers whose queue is full, as libzmq's PUSH would, and
+/// consumers holding ``retentionBudget``'s share of unacknowledged bytes: with items of
+/// kilobytes, what is kept would otherwise grow with everything in flight downstream.
 final class AcknowledgedTransport: BatchTransport {
     /// A batch waiting for a consumer with room.
     private struct Waiting {
@@ -39,6 +41,11 @@ final class AcknowledgedTransport: BatchTransport {
     /// that found every queue full.
     private var backlog = FIFO<Waiting>()
     private var draining = false
+    /// Unacknowledged bytes a producer keeps in all, before it waits for acknowledgements.
+    static let retentionBudget = 32 << 20
+    private var retentionLimit: Int {
+        max(4 << 20, Self.retentionBudget / max(1, consumers.count))
+    }
 
     /// - Parameters:
     ///   - connect: opens a PUSH to one consumer's endpoint.
@@ -72,7 +79,11 @@ final class AcknowledgedTransport: BatchTransport {
         draining = true
         defer { draining = false }
         while !backlog.isEmpty {
-            if try !placeFirstOfBacklog() { try waitForRoom(consumers.map(\.socket)) }
+            if try !placeFirstOfBacklog() {
+                // Consumers over their share wait for acknowledgements, not for queue room.
+                let limit = retentionLimit
+                try waitForRoom(consumers.filter { $0.retained.byteCount < limit }.map(\.socket))
+            }
         }
     }
 
@@ -90,9 +101,11 @@ final class AcknowledgedTransport: BatchTransport {
 
     /// Offers the batch to each consumer once, starting after the last one used.
     private func place(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws -> Bool {
+        let limit = retentionLimit
         for _ in 0..<consumers.count {
             let consumer = consumers[next]
             next = next + 1 == consumers.count ? 0 : next + 1
+            guard consumer.retained.byteCount < limit || consumer.retained.count == 0 else { continue }
             let sequence = consumer.nextSequence
             batch.withUnsafeMutableBytes { $0.storeBytes(of: sequence.littleEndian, toByteOffset: 16, as: UInt64.self) }
             let sent = try batch.withUnsafeBytes { bytes in

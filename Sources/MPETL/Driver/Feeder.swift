@@ -22,6 +22,8 @@ final class Feeder: @unchecked Sendable {
     private var closed = false
     private var completed = false
     private let events = Mutex<[Event]>([])
+    /// Wakes a feeding thread that waits for acknowledgements rather than for queue room.
+    private let wakeUp = NSCondition()
     /// Called once, when the feed is closed and all of it was acknowledged.
     private let onComplete: (_ batches: UInt64, _ items: UInt64) -> Void
 
@@ -32,12 +34,15 @@ final class Feeder: @unchecked Sendable {
             consumers: consumers,
             connect: { endpoint in try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark) },
             waitForRoom: { [unowned self] sockets in
-                // Polls in short steps: the agent's events and the run's failure arrive meanwhile.
-                let poller = Poller()
-                for socket in sockets { poller.add(socket, events: .writable) }
-                if try poller.poll(timeoutMilliseconds: 50) == 0 {
-                    if let failure = run.failure { throw failure }
+                // Waits in short steps: the agent's events and the run's failure arrive meanwhile.
+                if sockets.isEmpty {
+                    waitForEvent(milliseconds: 50)
+                } else {
+                    let poller = Poller()
+                    for socket in sockets { poller.add(socket, events: .writable) }
+                    _ = try poller.poll(timeoutMilliseconds: 50)
                 }
+                if let failure = run.failure { throw failure }
                 try applyEvents(draining: false)
             })
         sender = BatchSender(transport: transport, pipeline: ordinal, stage: 0, producer: BatchHeader.driverProducer,
@@ -77,12 +82,24 @@ final class Feeder: @unchecked Sendable {
     /// to the feeding thread, which looks for events while it waits.
     func deliver(_ event: Event) {
         events.withLock { $0.append(event) }
+        wakeUp.lock()
+        wakeUp.signal()
+        wakeUp.unlock()
         guard lock.try() else { return }
         defer { lock.unlock() }
         do {
             try applyEvents(draining: false)
         } catch {
             Log.warning("the feed could not replay batches of a lost worker: \(error)")
+        }
+    }
+
+    /// Waits until the agent delivers an event, or `milliseconds` pass.
+    private func waitForEvent(milliseconds: Int) {
+        wakeUp.lock()
+        defer { wakeUp.unlock() }
+        if events.withLock({ $0.isEmpty }) {
+            _ = wakeUp.wait(until: Date(timeIntervalSinceNow: Double(milliseconds) / 1000))
         }
     }
 

@@ -92,4 +92,25 @@ struct AcknowledgedTransportTests {
         let batches = try receivedEventually(at: 2, count: 1)
         #expect(batches.map(\.0) == [9] && batches.map(\.1) == [1])
     }
+
+    @Test func aConsumerHoldingItsShareOfBytesWaitsForAcknowledgementsNotForRoom() throws {
+        let context = context
+        var waits: [Int] = []
+        var transport: AcknowledgedTransport!
+        transport = try AcknowledgedTransport(
+            consumers: [ConsumerEndpoint(worker: 0, endpoint: "inproc://acknowledged-0")],
+            connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: 0) },
+            waitForRoom: { sockets in
+                // The acknowledgement this wait is for arrives meanwhile.
+                waits.append(sockets.count)
+                transport.acknowledge(consumer: 0, upTo: 1) { _ in }
+            })
+        var batch = Self.batch(marker: 1) + [UInt8](repeating: 7, count: 1 << 20)
+        // Placed while under the budget: one more than fits in it, then one that must wait.
+        let batches = AcknowledgedTransport.retentionBudget / batch.count + 2
+        for input in 0..<batches { try transport.send(&batch, inputs: input...input) }
+        #expect(waits == [0], "one wait, on no socket: the queue had room, the budget did not")
+        #expect(transport.unacknowledged == batches - 1)
+        #expect(try receivedEventually(at: 0, count: batches).count == batches)
+    }
 }
