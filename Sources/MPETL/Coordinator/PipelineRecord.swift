@@ -390,6 +390,8 @@ struct PipelineRecord {
             return []
         case .launching, .connecting, .running:
             if slot.toldToExit && status.isSuccess { return completeIfDone() }
+            // Its teardown ran and every item had reached the end: nothing is lost.
+            if finishing && slot.finished { return completeIfDone() }
             if phase == .running && !finishing {
                 return lose(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker), status: status)
             }
@@ -400,6 +402,8 @@ struct PipelineRecord {
             let reason: String
             if slot.identity == nil {
                 reason = "the worker \(status) before reaching this pipeline's start(); every process must build and start the same pipelines in the same order (run the program alone to see its own error)"
+            } else if finishing {
+                reason = "the worker \(status) during its teardown; every item had reached the end, but what its teardown would have done is lost"
             } else {
                 reason = "the worker \(status) before its stage finished; items it held are lost"
             }

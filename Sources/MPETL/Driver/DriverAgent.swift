@@ -344,10 +344,13 @@ private final class AgentLoop: ThreadLoop {
                     Log.warning("\(collector.run.label): dropped a malformed results message of \(frame.count) bytes\(peer) (\(reason))")
                 }
             case .lostBatches(let reason):
-                let error = PipelineError(code: .transportFailed, pipeline: collector.run.label,
-                                          reason: "results went missing on the way to the driver (\(reason)); run the pipeline again")
+                // The coordinator fails the pipeline as for a failed stage: workers abort, and
+                // join() throws this.
+                let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
+                let report = FailureReport(code: PipelineError.Code.transportFailed.name, pipeline: collector.run.label,
+                                           reason: "results went missing on the way to the driver (\(reason)); run the pipeline again")
+                try send(.stageFailed(address, report, collector.counters))
                 collectors[id] = nil
-                runs.removeValue(forKey: id)?.markFailed(error)
                 return
             }
         }

@@ -188,6 +188,18 @@ struct EndOfStreamTests {
         #expect(record.failure?.reason.contains("Pipeline.send") == true)
     }
 
+    @Test func aDeathAfterEverythingReachedTheEndFailsOnlyIfTheTeardownHadNotRun() {
+        var (record, _) = Self.runningRecord(processes: [2], collector: false)
+        _ = record.feedComplete(batches: 4)
+        _ = record.workerFinished(Self.address(0, 0), Self.counters(in: 2, out: 0))
+        var actions = record.exited(stage: 0, worker: 0, status: .signaled(9))
+        #expect(record.failure == nil, "its teardown ran: nothing is lost")
+        actions = record.exited(stage: 0, worker: 1, status: .signaled(9))
+        #expect(record.failure?.code == PipelineError.Code.workerDied.name)
+        #expect(record.failure?.reason.contains("during its teardown") == true, "\(record.failure?.reason ?? "")")
+        #expect(Self.sent(actions, to: Self.driver) == ["failed"])
+    }
+
     @Test func anItemSkippedAgainInAReplayIsReportedOnce() {
         var (record, _) = Self.runningRecord(processes: [1])
         func item(_ id: UInt64) -> SkippedItem {

@@ -65,8 +65,9 @@ struct GarbagePeerTests {
                             _ = try frame.withUnsafeBytes { try socket.trySend($0) }
                             sent += 1
                         }
-                    } else if file.hasPrefix("p0-s") {
-                        let stage = UInt16(file.dropFirst(4).prefix { $0.isNumber }) ?? 0
+                    } else if file.hasPrefix("p0-s") || file == "results-0.sock" {
+                        // A worker's input, or the driver's results collector after the 3 stages.
+                        let stage = file == "results-0.sock" ? 3 : UInt16(file.dropFirst(4).prefix { $0.isNumber }) ?? 0
                         for frame in Self.badBatches(ordinal: 0, stage: stage) {
                             _ = try frame.withUnsafeBytes { try socket.trySend($0) }
                             sent += 1
@@ -85,5 +86,6 @@ struct GarbagePeerTests {
         #expect(run.standardError.contains("dropped a malformed batch"), "\(run.standardError.prefix(2000))")
         #expect(run.standardError.contains("bytes from localhost:\(getuid()):\(getgid()):\(getpid())"), "the log names the sending process")
         #expect(run.standardError.contains("coordinator dropped"))
+        #expect(run.standardError.contains("dropped a malformed results message"), "\(run.standardError.prefix(2000))")
     }
 }
