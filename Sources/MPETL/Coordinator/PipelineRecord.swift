@@ -435,7 +435,7 @@ struct PipelineRecord {
                 return fail(report(address, reason: "the worker \(status), no worker of the stage is left, and its \(Self.restarts(forProcesses: registration.stages[address.stage].processes)) restarts are used up; items it held are lost",
                                    pid: slot.pid, host: slot.host, code: .workerDied))
             }
-            Log.warning("\(label): a \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its batches are replayed to the \(live) left (no restarts left)")
+            Log.warning("\(label): a \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches are replayed to the \(live) other worker(s) (no restarts left)")
             return actions
         }
         restartsLeft[address.stage] -= 1
@@ -445,7 +445,9 @@ struct PipelineRecord {
         replacement.exited = false
         slots[address.stage].append(replacement)
         let worker = slots[address.stage].count - 1
-        Log.warning("\(label): a \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its batches are replayed to the \(live) left and a replacement starts")
+        let replay = live > 0 ? "are replayed to the \(live) other worker(s) and a replacement starts"
+            : "wait for the replacement that starts now"
+        Log.warning("\(label): a \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches \(replay)")
         let request = WorkerSpawnRequest(address: WorkerAddress(pipeline: registration.id, stage: address.stage, worker: worker),
                                          ordinal: registration.ordinal)
         return actions + [.spawn(agent: driver, request)]

@@ -35,7 +35,9 @@ final class AcknowledgedTransport: BatchTransport {
     /// Returns once one of the sockets may take a batch (or the consumers changed); throws to stop.
     private let waitForRoom: ([Socket]) throws -> Void
     // Touched per batch by the owner's one thread (see BatchSender on exclusivity checks).
-    @exclusivity(unchecked) private var consumers: [Consumer] = []
+    @exclusivity(unchecked) private var consumers: [Consumer] = [] {
+        didSet { retentionLimit = max(4 << 20, Self.retentionBudget / max(1, consumers.count)) }
+    }
     @exclusivity(unchecked) private var next = 0
     /// Batches no consumer could take yet: replays of a lost consumer's batches, or a batch
     /// that found every queue full.
@@ -43,9 +45,8 @@ final class AcknowledgedTransport: BatchTransport {
     private var draining = false
     /// Unacknowledged bytes a producer keeps in all, before it waits for acknowledgements.
     static let retentionBudget = 32 << 20
-    private var retentionLimit: Int {
-        max(4 << 20, Self.retentionBudget / max(1, consumers.count))
-    }
+    /// Each consumer's share of ``retentionBudget``.
+    @exclusivity(unchecked) private var retentionLimit = retentionBudget
 
     /// - Parameters:
     ///   - connect: opens a PUSH to one consumer's endpoint.

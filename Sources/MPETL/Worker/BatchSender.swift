@@ -70,10 +70,12 @@ final class BatchSender {
     func flush() throws {
         guard let transport, header.itemCount > 0 else { return }
         header.write(into: &writer.bytes)
-        writer.bytes.reserveCapacity(writer.bytes.count + ids.count * BatchHeader.idSize)
-        for id in ids {
-            withUnsafeBytes(of: id.littleEndian) { writer.bytes.append(contentsOf: $0) }
-        }
+        #if _endian(little)
+        // In memory the ids already are the wire's little-endian u64s: one copy for all.
+        ids.withUnsafeBytes { writer.bytes.append(contentsOf: $0) }
+        #else
+        for id in ids { withUnsafeBytes(of: id.littleEndian) { writer.bytes.append(contentsOf: $0) } }
+        #endif
         try transport.send(&writer.bytes, inputs: firstInputOfBatch...max(firstInputOfBatch, currentInput))
         batchesSent += 1
         itemsSent += UInt64(header.itemCount)
@@ -82,10 +84,14 @@ final class BatchSender {
         startBatch()
     }
 
+    /// Empties the batch but for the header's room (rewritten by the next flush).
     private func startBatch() {
-        writer.removeAll()
+        if writer.bytes.count >= BatchHeader.size {
+            writer.bytes.removeLast(writer.bytes.count - BatchHeader.size)
+        } else {
+            writer.bytes.append(contentsOf: repeatElement(0, count: BatchHeader.size - writer.bytes.count))
+        }
         ids.removeAll(keepingCapacity: true)
-        writer.bytes.append(contentsOf: repeatElement(0, count: BatchHeader.size))
     }
 }
 

@@ -123,7 +123,8 @@ final class WorkerProcess {
             transport = try AcknowledgedTransport(
                 consumers: consumers,
                 connect: { endpoint in try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark) },
-                sending: { [unowned self] inputs in self.ledger.sent(inputs) },
+                // unowned(unsafe): called per batch, and the worker outlives its transport.
+                sending: { [unowned(unsafe) self] inputs in self.ledger.sent(inputs) },
                 waitForRoom: { [unowned self] sockets in try self.waitForRoom(on: sockets) })
         }
         sender = BatchSender(transport: transport, pipeline: assignment.ordinal, stage: assignment.stage + 1,
