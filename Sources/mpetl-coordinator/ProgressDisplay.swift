@@ -34,7 +34,7 @@ final class ProgressDisplay {
     }
 
     /// One line per pipeline, then one per stage: workers per host, items in and out, rate,
-    /// queue depth, errors.
+    /// queue depth, errors, and workers lost if any.
     func render(_ pipelines: [PipelineStats], rates: Bool = true) -> [String] {
         let now = ContinuousClock.now
         var lines: [String] = []
@@ -49,7 +49,8 @@ final class ProgressDisplay {
                 }
                 previous[key] = (stage.itemsIn, now)
                 let hosts = stage.workersPerHost.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
-                lines.append("  \(stage.label)  workers \(hosts.isEmpty ? "0" : hosts)  in \(stage.itemsIn)  out \(stage.itemsOut)\(rate)  queue \(stage.queueDepth)  errors \(stage.errors)")
+                let lost = stage.workersLost > 0 ? "  lost \(stage.workersLost) (replayed)" : ""
+                lines.append("  \(stage.label)  workers \(hosts.isEmpty ? "0" : hosts)  in \(stage.itemsIn)  out \(stage.itemsOut)\(rate)  queue \(stage.queueDepth)  errors \(stage.errors)\(lost)")
             }
         }
         return lines

@@ -1,8 +1,8 @@
 import Metrics
 
 /// Per-stage metrics through swift-metrics, from the counters the coordinator already keeps:
-/// items in and out, errors and malformed batches (counters), queue depth and workers
-/// (gauges), and the average time a batch spends in the stage body (a timer), each with
+/// items in and out, errors, malformed batches and workers lost (counters), queue depth and
+/// workers (gauges), and the average time a batch spends in the stage body (a timer), each with
 /// `pipeline` and `stage` dimensions. The application chooses the backend by bootstrapping
 /// `MetricsSystem`; `mpetl-coordinator --metrics-listen` serves them to Prometheus.
 struct CoordinatorMetrics {
@@ -11,6 +11,7 @@ struct CoordinatorMetrics {
         let itemsOut: Counter
         let errors: Counter
         let malformed: Counter
+        let workersLost: Counter
         let queueDepth: Gauge
         let workers: Gauge
         let batchDuration: Metrics.Timer
@@ -30,6 +31,7 @@ struct CoordinatorMetrics {
                 stage.itemsOut.increment(by: Int64(clamping: stats.itemsOut &- (last?.itemsOut ?? 0)))
                 stage.errors.increment(by: Int64(clamping: stats.errors &- (last?.errors ?? 0)))
                 stage.malformed.increment(by: Int64(clamping: stats.malformed &- (last?.malformed ?? 0)))
+                stage.workersLost.increment(by: Int64(max(0, stats.workersLost - (last?.workersLost ?? 0))))
                 stage.queueDepth.record(Double(stats.queueDepth))
                 stage.workers.record(Double(stats.workers))
                 let batches = stats.batches &- (last?.batches ?? 0)
@@ -50,6 +52,7 @@ struct CoordinatorMetrics {
             itemsOut: Counter(label: "mpetl_items_out", dimensions: dimensions),
             errors: Counter(label: "mpetl_errors", dimensions: dimensions),
             malformed: Counter(label: "mpetl_malformed_batches", dimensions: dimensions),
+            workersLost: Counter(label: "mpetl_workers_lost", dimensions: dimensions),
             queueDepth: Gauge(label: "mpetl_queue_depth_batches", dimensions: dimensions),
             workers: Gauge(label: "mpetl_workers", dimensions: dimensions),
             batchDuration: Metrics.Timer(label: "mpetl_batch_duration", dimensions: dimensions))

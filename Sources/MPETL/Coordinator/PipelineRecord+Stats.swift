@@ -23,7 +23,8 @@ extension PipelineRecord {
                 errors: workers.reduce(0) { $0 + $1.counters.errors },
                 malformed: workers.reduce(0) { $0 + $1.counters.malformed },
                 batches: workers.reduce(0) { $0 + $1.counters.batchesIn },
-                busySeconds: Double(workers.reduce(0) { $0 + $1.counters.busyNanoseconds }) / 1e9)
+                busySeconds: Double(workers.reduce(0) { $0 + $1.counters.busyNanoseconds }) / 1e9,
+                workersLost: workers.filter(\.lost).count)
         }, state: state, failure: failure?.reason)
     }
 }

@@ -41,6 +41,9 @@ public struct StageStats: Codable, Equatable, Sendable {
     public var batches: UInt64 = 0
     /// Time its workers spent running the stage body on those batches, in seconds.
     public var busySeconds: Double = 0
+    /// Workers that died mid-stream: their unacknowledged batches were replayed to the others,
+    /// and replacements started.
+    public var workersLost: Int = 0
 
     /// Total worker processes.
     public var workers: Int { workersPerHost.values.reduce(0, +) }

@@ -149,6 +149,7 @@ struct EndOfStreamTests {
         }
         #expect(spawned == [Self.address(1, 2)], "a replacement starts under a new worker number")
         #expect(record.phase == .running)
+        #expect(record.stats().stages.map(\.workersLost) == [0, 1])
 
         record.spawned(stage: 1, worker: 2, pid: 112, host: "h")
         actions = record.hello(Self.address(1, 2), identity: Self.identity(1, 2), pid: 112, host: "h",

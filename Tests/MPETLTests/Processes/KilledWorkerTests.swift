@@ -52,6 +52,7 @@ struct KilledWorkerTests {
         #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
         #expect(result["extra"] as? Int == 0, "no copies: \(result); killed \(killed)")
         #expect(result["count"] as? Int == 300_000, "\(result)")
+        #expect(result["workersLost"] as? Int == killed.count, "stats count every loss: \(result)")
         for (_, pid) in killed {
             #expect(run.standardError.contains("(pid \(pid) on"), "the loss of \(pid) is logged: \(run.standardError.suffix(3000))")
         }

@@ -29,6 +29,7 @@ struct MetricsTests {
         #expect(text.contains("mpetl_items_out{\(stage)} 3000"))
         #expect(text.contains("mpetl_workers{\(stage)} 3"))
         #expect(text.contains("mpetl_errors{\(stage)} 0"))
+        #expect(text.contains("mpetl_workers_lost{\(stage)} 0"))
         #expect(text.contains("mpetl_batch_duration_count{\(stage)}"))
     }
 }
