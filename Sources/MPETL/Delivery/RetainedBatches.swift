@@ -4,14 +4,16 @@
 /// allocation (at chunkSize 1 a batch is a few dozen bytes); a large one gets its own array,
 /// which costs less than moving it around in a shared buffer.
 struct RetainedBatches {
+    /// Plain values only, so queueing one costs no reference counting.
     struct Entry {
         var sequence: UInt64
         /// Where the batch starts in the shared buffer, counted from the first byte ever kept
-        /// there; unused when `own` holds it.
+        /// there; unused when the batch has its own array.
         var start: Int
         var count: Int
         var inputs: ClosedRange<Int>
-        var own: [UInt8]?
+        /// Whether the batch is the next of `large` instead of in the shared buffer.
+        var isLarge: Bool
     }
 
     /// Batches at least this long get their own array.
@@ -21,6 +23,8 @@ struct RetainedBatches {
     /// The position of `bytes[0]` in the count of bytes ever kept in the shared buffer.
     private var base = 0
     private var entries = FIFO<Entry>()
+    /// The large batches, in order.
+    private var large = FIFO<[UInt8]>()
     /// Bytes of all batches kept.
     private(set) var byteCount = 0
 
@@ -30,17 +34,21 @@ struct RetainedBatches {
     mutating func append(sequence: UInt64, _ batch: UnsafeRawBufferPointer, inputs: ClosedRange<Int>) {
         byteCount += batch.count
         if batch.count >= Self.ownArrayThreshold {
-            entries.append(Entry(sequence: sequence, start: 0, count: batch.count, inputs: inputs, own: Array(batch)))
+            entries.append(Entry(sequence: sequence, start: 0, count: batch.count, inputs: inputs, isLarge: true))
+            large.append(Array(batch))
             return
         }
-        entries.append(Entry(sequence: sequence, start: base + bytes.count, count: batch.count, inputs: inputs, own: nil))
+        entries.append(Entry(sequence: sequence, start: base + bytes.count, count: batch.count, inputs: inputs, isLarge: false))
         bytes.append(contentsOf: batch)
     }
 
     mutating func removeFirst() {
         let removed = entries.removeFirst()
         byteCount -= removed.count
-        guard removed.own == nil else { return }
+        guard !removed.isLarge else {
+            large.removeFirst()
+            return
+        }
         // Batches leave in the order they came, so everything in the shared buffer up to the
         // end of this one is acknowledged.
         let dead = removed.start + removed.count - base
@@ -57,7 +65,7 @@ struct RetainedBatches {
     /// Empties the store, returning each batch's bytes and inputs in order.
     mutating func removeAll() -> [(bytes: [UInt8], inputs: ClosedRange<Int>)] {
         let taken = entries.removeAll().map { entry in
-            (entry.own ?? Array(bytes[(entry.start - base)..<(entry.start - base + entry.count)]), entry.inputs)
+            (entry.isLarge ? large.removeFirst() : Array(bytes[(entry.start - base)..<(entry.start - base + entry.count)]), entry.inputs)
         }
         base += bytes.count
         bytes.removeAll()

@@ -24,7 +24,9 @@ final class WorkerProcess {
     @exclusivity(unchecked) private var transport: AcknowledgedTransport?
     @exclusivity(unchecked) private var sender: BatchSender!
     @exclusivity(unchecked) private var ledger = InputLedger()
-    @exclusivity(unchecked) private var lastDoneReport = ContinuousClock.now
+    /// When done batches were last reported, and input last processed, in ``Self/nanoseconds``.
+    @exclusivity(unchecked) private var lastDoneReport: UInt64 = 0
+    @exclusivity(unchecked) private var lastInput: UInt64 = 0
     /// When the busy loop last looked at control messages, in ``Self/nanoseconds``.
     @exclusivity(unchecked) private var lastControlCheck: UInt64 = 0
     private var namedSends: NamedSends!
@@ -140,10 +142,13 @@ final class WorkerProcess {
     private static let reportInterval: Duration = .milliseconds(10)
     /// The shortest gap between two acknowledgement reports: short, because each hop of the
     /// pipeline adds it to the time from the last item to `join()` returning.
-    private static let doneInterval: Duration = .milliseconds(2)
-    /// The same while busy, when the next report is never the last: longer, because each
-    /// report costs the coordinator a relay, and what it holds up is only memory upstream.
-    private static let busyDoneInterval: Duration = .milliseconds(10)
+    ///
+    /// While input flows, done batches are reported every 10 ms: each report costs the
+    /// coordinator a relay, and a later one only holds up memory upstream. Once input has
+    /// stopped for 2 ms they go at once: at the end of a run the last acknowledgements travel
+    /// back through every stage before `join()` returns.
+    private static let doneIntervalNanoseconds: UInt64 = 10_000_000
+    private static let quietNanoseconds: UInt64 = 2_000_000
     /// How often a busy worker looks for control messages (acknowledgements, lost consumers).
     private static let controlIntervalNanoseconds: UInt64 = 2_000_000
 
@@ -160,6 +165,7 @@ final class WorkerProcess {
         while true {
             if try input.tryReceive(into: message) {
                 let now = try process(message)
+                lastInput = now
                 if now &- lastControlCheck >= Self.controlIntervalNanoseconds { try checkControlWhileBusy(now: now) }
                 continue
             }
@@ -173,10 +179,11 @@ final class WorkerProcess {
                 settle()
             }
             if ledger.hasNews {
-                let wait = max(.zero, Self.doneInterval - (ContinuousClock.now - lastDoneReport))
-                if wait > .zero {
+                let now = Self.nanoseconds
+                let due = min(lastInput &+ Self.quietNanoseconds, lastDoneReport &+ Self.doneIntervalNanoseconds)
+                if now < due {
                     // Whatever wakes this (input, an acknowledgement) changes what comes next.
-                    _ = try waitForInput(poller, inputItem, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1)
+                    _ = try waitForInput(poller, inputItem, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
                     continue
                 }
                 try reportDone()
@@ -289,7 +296,7 @@ final class WorkerProcess {
     private func reportDone() throws {
         guard ledger.hasNews else { return }
         ledger.markReported()
-        lastDoneReport = .now
+        lastDoneReport = Self.nanoseconds
         try sendControl(.done(assignment.address, upTo: ledger.done.dictionary))
     }
 
@@ -305,10 +312,9 @@ final class WorkerProcess {
         lastControlCheck = now
         try handleControlMessages()
         try transport?.drainBacklog()
-        let clock = ContinuousClock.now
-        if ledger.hasNews && clock - lastDoneReport >= Self.busyDoneInterval { try reportDone() }
+        if ledger.hasNews && now &- lastDoneReport >= Self.doneIntervalNanoseconds { try reportDone() }
         // Keep stats current while busy; end of stream only needs the idle reports.
-        if clock - lastReport > .milliseconds(250) { try reportProgress() }
+        if ContinuousClock.now - lastReport > .milliseconds(250) { try reportProgress() }
     }
 
     /// Waits until one of `sockets` can take a batch, or the coordinator changed the consumers;
