@@ -51,4 +51,13 @@ struct SendLinkCountingTests {
         #expect(receiver.failure?.code == PipelineError.Code.linkedPipelineFailed.name)
         #expect(receiver.failure?.reason.contains("sender, linked to this pipeline by Pipeline.send, failed (boom)") == true)
     }
+
+    @Test func aFirstStageWorkerLostWhileLinksFeedItFailsThePipelineInsteadOfReplaying() {
+        var (receiver, _) = Fixture.runningRecord(processes: [2])
+        receiver.addInbound(producer: Self.link)
+        let actions = receiver.exited(stage: 0, worker: 1, status: .signaled(9))
+        #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["abort"], "its link batches are not kept by their sender")
+        #expect(receiver.failure?.code == PipelineError.Code.workerDied.name)
+        #expect(receiver.failure?.reason.contains("Pipeline.send links, which are not replayed") == true, "\(receiver.failure?.reason ?? "")")
+    }
 }
