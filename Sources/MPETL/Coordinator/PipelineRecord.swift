@@ -228,7 +228,7 @@ struct PipelineRecord {
             + advance()
     }
 
-    // MARK: Counting
+    // MARK: Progress and end of stream
 
     /// The driver's feed is closed and every batch of it was acknowledged.
     mutating func feedComplete(batches: UInt64) -> [CoordinatorAction] {

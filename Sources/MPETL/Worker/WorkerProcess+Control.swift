@@ -1,0 +1,183 @@
+import ZeroMQ
+
+/// A worker's conversation with the coordinator: what it reports (done batches, progress,
+/// skipped items, failures), what it is told (acknowledgements, lost and added consumers,
+/// finish, exit, abort), and the waits during which it keeps listening.
+extension WorkerProcess {
+    /// Tells the coordinator which input batches are done, for it to relay to their producers.
+    func reportDone() throws {
+        guard ledger.hasNews else { return }
+        ledger.markReported()
+        lastDoneReport = Self.nanoseconds
+        try sendControl(.done(assignment.address, upTo: ledger.done.dictionary))
+    }
+
+    func reportProgress() throws {
+        guard progressChanged else { return }
+        try reportSkipped()
+        reported = counters
+        lastReport = .now
+        try sendControl(.progress(assignment.address, counters))
+    }
+
+    func checkControlWhileBusy(now: UInt64) throws {
+        lastControlCheck = now
+        try handleControlMessages()
+        try transport?.drainBacklog()
+        if ledger.hasNews && now &- lastDoneReport >= Self.doneIntervalNanoseconds { try reportDone() }
+        // Keep stats current while busy; end of stream only needs the idle reports.
+        if ContinuousClock.now - lastReport > .milliseconds(250) { try reportProgress() }
+    }
+
+    /// Waits until one of `sockets` can take a batch, or the coordinator changed the consumers;
+    /// leaves at once if the coordinator aborts. Keeps acknowledging meanwhile, so producers
+    /// upstream can forget what this worker finished.
+    func waitForRoom(on sockets: [Socket]) throws {
+        let poller = Poller()
+        let outputItems = sockets.map { poller.add($0, events: .writable) }
+        let controlItem = poller.add(control, events: .readable)
+        try poller.poll(timeoutMilliseconds: nil)
+        if poller.isReadable(controlItem) {
+            try handleControlMessages()
+            if ledger.hasNews { try reportDone() }
+        }
+        _ = outputItems
+    }
+
+    /// Waits until a `Pipeline.send` link can take a batch; leaves at once if the coordinator aborts.
+    func waitForRoom(on socket: Socket) throws {
+        let poller = Poller()
+        let outputItem = poller.add(socket, events: .writable)
+        let controlItem = poller.add(control, events: .readable)
+        while true {
+            try poller.poll(timeoutMilliseconds: nil)
+            if poller.isReadable(controlItem) {
+                try handleControlMessages()
+                if ledger.hasNews { try reportDone() }
+            }
+            if poller.isWritable(outputItem) { return }
+        }
+    }
+
+    func handleControlMessages() throws {
+        while let message = try control.tryReceiveControl(decoder) { try handle(message) }
+    }
+
+    func handle(_ message: ControlMessage) throws {
+        switch message {
+        case .acknowledged(_, let consumer, let upTo):
+            transport?.acknowledge(consumer: consumer, upTo: upTo) { ledger.acknowledged($0) }
+            settle()
+        case .consumerLost(_, _, let consumer):
+            if let replayed = transport?.lose(consumer: consumer), replayed > 0 {
+                Log.debug("replaying batches of a lost consumer", ["consumer": "\(consumer)", "batches": "\(replayed)"])
+            }
+        case .consumerAdded(_, _, let consumer):
+            try transport?.add(consumer)
+        case .finish: try finish()
+        case .abort:
+            try? runner.tearDown()
+            Syscalls.exitProcess(0)
+        case .exit: Syscalls.exitProcess(0)
+        default: return
+        }
+    }
+
+    // MARK: End
+
+    func finish() throws -> Never {
+        try sender.flush()
+        do {
+            try runner.tearDown()
+        } catch {
+            try reportFailure(item: nil, reason: "teardown threw: \(error)")
+        }
+        // Teardown may still send to named pipelines.
+        try namedSends.flush()
+        Syscalls.flushStandardStreams()
+        counters.batchesOut = sender.batchesSent
+        counters.itemsOut = sender.itemsSent
+        counters.sends = namedSends.sentBatches
+        try reportSkipped()
+        try sendControl(.workerFinished(assignment.address, counters))
+        Log.debug("worker finished", ["items_in": "\(counters.itemsIn)", "items_out": "\(counters.itemsOut)"])
+        // Keep every socket open until the next stage has counted our last batch (closing is
+        // not end of stream), then leave.
+        while true {
+            switch try receiveControl() {
+            case .exit, .abort: Syscalls.exitProcess(0)
+            default: continue
+            }
+        }
+    }
+
+    func reportFailure(item: String?, reason: String) throws -> Never {
+        let report = FailureReport(pipeline: pipelineLabel, stage: assignment.stage, stageLabel: definition.label,
+                                   pid: Syscalls.processID, host: Syscalls.hostName, item: item, reason: reason)
+        try sendControl(.stageFailed(assignment.address, report, counters))
+        while true {
+            switch try receiveControl() {
+            case .abort, .exit:
+                try? runner.tearDown()
+                Syscalls.exitProcess(1)
+            default: continue
+            }
+        }
+    }
+
+    /// Sends the skipped items before the counters that include them.
+    func reportSkipped() throws {
+        guard !skipped.isEmpty else { return }
+        try sendControl(.skipped(assignment.address, skipped))
+        skipped.removeAll()
+    }
+
+    /// Asks the coordinator where a named pipeline's first stage is; blocks until it answers.
+    func resolve(_ name: String) throws -> SendRoute {
+        try sendControl(.resolve(name: name, from: assignment.address))
+        while true {
+            switch try receiveControl() {
+            case .resolved(let route) where route.name == name:
+                return route
+            case .unresolved(let unresolved, let code, let reason) where unresolved == name:
+                throw PipelineError(code: PipelineError.Code(name: code), pipeline: name, reason: reason)
+            case .abort:
+                try? runner.tearDown()
+                Syscalls.exitProcess(0)
+            case .exit:
+                Syscalls.exitProcess(0)
+            default:
+                continue
+            }
+        }
+    }
+
+    func sendControl(_ message: ControlMessage) throws {
+        try control.send(try encoder.encode(message))
+    }
+
+    func receiveControl() throws -> ControlMessage {
+        while true {
+            let frame = Message()
+            try control.receive(into: frame)
+            if let message = frame.controlMessage(decoder) {
+                return message
+            }
+            Log.warning("worker dropped a malformed control message")
+        }
+    }
+}
+
+extension Socket {
+    /// Receives one control message if one is waiting; malformed ones are dropped.
+    func tryReceiveControl(_ decoder: MessagePackDecoder) throws -> ControlMessage? {
+        let frame = Message()
+        while try tryReceive(into: frame) {
+            if let message = frame.controlMessage(decoder) {
+                return message
+            }
+            Log.warning("dropped a malformed control message")
+        }
+        return nil
+    }
+}
