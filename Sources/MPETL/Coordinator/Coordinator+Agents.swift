@@ -72,9 +72,17 @@ extension CoordinatorLoop {
         for (identity, agent) in agents where now - agent.lastSeen > AgentLiveness.silenceLimit {
             agents[identity] = nil
             if agent.isWorkerHost { Log.warning("worker host \(agent.host) stopped answering; its workers are lost") }
-            for address in agent.workers {
-                update(address.pipeline) { $0.exited(stage: address.stage, worker: address.worker, status: .lost) }
-            }
+            for address in agent.workers { workerExited(address, status: .lost) }
         }
+    }
+
+    /// A worker ended. If it was lost mid-stream, the `Pipeline.send` links it touched change
+    /// too: a first-stage worker's link senders replay to its siblings, and a sender's links
+    /// close (what it sent comes again from the workers its inputs are replayed to).
+    func workerExited(_ address: WorkerAddress, status: ExitStatus) {
+        update(address.pipeline) { $0.exited(stage: address.stage, worker: address.worker, status: status) }
+        guard records[address.pipeline]?.slot(at: address)?.lost == true else { return }
+        if address.stage == 0 { tellLinkSenders(into: address, .lost) }
+        closeLinks(ofLostSender: address)
     }
 }

@@ -63,8 +63,10 @@ extension CoordinatorLoop {
     }
 
     private func openLink(to target: String, _ lookup: PendingLookup) {
-        let producer = nextProducer
-        nextProducer += 1
+        // Workers keep what they send until it is acknowledged; other programs only count it.
+        let counted = lookup.from.isExternal
+        let producer = counted ? nextCountedProducer : nextProducer
+        if counted { nextCountedProducer += 1 } else { nextProducer += 1 }
         links[producer] = SendLink(producer: producer, sender: lookup.from,
                                    senderIdentity: lookup.from.isExternal ? lookup.identity : nil, target: target)
         update(target) { record in
@@ -76,9 +78,10 @@ extension CoordinatorLoop {
             return []
         }
         guard let record = records[target] else { return }
+        let senderHost = records[lookup.from.pipeline]?.host(of: lookup.from)
         let route = SendRoute(name: lookup.name, pipeline: target, ordinal: record.registration.ordinal, producer: producer,
-                              endpoints: lookup.from.isExternal ? record.allStageZeroEndpoints
-                                  : record.stageZeroEndpoints(from: records[lookup.from.pipeline]?.host(of: lookup.from)), input: record.registration.input)
+                              endpoints: counted ? record.allStageZeroEndpoints : record.stageZeroEndpoints(from: senderHost),
+                              consumers: counted ? [] : record.consumers(of: 0, from: senderHost), input: record.registration.input)
         let senderLabel = records[lookup.from.pipeline]?.label ?? lookup.from.pipeline
         perform([
             .send(to: lookup.identity, .resolved(route)),
@@ -128,6 +131,56 @@ extension CoordinatorLoop {
             } else {
                 update(link.sender.pipeline) { $0.outboundAcknowledged(link.sender, producer: producer) }
             }
+        }
+    }
+
+    /// Relays a first-stage worker's acknowledgements of acknowledged links to their senders,
+    /// and counts them as done batches of those links.
+    func relayLinkAcknowledgements(from receiver: WorkerAddress, _ upTo: [UInt32: UInt64]) {
+        guard records[receiver.pipeline]?.slot(at: receiver)?.lost == false else { return }
+        var changed = false
+        for (producer, sequence) in upTo where producer >= SendLink.firstProducer && !SendLink.isCounted(producer)
+        && producer != BatchHeader.driverProducer {
+            guard let link = links[producer], link.target == receiver.pipeline else { continue }
+            changed = true
+            update(receiver.pipeline) { $0.linkBatchesDone(producer: producer, worker: receiver.worker, upTo: sequence) }
+            if let sender = records[link.sender.pipeline]?.slot(at: link.sender), !sender.exited, let identity = sender.identity {
+                perform([.send(to: identity, .acknowledged(pipeline: receiver.pipeline, consumer: receiver.worker, upTo: sequence))])
+            }
+        }
+        if changed { acknowledgeLinks(into: receiver.pipeline) }
+    }
+
+    enum FirstStageChange { case lost, added }
+
+    /// Tells the senders of a pipeline's open acknowledged links that one of its first-stage
+    /// workers was lost (replay what it had not acknowledged) or joined (send to it too).
+    func tellLinkSenders(into receiver: WorkerAddress, _ change: FirstStageChange) {
+        guard let record = records[receiver.pipeline] else { return }
+        for link in links.values where link.target == receiver.pipeline && !link.acknowledged && !SendLink.isCounted(link.producer) {
+            guard let sender = records[link.sender.pipeline]?.slot(at: link.sender), !sender.exited,
+                  let identity = sender.identity else { continue }
+            switch change {
+            case .lost:
+                perform([.send(to: identity, .consumerLost(pipeline: receiver.pipeline, stage: 0, consumer: receiver.worker))])
+            case .added:
+                guard let consumer = record.consumers(of: 0, from: sender.host).first(where: { $0.worker == receiver.worker }) else { continue }
+                perform([.send(to: identity, .consumerAdded(pipeline: receiver.pipeline, stage: 0, consumer))])
+            }
+        }
+    }
+
+    /// A sender was lost: its links take no more batches, so the receivers stop waiting for
+    /// them. Its unfinished inputs are replayed to its siblings, which send their items again
+    /// through their own links; the receivers' results collectors drop the copies.
+    func closeLinks(ofLostSender sender: WorkerAddress) {
+        for (producer, link) in links where link.sender == sender && link.finalBatches == nil {
+            guard let target = records[link.target] else { continue }
+            let done = target.received(throughLink: producer)
+            links[producer]?.finalBatches = done
+            update(link.target) { $0.inboundFinished(producer: producer, batches: done) }
+            perform([.send(to: target.driver, .consumerLost(pipeline: link.target, stage: -1, consumer: -1))])
+            acknowledgeLinks(into: link.target)
         }
     }
 

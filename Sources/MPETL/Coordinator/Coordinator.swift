@@ -53,6 +53,7 @@ final class CoordinatorLoop: ThreadLoop {
     var refusedSenders: Set<[UInt8]> = []
     var links: [UInt32: SendLink] = [:]
     var nextProducer = SendLink.firstProducer
+    var nextCountedProducer = SendLink.firstCountedProducer
     var pendingLookups: [PendingLookup] = []
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
@@ -140,6 +141,7 @@ final class CoordinatorLoop: ThreadLoop {
             update(pipeline) { $0.feedComplete(batches: batches) }
         case .done(let address, let upTo):
             if let record = records[address.pipeline] { perform(record.acknowledgements(from: address, upTo: upTo)) }
+            if address.stage == 0 { relayLinkAcknowledgements(from: address, upTo) }
         case .resolve(let name, let from):
             resolve(name, from: from, identity: identity)
         case .sendsClosed(let producer, let batches):
@@ -159,9 +161,11 @@ final class CoordinatorLoop: ThreadLoop {
                 perform([.send(to: identity, .refuse(reason: "no pipeline \(address.pipeline) is registered with this coordinator"))])
                 return
             }
+            let replacement = records[address.pipeline]?.phase == .running
             update(address.pipeline) {
                 $0.hello(address, identity: identity, pid: pid, host: host, fingerprint: fingerprint, endpoints: inputEndpoints)
             }
+            if replacement && address.stage == 0 { tellLinkSenders(into: address, .added) }
         case .workerHost(let info):
             addWorkerHost(info, identity: identity)
         case .spawned(let address, let pid):
@@ -173,7 +177,7 @@ final class CoordinatorLoop: ThreadLoop {
             update(address.pipeline) { $0.spawnFailed(stage: address.stage, worker: address.worker, error: reason) }
         case .workerExited(let address, let status):
             agents[identity]?.workers.remove(address)
-            update(address.pipeline) { $0.exited(stage: address.stage, worker: address.worker, status: status) }
+            workerExited(address, status: status)
         case .heartbeat:
             // Answered, so drivers notice a coordinator that went away.
             perform([.send(to: identity, .heartbeat)])

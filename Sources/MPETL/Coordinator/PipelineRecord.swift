@@ -61,6 +61,8 @@ struct PipelineRecord {
     private(set) var openInbound: Set<UInt32> = []
     /// Final batch counts of `Pipeline.send` links into stage 0, by producer id.
     private(set) var finalInbound: [UInt32: UInt64] = [:]
+    /// Acknowledged links' batches done, by producer id and first-stage worker.
+    private(set) var linkDone: [UInt32: [Int: UInt64]] = [:]
     /// Pipelines that may still send to this one without having done so yet: for a named
     /// pipeline, those its program started before it that have not finished.
     private(set) var awaitedSenders: Set<String> = []
@@ -296,9 +298,18 @@ struct PipelineRecord {
         return advance()
     }
 
-    /// Batches stage 0 has counted from one sending link.
+    /// Batches of one sending link done by stage 0: counted by the workers for a counted link,
+    /// acknowledged per connection for an acknowledged one.
     func received(throughLink producer: UInt32) -> UInt64 {
-        slots.first?.reduce(0) { $0 + ($1.counters.fromSenders[producer] ?? 0) } ?? 0
+        let counted = slots.first?.reduce(0) { $0 + ($1.counters.fromSenders[producer] ?? 0) } ?? 0
+        return counted + (linkDone[producer]?.values.reduce(0, +) ?? 0)
+    }
+
+    /// A first-stage worker acknowledged an acknowledged link's batches up to `sequence`, which
+    /// numbers that link's batches to it: so many are done.
+    mutating func linkBatchesDone(producer: UInt32, worker: Int, upTo sequence: UInt64) -> [CoordinatorAction] {
+        linkDone[producer, default: [:]][worker] = max(linkDone[producer]?[worker] ?? 0, sequence)
+        return advance()
     }
 
     /// One of this pipeline's workers opened a link to another pipeline.
@@ -418,10 +429,10 @@ struct PipelineRecord {
     private mutating func lose(_ address: WorkerAddress, status: ExitStatus) -> [CoordinatorAction] {
         let slot = slots[address.stage][address.worker]
         let stageLabel = registration.stages[address.stage].label
-        let holdsLinkedItems = (address.stage == 0 && !(openInbound.isEmpty && finalInbound.isEmpty))
-            || !slot.unacknowledged.isEmpty || !slot.counters.sends.isEmpty
-        guard !holdsLinkedItems else {
-            return fail(report(address, reason: "the worker \(status) before its stage finished; items it held came from or went to Pipeline.send links, which are not replayed, so they are lost",
+        let countedAtRisk = openInbound.contains(where: SendLink.isCounted)
+            || finalInbound.contains { SendLink.isCounted($0.key) && received(throughLink: $0.key) < $0.value }
+        guard address.stage != 0 || !countedAtRisk else {
+            return fail(report(address, reason: "the worker \(status) before its stage finished; items it held may have come from another program's Pipeline.send, which keeps no copies, so they are lost",
                                pid: slot.pid, host: slot.host, code: .workerDied))
         }
         slots[address.stage][address.worker].lost = true

@@ -1,10 +1,21 @@
-/// One `Pipeline.send` link: one process's PUSH into a named pipeline's first stage.
+/// One `Pipeline.send` link: one process's pushes into a named pipeline's first stage.
 ///
-/// The coordinator only counts on it: the receiver's end of stream waits for the link's final
-/// batch count, and the sender keeps its sockets open until the receiver has counted them all.
+/// The receiver's end of stream waits for the link's final batch count, and the sender keeps
+/// its sockets open until the receiver has done them all. A worker's link is *acknowledged*
+/// like a stage's output: one PUSH per first-stage worker, batches kept until done, replayed
+/// if that worker dies, and counted done from the acknowledgements. A link from another
+/// program (a driver's send, or any language) is *counted*: one PUSH, nothing kept, counted
+/// done by the receiving workers, and lost with one of them.
 struct SendLink {
-    /// Producer ids of links start here, above every worker index and below the driver's.
+    /// Producer ids of links start here, above every worker index and below the driver's:
+    /// acknowledged links from here…
     static let firstProducer: UInt32 = 0x8000_0000
+    /// …and counted links from here.
+    static let firstCountedProducer: UInt32 = 0xC000_0000
+
+    static func isCounted(_ producer: UInt32) -> Bool {
+        producer >= firstCountedProducer && producer != BatchHeader.driverProducer
+    }
 
     let producer: UInt32
     let sender: WorkerAddress

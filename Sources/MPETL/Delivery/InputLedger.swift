@@ -36,18 +36,20 @@ struct InputLedger {
     private(set) var nextInput = 0
     /// What to acknowledge to each producer: the last done sequence.
     private(set) var done = ProducerSequences()
-    /// Done batches per `Pipeline.send` link, whose producers count instead of keeping batches.
+    /// Done batches per counted `Pipeline.send` link (from another program), whose producers
+    /// count instead of keeping batches.
     private(set) var doneThroughLinks: [UInt32: UInt64] = [:]
     /// Whether `done` changed since ``markReported()``.
     private(set) var hasNews = false
 
     /// Checks an arriving batch's sequence number and records it if it is the next. A
-    /// connection numbers its batches 1, 2, 3…; a `Pipeline.send` link shares one numbering
-    /// among the first stage's workers, so from a link only an increase is required.
+    /// connection numbers its batches 1, 2, 3…; a counted `Pipeline.send` link (from another
+    /// program) shares one numbering among the first stage's workers, so from one of those
+    /// only an increase is required.
     mutating func admit(producer: UInt32, sequence: UInt64) -> Admission {
         let next = expected[producer] ?? 1
         if sequence < next { return .repeated(expected: next) }
-        if sequence > next && !Self.isLink(producer) { return .gap(expected: next) }
+        if sequence > next && !SendLink.isCounted(producer) { return .gap(expected: next) }
         expected[producer] = sequence + 1
         entries.append(Entry(producer: producer, sequence: sequence))
         nextInput += 1
@@ -61,9 +63,7 @@ struct InputLedger {
         settle(pendingFrom: pendingFrom)
     }
 
-    static func isLink(_ producer: UInt32) -> Bool {
-        producer >= SendLink.firstProducer && producer != BatchHeader.driverProducer
-    }
+
 
     /// An output batch with items of `inputs` left.
     mutating func sent(_ inputs: ClosedRange<Int>) {
@@ -86,7 +86,7 @@ struct InputLedger {
         while let entry = entries.first, firstHeld < limit, entry.processed, entry.outstanding <= 0 {
             entries.removeFirst()
             firstHeld += 1
-            if Self.isLink(entry.producer) {
+            if SendLink.isCounted(entry.producer) {
                 doneThroughLinks[entry.producer, default: 0] += 1
             } else {
                 done[entry.producer] = entry.sequence

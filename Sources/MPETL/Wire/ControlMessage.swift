@@ -78,7 +78,10 @@ struct SendRoute: Codable, Equatable, Sendable {
     var ordinal: UInt32
     /// The producer id this link stamps on its batches; the receiver counts them by it.
     var producer: UInt32
+    /// Every first-stage endpoint the sender can reach (for a counted link's single PUSH).
     var endpoints: [String]
+    /// The same, by worker: an acknowledged link has a PUSH per worker.
+    var consumers: [ConsumerEndpoint] = []
     var input: StageInput
 
     /// Refuses items of another type than the named pipeline's first stage takes, before any

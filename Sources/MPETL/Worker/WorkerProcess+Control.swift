@@ -23,7 +23,7 @@ extension WorkerProcess {
     func checkControlWhileBusy(now: UInt64) throws {
         lastControlCheck = now
         try handleControlMessages()
-        try transport?.drainBacklog()
+        try drainBacklogs()
         if ledger.hasNews && now &- lastDoneReport >= Self.doneIntervalNanoseconds { try reportDone() }
         // Keep stats current while busy; end of stream only needs the idle reports.
         if ContinuousClock.now - lastReport > .milliseconds(250) { try reportProgress() }
@@ -44,19 +44,10 @@ extension WorkerProcess {
         _ = outputItems
     }
 
-    /// Waits until a `Pipeline.send` link can take a batch; leaves at once if the coordinator aborts.
-    func waitForRoom(on socket: Socket) throws {
-        let poller = Poller()
-        let outputItem = poller.add(socket, events: .writable)
-        let controlItem = poller.add(control, events: .readable)
-        while true {
-            try poller.poll(timeoutMilliseconds: nil)
-            if poller.isReadable(controlItem) {
-                try handleControlMessages()
-                if ledger.hasNews { try reportDone() }
-            }
-            if poller.isWritable(outputItem) { return }
-        }
+    /// Sends what lost consumers (of the next stage, or of a named pipeline) left to the others.
+    func drainBacklogs() throws {
+        try transport?.drainBacklog()
+        try namedSends.drainBacklogs()
     }
 
     func handleControlMessages() throws {
@@ -64,16 +55,28 @@ extension WorkerProcess {
     }
 
     func handle(_ message: ControlMessage) throws {
+        // About the next stage's workers, or (another pipeline) a named pipeline's this one sends to.
         switch message {
-        case .acknowledged(_, let consumer, let upTo):
-            transport?.acknowledge(consumer: consumer, upTo: upTo) { ledger.acknowledged($0) }
-            settle()
-        case .consumerLost(_, _, let consumer):
-            if let replayed = transport?.lose(consumer: consumer), replayed > 0 {
-                Log.debug("replaying batches of a lost consumer", ["consumer": "\(consumer)", "batches": "\(replayed)"])
+        case .acknowledged(let pipeline, let consumer, let upTo):
+            noteLinkBatches()
+            if pipeline == assignment.pipelineID {
+                transport?.acknowledge(consumer: consumer, upTo: upTo) { ledger.acknowledged($0) }
+            } else {
+                namedSends.acknowledge(pipeline: pipeline, consumer: consumer, upTo: upTo) { ledger.acknowledged($0) }
             }
-        case .consumerAdded(_, _, let consumer):
-            try transport?.add(consumer)
+            settle()
+        case .consumerLost(let pipeline, _, let consumer):
+            if pipeline == assignment.pipelineID {
+                transport?.lose(consumer: consumer)
+            } else {
+                namedSends.lose(pipeline: pipeline, consumer: consumer)
+            }
+        case .consumerAdded(let pipeline, _, let consumer):
+            if pipeline == assignment.pipelineID {
+                try transport?.add(consumer)
+            } else {
+                try namedSends.add(pipeline: pipeline, consumer: consumer)
+            }
         case .finish: try finish()
         case .abort:
             try? runner.tearDown()
@@ -101,13 +104,26 @@ extension WorkerProcess {
         try reportSkipped()
         try sendControl(.workerFinished(assignment.address, counters))
         Log.debug("worker finished", ["items_in": "\(counters.itemsIn)", "items_out": "\(counters.itemsOut)"])
-        // Keep every socket open until the next stage has counted our last batch (closing is
-        // not end of stream), then leave.
+        // Keep every socket open until the named pipelines this one sends to have done every
+        // batch (closing is not end of stream), replaying to their workers meanwhile if one
+        // dies; then leave.
         while true {
             switch try receiveControl() {
             case .exit, .abort: Syscalls.exitProcess(0)
-            default: continue
+            case let message:
+                try handleAfterFinishing(message)
+                try namedSends.drainBacklogs()
             }
+        }
+    }
+
+    /// Acknowledgements and changes of a named pipeline's workers still matter once finished.
+    private func handleAfterFinishing(_ message: ControlMessage) throws {
+        switch message {
+        case .acknowledged(let pipeline, _, _), .consumerLost(let pipeline, _, _), .consumerAdded(let pipeline, _, _):
+            if pipeline != assignment.pipelineID { try handle(message) }
+        default:
+            return
         }
     }
 

@@ -87,9 +87,9 @@ final class WorkerProcess {
         let downstream = try awaitAssignment()
         try connectOutput(to: downstream)
         let output = sender!
-        let sends = NamedSends(context: context, currentItem: { output.parentID },
+        let sends = NamedSends(context: context, currentItem: { output.parentID }, currentInput: { output.currentInput },
                                resolve: { [unowned self] name in try self.resolve(name) },
-                               waitForRoom: { [unowned self] socket in try self.waitForRoom(on: socket) })
+                               waitForRoom: { [unowned self] sockets in try self.waitForRoom(on: sockets) })
         namedSends = sends
         NamedSends.current.withLock { $0 = sends }
         do {
@@ -206,7 +206,7 @@ final class WorkerProcess {
         guard try poller.poll(timeoutMilliseconds: milliseconds) > 0 else { return false }
         if poller.isReadable(controlItem) {
             try handleControlMessages()
-            try transport?.drainBacklog()
+            try drainBacklogs()
         }
         return poller.isReadable(inputItem)
     }
@@ -221,11 +221,22 @@ final class WorkerProcess {
 
     /// Moves the input batches that are now done to the next acknowledgement.
     func settle() {
+        noteLinkBatches()
         ledger.settle(pendingFrom: pendingFrom)
     }
 
+    /// Counts the batches `Pipeline.send` links sent against their inputs: they may have left
+    /// from a thread the stage started, so the links queue them for this one.
+    func noteLinkBatches() {
+        for inputs in namedSends.takeSentInputs() { ledger.sent(inputs) }
+    }
+
     /// The first input whose items wait in the partial output batch, if any: not done yet.
-    var pendingFrom: Int? { sender.pendingItems > 0 ? sender.firstInputOfBatch : nil }
+    var pendingFrom: Int? {
+        let output = sender.pendingItems > 0 ? sender.firstInputOfBatch : nil
+        guard let links = namedSends.pendingFrom else { return output }
+        return min(output ?? links, links)
+    }
 
     /// Processes one batch; returns the time it ended, in ``Self/nanoseconds``.
     func process(_ message: Message) throws -> UInt64 {

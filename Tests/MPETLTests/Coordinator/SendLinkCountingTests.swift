@@ -52,12 +52,26 @@ struct SendLinkCountingTests {
         #expect(receiver.failure?.reason.contains("sender, linked to this pipeline by Pipeline.send, failed (boom)") == true)
     }
 
-    @Test func aFirstStageWorkerLostWhileLinksFeedItFailsThePipelineInsteadOfReplaying() {
+    @Test func aFirstStageWorkerLostWhileAnotherProgramSendsFailsThePipelineInsteadOfReplaying() {
+        var (receiver, _) = Fixture.runningRecord(processes: [2])
+        receiver.addInbound(producer: SendLink.firstCountedProducer)
+        let actions = receiver.exited(stage: 0, worker: 1, status: .signaled(9))
+        #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["abort"], "a counted link's sender keeps no batches")
+        #expect(receiver.failure?.code == PipelineError.Code.workerDied.name)
+        #expect(receiver.failure?.reason.contains("keeps no copies") == true, "\(receiver.failure?.reason ?? "")")
+    }
+
+    @Test func aFirstStageWorkerLostWhileWorkersSendIsReplacedAndTheirLinksCountWhatIsAcknowledged() {
         var (receiver, _) = Fixture.runningRecord(processes: [2])
         receiver.addInbound(producer: Self.link)
+        _ = receiver.linkBatchesDone(producer: Self.link, worker: 1, upTo: 4)
         let actions = receiver.exited(stage: 0, worker: 1, status: .signaled(9))
-        #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["abort"], "its link batches are not kept by their sender")
-        #expect(receiver.failure?.code == PipelineError.Code.workerDied.name)
-        #expect(receiver.failure?.reason.contains("Pipeline.send links, which are not replayed") == true, "\(receiver.failure?.reason ?? "")")
+        #expect(receiver.failure == nil)
+        #expect(Fixture.sent(actions, to: Fixture.driver) == ["consumerLost"])
+        _ = receiver.linkBatchesDone(producer: Self.link, worker: 0, upTo: 3)
+        #expect(receiver.received(throughLink: Self.link) == 7, "the lost worker's 4 done batches still count")
+        _ = receiver.feedComplete(batches: 0)
+        let finished = receiver.inboundFinished(producer: Self.link, batches: 7)
+        #expect(Fixture.sent(finished, to: Fixture.identity(0, 0)) == ["finish"])
     }
 }

@@ -56,21 +56,23 @@ struct InputLedgerTests {
         #expect(ledger.done[0] == 3)
     }
 
-    @Test func sequenceNumbersMustFollowOnAConnectionAndRiseOnALink() {
+    @Test func sequenceNumbersMustFollowOnAConnectionAndRiseOnACountedLink() {
         var ledger = InputLedger()
         _ = admitted(ledger.admit(producer: 2, sequence: 1))
         #expect(ledger.admit(producer: 2, sequence: 1) == .repeated(expected: 2))
         #expect(ledger.admit(producer: 2, sequence: 4) == .gap(expected: 2))
         #expect(ledger.admit(producer: 7, sequence: 0) == .repeated(expected: 1), "numbers start at 1")
-        let link = SendLink.firstProducer
+        let acknowledgedLink = SendLink.firstProducer
+        #expect(ledger.admit(producer: acknowledgedLink, sequence: 3) == .gap(expected: 1), "a worker's link has a connection per receiver")
+        let link = SendLink.firstCountedProducer
         _ = admitted(ledger.admit(producer: link, sequence: 3))
         _ = admitted(ledger.admit(producer: link, sequence: 8))
         #expect(ledger.admit(producer: link, sequence: 5) == .repeated(expected: 9))
     }
 
-    @Test func linkBatchesAreCountedNotAcknowledged() {
+    @Test func countedLinkBatchesAreCountedNotAcknowledged() {
         var ledger = InputLedger()
-        let link = SendLink.firstProducer + 4
+        let link = SendLink.firstCountedProducer + 4
         for sequence in [2, 5] as [UInt64] {
             let input = admitted(ledger.admit(producer: link, sequence: sequence))
             ledger.processed(input, pendingFrom: nil)
