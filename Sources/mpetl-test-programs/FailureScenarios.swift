@@ -145,3 +145,33 @@ func poison() throws {
         report(error, elapsed: ContinuousClock.now - began)
     }
 }
+
+/// Chaos across `Pipeline.send`: a 3-worker sender pipeline sends every fed item to a named
+/// 3-worker receiver, while the test kills workers of both. Prints "started", then how the
+/// receiver's results compare with what was fed.
+func namedChaos() throws {
+    let items = option("items", default: 100_000)
+    let work = option("work-us", default: 25)
+    let sender = Pipeline()
+    try sender.addTask(processes: 3, chunkSize: 20) { (value: Int) in
+        spin(microseconds: work)
+        try Pipeline.send("chaos-inbox", value)
+    }
+    let receiver = Pipeline(name: "chaos-inbox")
+    try receiver.addTask(processes: 3, chunkSize: 20) { (value: Int) in
+        spin(microseconds: work)
+        return value * 7
+    }
+    try sender.start()
+    try receiver.start()
+    print("started")
+    fflush(nil)
+    try sender.feed(contentsOf: 0..<items)
+    let sent = try sender.join()
+    let received = try receiver.join()
+    var expected: [Int: Int] = [:]
+    for value in 0..<items { expected[value * 7] = 1 }
+    var result = compare(Array(try receiver.asCompleted(as: Int.self)), expected: expected)
+    result["workersLost"] = (sent.stats.stages + received.stats.stages).reduce(0) { $0 + $1.workersLost }
+    printJSON(result)
+}

@@ -216,6 +216,7 @@ let scenarios: [String: () throws -> Void] = [
     "policies": policies,
     "interruptible": interruptible,
     "chaos": chaos,
+    "named-chaos": namedChaos,
     "poison": poison,
     "inbox": inbox,
     "outbox": outbox,

@@ -261,7 +261,10 @@ final class WorkerProcess {
                 return .outOfSequence("batches \(expected)…\(header.sequence - 1) from producer \(header.producer) never arrived")
             }
             sender.currentInput = input
-            defer { ledger.processed(input, pendingFrom: pendingFrom) }
+            defer {
+                noteLinkBatches()
+                ledger.processed(input, pendingFrom: pendingFrom)
+            }
             let began = ended
             do throws(BatchFailure) {
                 try runner.process(items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount))

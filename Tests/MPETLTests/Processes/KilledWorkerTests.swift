@@ -8,12 +8,12 @@ import Testing
 struct KilledWorkerTests {
     /// The running workers of a driver's pipeline, by stage, from their socket file names
     /// (`p<pipeline>-s<stage>-w<worker>-<pid>.sock` in the run folder).
-    static func workers(of driver: Int32) -> [Int: [Int32]] {
+    static func workers(of driver: Int32, pipeline: Int = 0) -> [Int: [Int32]] {
         let folders = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("mpetl-\(driver)-") }
         let children = Set(ProcessTable.children(of: driver))
         var byStage: [Int: [Int32]] = [:]
         for folder in folders {
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp/\(folder)")) ?? [] where file.hasPrefix("p0-s") {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp/\(folder)")) ?? [] where file.hasPrefix("p\(pipeline)-s") {
                 let fields = file.dropLast(".sock".count).split(separator: "-")
                 guard fields.count == 4, let stage = Int(fields[1].dropFirst()), let pid = Int32(fields[3]),
                       children.contains(pid), ProcessTable.isAlive(pid) else { continue }
@@ -101,5 +101,36 @@ extension KilledWorkerTests {
         #expect(result["extra"] as? Int == 0, "\(result); killed \(killed)")
         #expect(result["skippedCount"] as? Int == skipped, "each skipped item reported once: \(result)")
         #expect(result["skippedDistinct"] as? Int == skipped)
+    }
+}
+
+extension KilledWorkerTests {
+    @Test func killingSendersAndReceiversOfPipelineSendLosesAndDuplicatesNothing() throws {
+        let driver = try Programs.launch("mpetl-test-programs", ["named-chaos", "--items", "100000"])
+        defer {
+            kill(driver.pid, SIGKILL)
+            _ = driver.waitForExit(within: .seconds(5))
+            RunFolders.remove(of: driver.pid)
+        }
+        #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
+        var killed: [Int32] = []
+        // Sender, receiver, sender, receiver: pipeline 0 sends to pipeline 1.
+        for pipeline in [0, 1, 0, 1] {
+            _ = driver.waitForExit(within: .milliseconds(500))
+            guard let victim = Self.workers(of: driver.pid, pipeline: pipeline)[0]?.randomElement() else {
+                Issue.record("no worker of pipeline \(pipeline) to kill: the run ended too soon")
+                break
+            }
+            kill(victim, SIGKILL)
+            killed.append(victim)
+        }
+        #expect(!driver.waitForExit(within: .zero), "the run was still going after the last kill")
+        let run = try driver.finish(within: .seconds(120))
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(3000))")
+        let result = try run.json()
+        #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
+        #expect(result["extra"] as? Int == 0, "\(result); killed \(killed)")
+        #expect(result["count"] as? Int == 100_000, "\(result)")
+        #expect(result["workersLost"] as? Int == killed.count, "\(result)")
     }
 }
