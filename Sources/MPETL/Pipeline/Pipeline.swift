@@ -199,8 +199,8 @@ public final class Pipeline: Sendable {
     ///
     /// - Throws: ``PipelineError`` naming the pipeline, stage, worker pid and item when a stage
     ///   threw (``PipelineError/Code/stageFailed``), or when a worker died and its stage had no
-    ///   worker and no restart left, or it held `Pipeline.send` items
-    ///   (``PipelineError/Code/workerDied``).
+    ///   worker and no restart left, or it held items another program sent with
+    ///   `Pipeline.send` (``PipelineError/Code/workerDied``).
     @discardableResult
     public func join() throws -> JoinReport {
         guard let session = try session(for: "join") else {

@@ -27,7 +27,8 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
         /// A stage body, its setup or its teardown threw.
         public static let stageFailed = Code(name: "stage failed")
         /// A worker process ended before its stage was done, and its work could not be replayed:
-        /// its stage had no worker and no restart left, or it held `Pipeline.send` items.
+        /// its stage had no worker and no restart left, or it held items another program sent
+        /// with `Pipeline.send`.
         public static let workerDied = Code(name: "worker died")
         /// Workers could not be started or connected.
         public static let startFailed = Code(name: "start failed")
