@@ -85,7 +85,9 @@ final class OrderWriter: @unchecked Sendable {  // used by one worker thread onl
         guard !pending.isEmpty else { return }
         let orders = pending
         try queue.write { database in
-            for order in orders { try order.insert(database) }
+            // A replayed batch (after a worker died) may bring an order twice: its primary key
+            // keeps the first.
+            for order in orders { try order.insert(database, onConflict: .ignore) }
         }
         written += orders.count
         pending.removeAll(keepingCapacity: true)
