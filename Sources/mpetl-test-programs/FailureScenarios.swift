@@ -175,3 +175,61 @@ func namedChaos() throws {
     result["workersLost"] = (sent.stats.stages + received.stats.stages).reduce(0) { $0 + $1.workersLost }
     printJSON(result)
 }
+
+/// Values a destination holds back and appends to a file of its own on commit (and at teardown).
+class ValueBuffer: @unchecked Sendable {  // used by one worker thread only
+    private var pending: [Int] = []
+    private let path: String
+
+    init(folder: String) {
+        path = "\(folder)/values-\(getpid()).txt"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+    }
+
+    func add(_ value: Int) { pending.append(value) }
+
+    func write() throws {
+        guard !pending.isEmpty, let handle = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(pending.map { "\($0)\n" }.joined().utf8))
+        pending.removeAll()
+    }
+}
+
+/// The same, telling the worker to commit it before acknowledging.
+final class CommittingValueBuffer: ValueBuffer, Committing, @unchecked Sendable {
+    func commit() throws { try write() }
+}
+
+/// A destination that buffers writes, while the test kills one of its workers: prints
+/// "started", then how many fed values no file holds. With `--no-commit` the buffer is not
+/// `Committing`, so a killed worker's buffer is lost.
+func bufferedWrites() throws {
+    let items = option("items", default: 60_000)
+    let commits = !CommandLine.arguments.contains("--no-commit")
+    let folder = NSTemporaryDirectory() + "mpetl-buffered-\(Pipeline.isWorkerProcess ? getppid() : getpid())"
+    if !Pipeline.isWorkerProcess { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+    let pipeline = Pipeline()
+    try pipeline.addTask(processes: 2, chunkSize: 10) { (value: Int) in
+        spin(microseconds: 40)
+        return value
+    }
+    try pipeline.addDestination(processes: 2, chunkSize: 10,
+                                setup: { commits ? CommittingValueBuffer(folder: folder) : ValueBuffer(folder: folder) },
+                                teardown: { try $0.write() }) { (value: Int, buffer: ValueBuffer) in
+        buffer.add(value)
+    }
+    try pipeline.start()
+    print("started")
+    fflush(nil)
+    try pipeline.feed(contentsOf: 0..<items)
+    try pipeline.join()
+    var written = Set<Int>()
+    for file in try FileManager.default.contentsOfDirectory(atPath: folder) {
+        let text = try String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8)
+        for line in text.split(separator: "\n") { if let value = Int(line) { written.insert(value) } }
+    }
+    try? FileManager.default.removeItem(atPath: folder)
+    printJSON(["missing": (0..<items).filter { !written.contains($0) }.count])
+}

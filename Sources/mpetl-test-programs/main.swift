@@ -217,6 +217,7 @@ let scenarios: [String: () throws -> Void] = [
     "interruptible": interruptible,
     "chaos": chaos,
     "named-chaos": namedChaos,
+    "buffered-writes": bufferedWrites,
     "poison": poison,
     "inbox": inbox,
     "outbox": outbox,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MPETL
 
 /// One line of the CSV, as read.
 struct RawLine: Codable, Sendable {
@@ -57,9 +58,11 @@ struct Rejection: Error, Codable, Sendable {
     }
 }
 
-/// One database connection per worker process, with rows written in transactions of
-/// `batchSize`: opened in the stage's setup, flushed and closed in its teardown.
-final class OrderWriter: @unchecked Sendable {  // used by one worker thread only
+/// One database connection per worker process, with rows written in transactions of up to
+/// `batchSize`: opened in the stage's setup, closed in its teardown. As a `Committing` state it
+/// also writes what it holds before the worker acknowledges the batches it came from, so a
+/// worker that dies loses no acknowledged row.
+final class OrderWriter: Committing, @unchecked Sendable {  // used by one worker thread only
     static let batchSize = 1_000
     private let queue: DatabaseQueue
     private var pending: [Order] = []
@@ -91,6 +94,10 @@ final class OrderWriter: @unchecked Sendable {  // used by one worker thread onl
         }
         written += orders.count
         pending.removeAll(keepingCapacity: true)
+    }
+
+    func commit() throws {
+        try flush()
     }
 
     func close() throws {

@@ -20,6 +20,10 @@ protocol StageRunner: AnyObject {
     func tearDown() throws
     /// Items skipped since the last call (stages with ``ErrorPolicy/skip``), as (item, error, id).
     func takeSkipped() -> [(item: String, error: String, id: UInt64)]
+    /// Whether the stage's state is ``Committing``: then its batches are done only once committed.
+    var commits: Bool { get }
+    /// Commits the state's held-back work, if it is ``Committing``.
+    func commit() throws
 }
 
 final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Sendable, State>: StageRunner {
@@ -30,6 +34,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     private var state: State?
     private var emitter: Emitter<Output>?
     private var output: BatchSender?
+    private var committing: (any Committing)?
     private var skipped: [(item: String, error: String, id: UInt64)] = []
 
     init(setup: @escaping () throws -> State, teardown: ((State) throws -> Void)?, policy: ErrorPolicy,
@@ -43,7 +48,15 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     func setUp(output: BatchSender) throws {
         emitter = Emitter(holdingUntilCommit: policy != .fail) { try output.append($0) }
         self.output = output
-        state = try setup()
+        let state = try setup()
+        self.state = state
+        committing = state as? any Committing
+    }
+
+    var commits: Bool { committing != nil }
+
+    func commit() throws {
+        try committing?.commit()
     }
 
     func takeSkipped() -> [(item: String, error: String, id: UInt64)] {
@@ -107,6 +120,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     func tearDown() throws {
         guard let state else { return }
         self.state = nil
+        committing = nil
         try teardown?(state)
     }
 

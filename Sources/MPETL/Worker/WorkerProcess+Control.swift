@@ -4,9 +4,16 @@ import ZeroMQ
 /// skipped items, failures), what it is told (acknowledgements, lost and added consumers,
 /// finish, exit, abort), and the waits during which it keeps listening.
 extension WorkerProcess {
-    /// Tells the coordinator which input batches are done, for it to relay to their producers.
+    /// Tells the coordinator which input batches are done, for it to relay to their producers;
+    /// a ``Committing`` stage state commits first, so nothing acknowledged is still held back.
+    /// Never called in the middle of a body call when the state commits.
     func reportDone() throws {
         guard ledger.hasNews else { return }
+        do {
+            try runner.commit()
+        } catch {
+            try reportFailure(item: nil, reason: "commit() threw: \(error)")
+        }
         ledger.markReported()
         lastDoneReport = Self.nanoseconds
         try sendControl(.done(assignment.address, upTo: ledger.done.dictionary))
@@ -39,7 +46,8 @@ extension WorkerProcess {
         try poller.poll(timeoutMilliseconds: nil)
         if poller.isReadable(controlItem) {
             try handleControlMessages()
-            if ledger.hasNews { try reportDone() }
+            // Waiting for room happens inside a body call: a committing state must not commit.
+            if ledger.hasNews && !runner.commits { try reportDone() }
         }
         _ = outputItems
     }

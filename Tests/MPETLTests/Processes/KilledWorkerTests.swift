@@ -134,3 +134,36 @@ extension KilledWorkerTests {
         #expect(result["workersLost"] as? Int == killed.count, "\(result)")
     }
 }
+
+extension KilledWorkerTests {
+    /// Runs the buffered-writes scenario, kills one destination worker mid-run, returns how
+    /// many fed values no file holds.
+    func missingAfterKillingABufferingDestination(_ arguments: [String]) throws -> Int? {
+        let driver = try Programs.launch("mpetl-test-programs", ["buffered-writes", "--items", "60000"] + arguments)
+        defer {
+            kill(driver.pid, SIGKILL)
+            _ = driver.waitForExit(within: .seconds(5))
+            RunFolders.remove(of: driver.pid)
+        }
+        #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
+        _ = driver.waitForExit(within: .milliseconds(800))
+        guard let victim = Self.workers(of: driver.pid)[1]?.first else {
+            Issue.record("no destination worker to kill: the run ended too soon")
+            return nil
+        }
+        kill(victim, SIGKILL)
+        #expect(!driver.waitForExit(within: .zero), "the run was still going after the kill")
+        let run = try driver.finish(within: .seconds(120))
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(3000))")
+        return try run.json()["missing"] as? Int
+    }
+
+    @Test func aCommittingDestinationLosesNothingWhenItsWorkerIsKilled() throws {
+        #expect(try missingAfterKillingABufferingDestination([]) == 0)
+    }
+
+    @Test func aDestinationThatHoldsWritesBackWithoutCommittingLosesThemWithItsWorker() throws {
+        let missing = try missingAfterKillingABufferingDestination(["--no-commit"])
+        #expect((missing ?? 0) > 0, "the test above proves something only if this loses items")
+    }
+}
