@@ -67,6 +67,11 @@ final class CoordinatorLoop: ThreadLoop {
         self.published = published
         router = try ClusterSecurity.socket(context, type: .router, role: .server)
         try router.setLinger(milliseconds: 0)
+        // A ROUTER drops what it cannot queue for a peer. A worker busy in a long body call
+        // reads no control messages meanwhile, and dropping a `consumerLost` or `finish` for
+        // it would hang the run: no limit (control messages are small, and a departed peer's
+        // queue goes with it).
+        try router.setSendHighWaterMark(0)
         for endpoint in endpoints { try router.bind(endpoint) }
     }
 
