@@ -29,6 +29,16 @@ struct CoordinatorCommandTests {
         #expect(run.standardError.contains("in 100000  out 100000"))
     }
 
+    @Test func theSummaryCountsTheWorkersAStageLost() throws {
+        let run = try Programs.run("mpetl-coordinator", [
+            "launch", "--progress", "plain", "--", Programs.url("mpetl-test-programs").path, "poison",
+        ], timeout: .seconds(60))
+        let summary = run.standardError.split(separator: "\n").filter { $0.hasPrefix("summary: ") }
+        // Two workers and the four restarts of a 2-process stage all took the poison item.
+        #expect(summary.contains { $0.contains("task 1 (Int -> Int)") && $0.contains("lost 6 (replayed)") }, "\(summary)")
+        #expect(summary.contains { $0.contains("poison [failed]") }, "\(summary)")
+    }
+
     @Test(arguments: [("exit 7", Int32(7)), ("kill -TERM $$", Int32(128 + 15))])
     func launchExitsWithTheProgramsStatus(script: String, expected: Int32) throws {
         let run = try Programs.run("mpetl-coordinator", ["launch", "--progress", "off", "--", "/bin/sh", "-c", script], timeout: .seconds(30))
