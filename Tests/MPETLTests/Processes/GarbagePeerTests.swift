@@ -30,11 +30,7 @@ struct GarbagePeerTests {
 
     @Test func garbageOnEveryReachableSocketChangesNothing() throws {
         let driver = try Programs.launch("mpetl-test-programs", ["exactly-once", "--items", "60000", "--work-us", "40"])
-        defer {
-            kill(driver.pid, SIGKILL)
-            _ = driver.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: driver.pid)
-        }
+        defer { driver.killAndClean() }
         let context = try Context()
         var sockets: [String: Socket] = [:]
         var sent = 0

@@ -23,37 +23,43 @@ struct KilledWorkerTests {
         return byStage
     }
 
-    @Test func fiveRandomKillsDuringA200000ItemRunLoseAndDuplicateNothing() throws {
-        let driver = try Programs.launch("mpetl-test-programs", ["chaos", "--items", "200000"])
-        defer {
-            kill(driver.pid, SIGKILL)
-            _ = driver.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: driver.pid)
-        }
+    /// Runs `mpetl-test-programs` with `arguments` until it prints "started", then `kills`
+    /// times waits `pause` and SIGKILLs the worker `victim` picks (given the kill's number and
+    /// the driver's pid; nil when there is none, which means the run ended too soon). Expects
+    /// the run to outlast the kills and to exit 0; returns it and the pids killed.
+    static func run(_ arguments: [String], kills: Int, every pause: Duration,
+                    victim: (_ kill: Int, _ driver: Int32) -> Int32?) throws -> (run: ProgramRun, killed: [Int32]) {
+        let driver = try Programs.launch("mpetl-test-programs", arguments)
+        defer { driver.killAndClean() }
         #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
-        var random = SystemRandomNumberGenerator()
-        var killed: [(stage: Int, pid: Int32)] = []
-        for _ in 0..<5 {
-            // Spread over the run: a kill every 0.6 s, each at a worker of a random stage.
-            _ = driver.waitForExit(within: .milliseconds(600))
-            let byStage = Self.workers(of: driver.pid)
-            guard let stage = byStage.keys.filter({ !(byStage[$0] ?? []).isEmpty }).randomElement(using: &random),
-                  let victim = byStage[stage]?.randomElement(using: &random) else {
-                Issue.record("no worker left to kill after \(killed.count) kills: the run ended too soon")
+        var killed: [Int32] = []
+        for number in 0..<kills {
+            _ = driver.waitForExit(within: pause)
+            guard let pid = victim(number, driver.pid) else {
+                Issue.record("no worker to kill after \(killed.count) kills: the run ended too soon")
                 break
             }
-            kill(victim, SIGKILL)
-            killed.append((stage, victim))
+            kill(pid, SIGKILL)
+            killed.append(pid)
         }
-        #expect(!driver.waitForExit(within: .zero), "the run was still going after the fifth kill")
+        #expect(!driver.waitForExit(within: .zero), "the run was still going after the last kill")
         let run = try driver.finish(within: .seconds(120))
         #expect(run.status == 0, "stderr: \(run.standardError.suffix(3000))")
+        return (run, killed)
+    }
+
+    @Test func fiveRandomKillsDuringA200000ItemRunLoseAndDuplicateNothing() throws {
+        // Spread over the run: a kill every 0.6 s, each at a worker of a random stage.
+        let (run, killed) = try Self.run(["chaos", "--items", "200000"], kills: 5, every: .milliseconds(600)) { _, driver in
+            let byStage = Self.workers(of: driver)
+            return byStage.keys.filter { !(byStage[$0] ?? []).isEmpty }.randomElement().flatMap { byStage[$0]?.randomElement() }
+        }
         let result = try run.json()
         #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
         #expect(result["extra"] as? Int == 0, "no copies: \(result); killed \(killed)")
         #expect(result["count"] as? Int == 300_000, "\(result)")
         #expect(result["workersLost"] as? Int == killed.count, "stats count every loss: \(result)")
-        for (_, pid) in killed {
+        for pid in killed {
             #expect(run.standardError.contains("(pid \(pid) on"), "the loss of \(pid) is logged: \(run.standardError.suffix(3000))")
         }
         let losses = run.standardError.split(separator: "\n").filter { $0.contains("its unacknowledged batches") && $0.contains("replacement") }
@@ -75,26 +81,9 @@ struct KilledWorkerTests {
 
 extension KilledWorkerTests {
     @Test func killingAWorkerOfEachStageInTurnLosesNothingAndSkipsEachItemOnce() throws {
-        let driver = try Programs.launch("mpetl-test-programs", ["chaos", "--items", "100000", "--skip-every", "997"])
-        defer {
-            kill(driver.pid, SIGKILL)
-            _ = driver.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: driver.pid)
-        }
-        #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
-        var killed: [Int32] = []
-        for stage in 0..<3 {
-            _ = driver.waitForExit(within: .milliseconds(500))
-            guard let victim = Self.workers(of: driver.pid)[stage]?.first else {
-                Issue.record("no worker of stage \(stage) to kill: the run ended too soon")
-                break
-            }
-            kill(victim, SIGKILL)
-            killed.append(victim)
-        }
-        #expect(!driver.waitForExit(within: .zero), "the run was still going after the last kill")
-        let run = try driver.finish(within: .seconds(120))
-        #expect(run.status == 0, "stderr: \(run.standardError.suffix(3000))")
+        // Stage 0, then 1, then 2.
+        let (run, killed) = try Self.run(["chaos", "--items", "100000", "--skip-every", "997"], kills: 3,
+                                         every: .milliseconds(500)) { stage, driver in Self.workers(of: driver)[stage]?.first }
         let result = try run.json()
         let skipped = (0..<100_000).filter { $0 % 997 == 0 }.count
         #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
@@ -106,27 +95,10 @@ extension KilledWorkerTests {
 
 extension KilledWorkerTests {
     @Test func killingSendersAndReceiversOfPipelineSendLosesAndDuplicatesNothing() throws {
-        let driver = try Programs.launch("mpetl-test-programs", ["named-chaos", "--items", "100000"])
-        defer {
-            kill(driver.pid, SIGKILL)
-            _ = driver.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: driver.pid)
-        }
-        #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
-        var killed: [Int32] = []
         // Sender, receiver, sender, receiver: pipeline 0 sends to pipeline 1.
-        for pipeline in [0, 1, 0, 1] {
-            _ = driver.waitForExit(within: .milliseconds(500))
-            guard let victim = Self.workers(of: driver.pid, pipeline: pipeline)[0]?.randomElement() else {
-                Issue.record("no worker of pipeline \(pipeline) to kill: the run ended too soon")
-                break
-            }
-            kill(victim, SIGKILL)
-            killed.append(victim)
+        let (run, killed) = try Self.run(["named-chaos", "--items", "100000"], kills: 4, every: .milliseconds(500)) { kill, driver in
+            Self.workers(of: driver, pipeline: kill % 2)[0]?.randomElement()
         }
-        #expect(!driver.waitForExit(within: .zero), "the run was still going after the last kill")
-        let run = try driver.finish(within: .seconds(120))
-        #expect(run.status == 0, "stderr: \(run.standardError.suffix(3000))")
         let result = try run.json()
         #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
         #expect(result["extra"] as? Int == 0, "\(result); killed \(killed)")
@@ -139,22 +111,9 @@ extension KilledWorkerTests {
     /// Runs the buffered-writes scenario, kills one destination worker mid-run, returns how
     /// many fed values no file holds.
     func missingAfterKillingABufferingDestination(_ arguments: [String]) throws -> Int? {
-        let driver = try Programs.launch("mpetl-test-programs", ["buffered-writes", "--items", "60000"] + arguments)
-        defer {
-            kill(driver.pid, SIGKILL)
-            _ = driver.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: driver.pid)
-        }
-        #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
-        _ = driver.waitForExit(within: .milliseconds(800))
-        guard let victim = Self.workers(of: driver.pid)[1]?.first else {
-            Issue.record("no destination worker to kill: the run ended too soon")
-            return nil
-        }
-        kill(victim, SIGKILL)
-        #expect(!driver.waitForExit(within: .zero), "the run was still going after the kill")
-        let run = try driver.finish(within: .seconds(120))
-        #expect(run.status == 0, "stderr: \(run.standardError.suffix(3000))")
+        let (run, killed) = try Self.run(["buffered-writes", "--items", "60000"] + arguments, kills: 1,
+                                         every: .milliseconds(800)) { _, driver in Self.workers(of: driver)[1]?.first }
+        guard killed.count == 1 else { return nil }
         return try run.json()["missing"] as? Int
     }
 

@@ -70,11 +70,7 @@ struct PipelineProcessTests {
 
     @Test func killingTheDriverTakesItsWorkersDown() throws {
         let driver = try Programs.launch("mpetl-test-programs", ["slow-forever"])
-        defer {
-            kill(driver.pid, SIGKILL)
-            _ = driver.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: driver.pid)
-        }
+        defer { driver.killAndClean() }
         // Four workers (2 + 2) are children of the driver once it has started them.
         var workers: [Int32] = []
         let started = waitUntil(timeout: .seconds(30)) {
@@ -90,11 +86,7 @@ struct PipelineProcessTests {
     @Test(arguments: [SIGTERM, SIGINT])
     func aSignalledDriverTearsItsWorkersDownAndExitsLikeTheSignal(signal: Int32) throws {
         let driver = try Programs.launch("mpetl-test-programs", ["interruptible"])
-        defer {
-            kill(driver.pid, SIGKILL)
-            _ = driver.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: driver.pid)
-        }
+        defer { driver.killAndClean() }
         // Mid-run: every worker set up, items flowing.
         let running = waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("first item done") }
         #expect(running)

@@ -39,11 +39,7 @@ struct WorkerHostTests {
         let keys = try Self.keyFile("shared")
         defer { Self.remove(keys) }
         let host = try Self.worker(endpoint, name: "host-b", extra: ["--keys", keys])
-        defer {
-            kill(host.pid, SIGKILL)
-            _ = host.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: host.pid)
-        }
+        defer { host.killAndClean() }
         let run = try Self.launch(endpoint, items: 20_000, extra: ["--keys", keys])
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let result = try run.json()
@@ -65,11 +61,7 @@ struct WorkerHostTests {
         defer { Self.remove(folder) }
         try FileManager.default.copyItem(atPath: Programs.url("nursery-rhyme").path, toPath: impostor)
         let host = try Self.worker(endpoint, name: "host-old", program: impostor)
-        defer {
-            kill(host.pid, SIGKILL)
-            _ = host.waitForExit(within: .seconds(5))
-            RunFolders.remove(of: host.pid)
-        }
+        defer { host.killAndClean() }
         let run = try Self.launch(endpoint, items: 2_000)
         #expect(run.status == 0, "the pipeline finishes with the driver's workers: \(run.standardError)")
         let result = try run.json()

@@ -120,6 +120,14 @@ final class RunningProgram: @unchecked Sendable {
                           standardError: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// Kills the program (its workers die with it) and removes the run folders it could not:
+    /// the cleanup of a test that may end before the program does.
+    func killAndClean() {
+        kill(pid, SIGKILL)
+        _ = waitForExit(within: .seconds(5))
+        RunFolders.remove(of: pid)
+    }
+
     struct TimedOut: Error, CustomStringConvertible {
         var program: String
         var timeout: Duration
