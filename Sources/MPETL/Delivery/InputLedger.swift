@@ -42,28 +42,24 @@ struct InputLedger {
     /// Whether `done` changed since ``markReported()``.
     private(set) var hasNews = false
 
-    /// Checks an arriving batch's sequence number and records it if it is the next. A
-    /// connection numbers its batches 1, 2, 3…; a counted `Pipeline.send` link (from another
-    /// program) shares one numbering among the first stage's workers, so from one of those
-    /// only an increase is required.
+    /// Checks an arriving batch's sequence number and records it if it is the next. A counted
+    /// `Pipeline.send` link (from another program) shares one numbering among the first
+    /// stage's workers, so from one of those only an increase is required.
     mutating func admit(producer: UInt32, sequence: UInt64) -> Admission {
-        let next = expected[producer] ?? 1
-        if sequence < next { return .repeated(expected: next) }
-        if sequence > next && !SendLink.isCounted(producer) { return .gap(expected: next) }
-        expected[producer] = sequence + 1
+        switch expected.take(sequence, from: producer, allowingGaps: SendLink.isCounted(producer)) {
+        case .expected: break
+        case .repeated(let next): return .repeated(expected: next)
+        case .gap(let next): return .gap(expected: next)
+        }
         entries.append(Entry(producer: producer, sequence: sequence))
         nextInput += 1
         return .admitted(input: nextInput - 1)
     }
 
-    /// The input ran (or was refused as malformed: running it again would not help); settles
-    /// what is done, with inputs from `pendingFrom` on still in a partial output batch.
-    mutating func processed(_ input: Int, pendingFrom: Int?) {
+    /// The input ran (or was refused as malformed: running it again would not help).
+    mutating func processed(_ input: Int) {
         if input >= firstHeld { entries[input - firstHeld].processed = true }
-        settle(pendingFrom: pendingFrom)
     }
-
-
 
     /// An output batch with items of `inputs` left.
     mutating func sent(_ inputs: ClosedRange<Int>) {

@@ -36,12 +36,12 @@ struct ResultReceipts {
     /// Checks a batch's place in its producer's sequence, records its ids, and returns what of
     /// it to keep.
     mutating func receive(_ header: BatchHeader, _ bytes: UnsafeRawBufferPointer) -> Outcome {
-        let expected = expected[header.producer] ?? 1
-        if header.sequence < expected {
+        switch expected.take(header.sequence, from: header.producer) {
+        case .expected: break
+        case .repeated:
             return .malformed("producer \(header.producer) already sent batch \(header.sequence)")
-        }
-        if header.sequence > expected {
-            return .lostBatches("batches \(expected)…\(header.sequence - 1) of stage worker \(header.producer) never arrived")
+        case .gap(let next):
+            return .lostBatches("batches \(next)…\(header.sequence - 1) of stage worker \(header.producer) never arrived")
         }
         let ids = header.ids(of: bytes)
         let count = Int(header.itemCount)
@@ -51,7 +51,6 @@ struct ResultReceipts {
         } else {
             for index in 0..<count { seen.insert(BatchHeader.id(index, in: ids)) }
         }
-        self.expected[header.producer] = header.sequence + 1
         done[header.producer] = header.sequence
         hasNews = true
         guard dropsDuplicates, fresh.contains(false) else { return .accepted(results: Array(bytes)) }

@@ -87,11 +87,7 @@ final class Feeder: @unchecked Sendable {
         wakeUp.unlock()
         guard lock.try() else { return }
         defer { lock.unlock() }
-        do {
-            try applyEvents(draining: false)
-        } catch {
-            Log.warning("the feed could not replay batches of a lost worker: \(error)")
-        }
+        applyEventsWithoutWaiting()
     }
 
     /// Waits until the agent delivers an event, or `milliseconds` pass.
@@ -109,11 +105,17 @@ final class Feeder: @unchecked Sendable {
         lock.unlock()
         while events.withLock({ !$0.isEmpty }), lock.try() {
             defer { lock.unlock() }
-            do {
-                try applyEvents(draining: false)
-            } catch {
-                Log.warning("the feed could not replay batches of a lost worker: \(error)")
-            }
+            applyEventsWithoutWaiting()
+        }
+    }
+
+    /// Applies waiting events, holding `lock`, on a thread that must not block or throw: a
+    /// failure is logged rather than thrown at that thread.
+    private func applyEventsWithoutWaiting() {
+        do {
+            try applyEvents(draining: false)
+        } catch {
+            Log.warning("the feed could not replay batches of a lost worker: \(error)")
         }
     }
 

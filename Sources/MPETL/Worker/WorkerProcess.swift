@@ -262,8 +262,8 @@ final class WorkerProcess {
             }
             sender.currentInput = input
             defer {
-                noteLinkBatches()
-                ledger.processed(input, pendingFrom: pendingFrom)
+                ledger.processed(input)
+                settle()
             }
             let began = ended
             do throws(BatchFailure) {

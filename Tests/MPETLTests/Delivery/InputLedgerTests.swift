@@ -17,10 +17,12 @@ struct InputLedgerTests {
         var ledger = InputLedger()
         let first = admitted(ledger.admit(producer: 0, sequence: 1))
         ledger.sent(first...first)
-        ledger.processed(first, pendingFrom: nil)
+        ledger.processed(first)
+        ledger.settle(pendingFrom: nil)
         #expect(ledger.done[0] == nil, "its output is not acknowledged yet")
         let second = admitted(ledger.admit(producer: 1, sequence: 1))
-        ledger.processed(second, pendingFrom: nil)
+        ledger.processed(second)
+        ledger.settle(pendingFrom: nil)
         #expect(ledger.done[1] == nil, "done inputs are a prefix: the first one holds it back")
         ledger.acknowledged(first...first)
         ledger.settle(pendingFrom: nil)
@@ -33,7 +35,8 @@ struct InputLedgerTests {
     @Test func inputsWithItemsInThePartialOutputBatchAreNotDone() {
         var ledger = InputLedger()
         let input = admitted(ledger.admit(producer: 0, sequence: 1))
-        ledger.processed(input, pendingFrom: input)
+        ledger.processed(input)
+        ledger.settle(pendingFrom: input)
         #expect(ledger.done[0] == nil)
         // The partial batch leaves holding this input's items, and is acknowledged.
         ledger.sent(input...input)
@@ -47,7 +50,10 @@ struct InputLedgerTests {
     @Test func anOutputBatchSpanningInputsHoldsThemAll() {
         var ledger = InputLedger()
         let inputs = (1...3).map { admitted(ledger.admit(producer: 0, sequence: UInt64($0))) }
-        for input in inputs { ledger.processed(input, pendingFrom: inputs[0]) }
+        for input in inputs {
+            ledger.processed(input)
+            ledger.settle(pendingFrom: inputs[0])
+        }
         ledger.sent(inputs[0]...inputs[2])
         ledger.settle(pendingFrom: nil)
         #expect(ledger.done[0] == nil)
@@ -75,7 +81,8 @@ struct InputLedgerTests {
         let link = SendLink.firstCountedProducer + 4
         for sequence in [2, 5] as [UInt64] {
             let input = admitted(ledger.admit(producer: link, sequence: sequence))
-            ledger.processed(input, pendingFrom: nil)
+            ledger.processed(input)
+            ledger.settle(pendingFrom: nil)
         }
         #expect(ledger.doneThroughLinks[link] == 2)
         #expect(ledger.done[link] == nil)
