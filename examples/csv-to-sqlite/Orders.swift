@@ -68,15 +68,23 @@ final class OrderWriter: Committing, @unchecked Sendable {  // used by one worke
     private var pending: [Order] = []
     private(set) var written = 0
 
+    /// Creates the database, in WAL mode so that writer processes can share it, with its table:
+    /// once, before they start. (Writers that each switched the journal mode as they opened
+    /// the file could fail with "database is locked": the switch does not wait for the others.)
+    static func createDatabase(at path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { database in
+            try database.execute(sql: "PRAGMA journal_mode = WAL")
+            try Order.createTable(in: database)
+        }
+        try queue.close()
+    }
+
     init(path: String) throws {
         var configuration = Configuration()
         // Several worker processes write the same file: wait for each other's transactions.
         configuration.busyMode = .timeout(30)
         queue = try DatabaseQueue(path: path, configuration: configuration)
-        try queue.writeWithoutTransaction { database in
-            try database.execute(sql: "PRAGMA journal_mode = WAL")
-            try Order.createTable(in: database)
-        }
     }
 
     func add(_ order: Order) throws {

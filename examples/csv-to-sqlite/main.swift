@@ -28,6 +28,7 @@ if !Pipeline.isWorkerProcess {
     try? FileManager.default.removeItem(atPath: databasePath)
     try? FileManager.default.removeItem(atPath: rejectsPath)
     try SampleData.write(rows: rows, to: csvPath)
+    try OrderWriter.createDatabase(at: databasePath)
 }
 
 let orders = Pipeline()
