@@ -46,9 +46,8 @@ struct Launch: ParsableCommand {
 
     func run() throws {
         try security.apply(to: listen.map { [$0] } ?? [])
-        let folder = try TemporaryFolder(prefix: "mpetl-coordinator")
-        defer { folder.remove() }
-        let local = "ipc://\(folder.path)/coordinator.sock"
+        // An abstract socket: no file to clean up, however this command ends.
+        let local = "ipc://@mpetl-coordinator-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
         let server = try CoordinatorServer(listening: [local] + (listen.map { [$0] } ?? []))
         try waitForWorkerHosts(server)

@@ -2,10 +2,18 @@ import ArgumentParser
 import Foundation
 import MPETL
 
-/// The user's program, started with `MPETL_COORDINATOR` pointing here.
+/// The user's program, started with `MPETL_COORDINATOR` pointing here, and owned to its end.
+///
+/// Foundation starts it in a process group of its own, so a terminal's Ctrl-C reaches only
+/// `launch`: `launch` forwards SIGINT, SIGTERM and SIGHUP to it (its driver stops its
+/// pipelines, and their workers tear down), and a second one ends the program's whole process
+/// group at once. Should `launch` itself be killed, the program gets SIGTERM from the kernel
+/// (it asks for a parent-death signal when it sees ``CoordinatorServer/launcherEnvironmentKey``)
+/// and its driver finds this coordinator gone, so nothing outlives it.
 final class ProgramProcess {
     private let process = Process()
     private let exited = DispatchSemaphore(value: 0)
+    private var signalSources: [any DispatchSourceSignal] = []
 
     init(command: [String], coordinator: String, advertise: String?) throws {
         let executable = command[0].contains("/") ? command[0] : Self.search(command[0])
@@ -16,6 +24,7 @@ final class ProgramProcess {
         process.arguments = Array(command.dropFirst())
         var environment = ProcessInfo.processInfo.environment
         environment[CoordinatorServer.environmentKey] = coordinator
+        environment[CoordinatorServer.launcherEnvironmentKey] = "\(getpid())"
         if let advertise { environment["MPETL_ADVERTISE"] = advertise }
         process.environment = environment
         let exited = exited
@@ -28,6 +37,27 @@ final class ProgramProcess {
         pthread_sigmask(SIG_SETMASK, &none, nil)
         for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { signal(signalNumber, SIG_DFL) }
         try process.run()
+        forwardStopSignals()
+    }
+
+    /// The first stop signal goes to the program; any after it ends its process group.
+    private func forwardStopSignals() {
+        let pid = process.processIdentifier
+        let received = Counter()
+        signalSources = [SIGINT, SIGTERM, SIGHUP].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber)
+            source.setEventHandler {
+                if received.increment() == 1 {
+                    kill(pid, signalNumber)
+                } else {
+                    kill(-pid, SIGKILL)
+                    kill(pid, SIGKILL)
+                }
+            }
+            source.resume()
+            return source
+        }
     }
 
     /// Waits up to `seconds`; true once the program has exited.
@@ -46,21 +76,13 @@ final class ProgramProcess {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
-}
 
-/// A private folder for the coordinator's socket.
-struct TemporaryFolder {
-    let path: String
-
-    init(prefix: String) throws {
-        var template = Array("\(NSTemporaryDirectory())/\(prefix)-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw ValidationError("cannot create a folder for the coordinator's socket in \(NSTemporaryDirectory())")
+    /// Stop signals seen; touched only on the signal sources' queue.
+    private final class Counter: @unchecked Sendable {
+        private var value = 0
+        func increment() -> Int {
+            value += 1
+            return value
         }
-        path = String(cString: made)
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A driver or a worker host, as the coordinator sees it: who starts which workers, and whether
 /// it is still there.
 struct AgentRecord {
@@ -5,16 +7,21 @@ struct AgentRecord {
     /// For worker hosts: the program they run and how many workers they may run at once.
     var program: String?
     var slots = 0
-    var lastSeen = ContinuousClock.now
+    /// Its process, once it said `agentHello`.
+    var process: ProcessIdentity?
+    /// A pidfd on a local agent's process: readable once it exits. Nil for a remote agent,
+    /// which only its heartbeats vouch for.
+    var exitDescriptor: Int32?
     /// Workers it started that have not exited.
     var workers: Set<WorkerAddress> = []
 
     var isWorkerHost: Bool { program != nil }
+    var isLocal: Bool { exitDescriptor != nil }
     var freeSlots: Int { max(0, slots - workers.count) }
 }
 
 /// Starting workers through agents, adding worker hosts' slots to pipelines, and noticing agents
-/// that went silent.
+/// that are gone.
 extension CoordinatorLoop {
     /// Asks the driver for the declared workers, and worker hosts of the same program for more.
     ///
@@ -55,24 +62,92 @@ extension CoordinatorLoop {
         }
     }
 
+    /// An agent's first message: watch it through the kernel when it is local, by its
+    /// heartbeats otherwise, and tell it who the coordinator is.
+    func welcome(_ identity: [UInt8], host: String, process: ProcessIdentity) {
+        var agent = agents[identity] ?? AgentRecord(host: host)
+        agent.host = host
+        agent.process = process
+        if process.isLocal, agent.exitDescriptor == nil {
+            do {
+                agent.exitDescriptor = try Syscalls.exitDescriptor(for: process.pid)
+            } catch {
+                // Gone already (ESRCH): nothing it asks for can be done.
+                agents[identity] = agent
+                loseAgent(identity, because: "exited before the coordinator could watch it")
+                return
+            }
+        }
+        agents[identity] = agent
+        if agent.isLocal { silence.forget(identity) } else { silence.heard(identity) }
+        perform([.send(to: identity, .welcome(CoordinatorInfo(
+            process: .current, hostTimeoutMilliseconds: UInt64(hostTimeout / .milliseconds(1)))))])
+    }
+
+    /// A new agent record for a driver or host that did not say `agentHello` (an older or
+    /// foreign agent): judged by its heartbeats.
+    func addAgent(_ identity: [UInt8], _ agent: AgentRecord) {
+        agents[identity] = agent
+        if !agent.isLocal { silence.heard(identity) }
+    }
+
     func addWorkerHost(_ info: WorkerHostInfo, identity: [UInt8]) {
         guard info.slots >= 1 else {
             perform([.send(to: identity, .hostRefused(reason: "a worker host needs at least one slot"))])
             return
         }
         // Hosts repeat their introduction as a heartbeat; only the first is news.
-        guard agents[identity] == nil else { return }
-        agents[identity] = AgentRecord(host: info.host, program: info.program, slots: info.slots)
+        guard agents[identity]?.isWorkerHost != true else { return }
+        var agent = agents[identity] ?? AgentRecord(host: info.host)
+        agent.host = info.host
+        agent.program = info.program
+        agent.slots = info.slots
+        addAgent(identity, agent)
         perform([.send(to: identity, .hostAccepted)])
         Log.info("worker host \(info.host) joined with \(info.slots) slot(s) for \(info.program)")
     }
 
-    /// An agent silent for too long takes its workers with it: they are lost, not waited for.
+    /// Local agents whose process exited: a kernel fact, known at once.
+    func loseExitedAgents(_ exited: [[UInt8]]) {
+        for identity in exited {
+            guard let agent = agents[identity] else { continue }
+            let what = agent.isWorkerHost ? "worker host \(agent.host)" : "driver"
+            loseAgent(identity, because: "exited (\(what), pid \(agent.process?.pid ?? 0))")
+        }
+    }
+
+    /// Remote agents silent past the heartbeat timeout, counting only time this coordinator
+    /// was awake to hear them.
     func loseSilentAgents(now: ContinuousClock.Instant) {
-        for (identity, agent) in agents where now - agent.lastSeen > AgentLiveness.silenceLimit {
-            agents[identity] = nil
-            if agent.isWorkerHost { Log.warning("worker host \(agent.host) stopped answering; its workers are lost") }
-            for address in agent.workers { workerExited(address, status: .lost) }
+        silence.woke(at: now)
+        for identity in silence.silent(at: now) {
+            loseAgent(identity, because: "stopped answering")
+        }
+    }
+
+    /// An agent is gone: its workers are lost (replayed elsewhere), its pipelines fail if it
+    /// was their driver, and a remote one is fenced: whatever it says later is refused, and it
+    /// is told to end its workers and join again as a new host.
+    func loseAgent(_ identity: [UInt8], because reason: String) {
+        guard let agent = agents.removeValue(forKey: identity) else { return }
+        silence.forget(identity)
+        if let descriptor = agent.exitDescriptor { Syscalls.closeDescriptor(descriptor) } else { fenced.insert(identity) }
+        if agent.isWorkerHost {
+            Log.warning("worker host \(agent.host) \(reason); its workers are lost")
+        }
+        for (id, record) in records where record.driver == identity && !record.isDone {
+            update(id) { $0.driverLost("the driver on \(agent.host) \(reason); nobody can feed or join this pipeline") }
+        }
+        for address in agent.workers { workerExited(address, status: .lost) }
+    }
+
+    /// Answers a fenced agent's heartbeats with the reason it was fenced.
+    func answerFenced(_ message: ControlMessage, from identity: [UInt8]) {
+        switch message {
+        case .heartbeat, .workerHost, .agentHello:
+            perform([.send(to: identity, .fenced(reason: "this agent was silent for longer than the coordinator's heartbeat timeout (\(hostTimeout)) and was declared lost; its workers were replaced"))])
+        default:
+            refuse(message, from: identity)
         }
     }
 

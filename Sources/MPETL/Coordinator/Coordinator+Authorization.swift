@@ -39,7 +39,9 @@ extension PipelineRecord {
     func speaksFor(_ address: WorkerAddress, identity: [UInt8]) -> Bool {
         if address.stage == registration.stages.count { return identity == driver && address.worker == 0 }
         guard let slot = slot(at: address) else { return false }
-        return slot.identity == identity
+        // Fencing: a worker declared lost was replaced and its batches replayed; whatever it
+        // says later (its host came back) must not count beside its replacement's.
+        return slot.identity == identity && !slot.lost
     }
 
     /// Whether `identity` may say hello as the worker at `address`: the slot exists and no

@@ -15,12 +15,13 @@ final class Coordinator: Sendable {
     let published: PublishedStats
 
     /// Binds `endpoints` and starts the coordinator's thread.
-    init(context: Context, endpoints: [String]) throws {
+    /// - Parameter hostTimeout: how long a remote agent may be silent before it is lost.
+    init(context: Context, endpoints: [String], hostTimeout: Duration) throws {
         self.endpoints = endpoints
         let published = PublishedStats()
         self.published = published
         try LoopThread.start(name: "mpetl-coordinator") {
-            try CoordinatorLoop(context: context, endpoints: endpoints, published: published)
+            try CoordinatorLoop(context: context, endpoints: endpoints, published: published, hostTimeout: hostTimeout)
         }
     }
 }
@@ -47,6 +48,11 @@ final class CoordinatorLoop: ThreadLoop {
     var records: [String: PipelineRecord] = [:]
     /// Drivers and worker hosts, by their connection's identity.
     var agents: [[UInt8]: AgentRecord] = [:]
+    /// Remote agents' heartbeats; local agents are watched through pidfds instead.
+    var silence: SilenceWatch<[UInt8]>
+    let hostTimeout: Duration
+    /// Connections of remote agents declared lost: everything they say is refused.
+    var fenced: Set<[UInt8]> = []
     private var malformedSenders: Set<[UInt8]> = []
     /// Well-formed messages refused because the sender spoke for someone else.
     var refusedMessages = 0
@@ -61,7 +67,9 @@ final class CoordinatorLoop: ThreadLoop {
     /// How often the published stats are refreshed while anything runs.
     private static let publishInterval: Duration = .milliseconds(100)
 
-    init(context: Context, endpoints: [String], published: PublishedStats) throws {
+    init(context: Context, endpoints: [String], published: PublishedStats, hostTimeout: Duration) throws {
+        self.hostTimeout = hostTimeout
+        silence = SilenceWatch(limit: hostTimeout)
         self.context = context
         endpoint = endpoints[0]
         self.published = published
@@ -94,8 +102,9 @@ final class CoordinatorLoop: ThreadLoop {
         while true {
             let poller = Poller()
             let routerItem = poller.add(router, events: .readable)
+            let localAgents = agents.compactMap { entry in entry.value.exitDescriptor.map { (identity: entry.key, item: poller.add(fileDescriptor: $0, events: .readable)) } }
             var deadlines = records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)
-                + agents.values.map { $0.lastSeen + AgentLiveness.silenceLimit }
+                + [silence.nextDeadline].compactMap { $0 }
             if records.values.contains(where: { !$0.isDone }) || agents.values.contains(where: \.isWorkerHost) { deadlines.append(lastPublished + Self.publishInterval) }
             let deadline = deadlines.min()
             let timeout = deadline.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
@@ -106,6 +115,7 @@ final class CoordinatorLoop: ThreadLoop {
                 return
             }
             if poller.isReadable(routerItem) { receiveControlMessages() }
+            loseExitedAgents(localAgents.filter { poller.isReadable($0.item) }.map(\.identity))
             let now = ContinuousClock.now
             loseSilentAgents(now: now)
             for (id, record) in records where !record.isDone { update(id) { $0.tick(now: now) } }
@@ -129,11 +139,15 @@ final class CoordinatorLoop: ThreadLoop {
                 }
                 continue
             }
+            guard !fenced.contains(frames[0]) else {
+                answerFenced(message, from: frames[0])
+                continue
+            }
             guard isAuthorized(message, from: frames[0]) else {
                 refuse(message, from: frames[0])
                 continue
             }
-            agents[frames[0]]?.lastSeen = .now
+            if silence.lastHeard[frames[0]] != nil { silence.heard(frames[0]) }
             handle(message, from: frames[0])
         }
     }
@@ -173,6 +187,8 @@ final class CoordinatorLoop: ThreadLoop {
             if replacement && address.stage == 0 { tellLinkSenders(into: address, .added) }
         case .workerHost(let info):
             addWorkerHost(info, identity: identity)
+        case .agentHello(let host, let process):
+            welcome(identity, host: host, process: process)
         case .spawned(let address, let pid):
             update(address.pipeline) { record in
                 record.spawned(stage: address.stage, worker: address.worker, pid: pid, host: self.agents[identity]?.host ?? "?")
@@ -202,7 +218,7 @@ final class CoordinatorLoop: ThreadLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .assign, .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .welcome, .fenced, .assign, .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded:
             Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }
@@ -223,7 +239,7 @@ final class CoordinatorLoop: ThreadLoop {
         }
         records[registration.id] = PipelineRecord(registration: registration, driver: driver)
         Log.debug("pipeline registered", ["pipeline": "\(records[registration.id]!.label)", "stages": "\(registration.stages.count)"])
-        if agents[driver] == nil { agents[driver] = AgentRecord(host: registration.host, program: nil) }
+        if agents[driver] == nil { addAgent(driver, AgentRecord(host: registration.host)) }
         updateAwaitedSenders(of: driver)
         startWorkers(of: registration, driver: driver)
     }

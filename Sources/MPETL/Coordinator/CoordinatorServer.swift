@@ -14,6 +14,10 @@ import ZeroMQ
 public final class CoordinatorServer: Sendable {
     /// The environment variable that points a program's pipelines at a coordinator.
     public static let environmentKey = DriverRuntime.coordinatorEnvironmentKey
+    /// The environment variable that names the pid of a command owning the program (`launch`
+    /// sets it): the program's driver asks the kernel for SIGTERM when that process dies, so
+    /// the program never outlives it.
+    public static let launcherEnvironmentKey = DriverRuntime.launcherEnvironmentKey
 
     /// Where programs and workers connect; workers this coordinator starts use the first.
     public var endpoints: [String] { coordinator.endpoints }
@@ -22,14 +26,22 @@ public final class CoordinatorServer: Sendable {
     private let coordinator: Coordinator
 
     /// Binds every endpoint (`ipc://…` or `tcp://ADDRESS:PORT`) and starts coordinating.
-    /// - Throws: ``PipelineError/Code/transportFailed`` when an endpoint cannot be bound.
-    public init(listening endpoints: [String]) throws {
+    /// - Parameters:
+    ///   - endpoints: where programs and worker hosts connect.
+    ///   - heartbeatTimeout: how long a worker host (or driver) on another machine may be
+    ///     silent before its workers are declared lost and their work replayed; nil takes
+    ///     `MPETL_HEARTBEAT_TIMEOUT` seconds, else 30 seconds. Processes on this host are
+    ///     watched through the kernel instead and never timed out.
+    /// - Throws: ``PipelineError/Code/transportFailed`` when an endpoint cannot be bound,
+    ///   ``PipelineError/Code/invalidDefinition`` for a bad `MPETL_HEARTBEAT_TIMEOUT`.
+    public init(listening endpoints: [String], heartbeatTimeout: Duration? = nil) throws {
         guard !endpoints.isEmpty else {
             throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "give at least one endpoint to listen on")
         }
+        let hostTimeout = try heartbeatTimeout ?? Liveness.hostTimeout()
         do {
             context = try Context()
-            coordinator = try Coordinator(context: context, endpoints: endpoints)
+            coordinator = try Coordinator(context: context, endpoints: endpoints, hostTimeout: hostTimeout)
         } catch {
             throw PipelineError(code: .transportFailed, pipeline: "coordinator",
                                 reason: "could not listen on \(endpoints.joined(separator: ", ")): \(error)")

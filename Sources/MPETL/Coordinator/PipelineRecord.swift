@@ -331,6 +331,11 @@ struct PipelineRecord {
         fail(FailureReport(code: PipelineError.Code.interrupted.name, pipeline: label, reason: reason))
     }
 
+    /// Its driver is gone (exited, or a remote one went silent): nobody can feed or join it.
+    mutating func driverLost(_ reason: String) -> [CoordinatorAction] {
+        fail(FailureReport(code: PipelineError.Code.transportFailed.name, pipeline: label, reason: reason))
+    }
+
     /// A pipeline linked to this one by `Pipeline.send` failed, so this one cannot finish whole.
     mutating func linkedPipelineFailed(_ other: String, because failure: FailureReport) -> [CoordinatorAction] {
         fail(FailureReport(code: PipelineError.Code.linkedPipelineFailed.name, pipeline: label,

@@ -32,32 +32,40 @@ final class DriverAgent: Sendable {
         let sources: [any DispatchSourceSignal]
     }
 
-    init(context: Context, coordinatorEndpoint: String, runDirectory: String) throws {
+    /// - Parameter embeddedCoordinator: the coordinator runs in this process, so it is never
+    ///   judged by its silence.
+    init(context: Context, coordinatorEndpoint: String, embeddedCoordinator: Bool, runDirectory: String) throws {
         let inbox = try Inbox(context: context)
         self.inbox = inbox
         var environment = ProcessInfo.processInfo.environment
         environment[WorkerAssignment.environmentKey] = nil
+        // Workers die with this driver already; the launcher is the driver's to watch.
+        environment[DriverRuntime.launcherEnvironmentKey] = nil
         let program = WorkerSpawner.Program(
             executable: Syscalls.executablePath, arguments: CommandLine.arguments, environment: environment,
             coordinatorEndpoint: coordinatorEndpoint, runDirectory: runDirectory)
+        let coordinator = CoordinatorWatch(endpoint: coordinatorEndpoint, embedded: embeddedCoordinator,
+                                           limit: try Liveness.coordinatorTimeout())
         try LoopThread.start(name: "mpetl-driver-agent") {
-            try AgentLoop(context: context, coordinatorEndpoint: coordinatorEndpoint, inbox: inbox, program: program)
+            try AgentLoop(context: context, coordinator: coordinator, inbox: inbox, program: program)
         }
     }
 
     func send(_ message: ControlMessage) { inbox.enqueue(.send(message)) }
 
-    /// SIGINT and SIGTERM stop this driver's pipelines cleanly instead of killing the process
-    /// outright: workers run their teardown, then the process exits with 130 or 143.
+    /// SIGINT, SIGTERM and SIGHUP stop this driver's pipelines cleanly instead of killing the
+    /// process outright: workers run their teardown, then the process exits with 128 + the
+    /// signal (130, 143, 129), as a shell reports death by that signal.
     func stopOnInterrupt() {
         // A parent may have blocked these (masks are inherited); they must reach this process.
         var stopSignals = sigset_t()
         sigemptyset(&stopSignals)
         sigaddset(&stopSignals, SIGINT)
         sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGHUP)
         pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         let inbox = inbox
-        let sources = [SIGINT, SIGTERM].map { signalNumber in
+        let sources = [SIGINT, SIGTERM, SIGHUP].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
             source.setEventHandler { inbox.enqueue(.stop(signal: signalNumber)) }
@@ -121,9 +129,9 @@ private final class AgentLoop: ThreadLoop {
     private let spawner: WorkerSpawner
     private let runDirectory: String
     private var lastHeartbeat = ContinuousClock.now
-    private var lastHeardFromCoordinator = ContinuousClock.now
-    private var everHeardFromCoordinator = false
-    private let coordinatorEndpoint: String
+    private var coordinator: CoordinatorWatch
+    /// Set once the coordinator is gone: every pipeline started later fails with it at once.
+    private var coordinatorLost: PipelineError?
     /// Set once a stop signal arrived: the exit status and the latest moment to exit.
     private var stopping: (status: Int32, deadline: ContinuousClock.Instant)?
     private var runs: [String: PipelineRun] = [:]
@@ -135,17 +143,21 @@ private final class AgentLoop: ThreadLoop {
     private let decoder = MessagePackDecoder()
     private let frame = Message()
 
-    init(context: Context, coordinatorEndpoint: String, inbox: DriverAgent.Inbox, program: WorkerSpawner.Program) throws {
+    init(context: Context, coordinator: CoordinatorWatch, inbox: DriverAgent.Inbox, program: WorkerSpawner.Program) throws {
         self.context = context
         self.inbox = inbox
         spawner = WorkerSpawner(program: program)
-        self.coordinatorEndpoint = coordinatorEndpoint
+        self.coordinator = coordinator
         runDirectory = program.runDirectory
         doorbell = try Socket(context, type: .pull)
         try doorbell.bind(inbox.endpoint)
         dealer = try ClusterSecurity.socket(context, type: .dealer, role: .client)
         try dealer.setLinger(milliseconds: 0)
-        try dealer.connect(coordinatorEndpoint)
+        // Queue without limit rather than block: a coordinator that died must be noticed by
+        // this loop, not wait on a send for ever. Control messages are small and few.
+        try dealer.setSendHighWaterMark(0)
+        try dealer.connect(coordinator.endpoint)
+        try dealer.send(try encoder.encode(ControlMessage.agentHello(host: Syscalls.hostName, process: .current)))
     }
 
     /// The shortest gap between two progress reports of a collector (as for workers).
@@ -158,10 +170,11 @@ private final class AgentLoop: ThreadLoop {
             let dealerItem = poller.add(dealer, events: .readable)
             let watched = collectors.map { (id: $0.key, item: poller.add($0.value.socket, events: .readable)) }
             let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
+            let coordinatorExit = coordinator.exitDescriptor.map { poller.add(fileDescriptor: $0, events: .readable) }
             // Wake when an unreported collector's report is due, and to say this driver is alive.
             let due = ([stopping?.deadline].compactMap { $0 } + collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
                 .map { $0.lastReport + Self.reportInterval } + collectors.values.compactMap(\.receipts.nextReport)
-                + [lastHeartbeat + AgentLiveness.heartbeatInterval]).min()
+                + [lastHeartbeat + Liveness.heartbeatInterval] + [coordinator.nextDeadline].compactMap { $0 }).min()
             let timeout = due.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
@@ -172,12 +185,14 @@ private final class AgentLoop: ThreadLoop {
                     if let (address, status) = spawner.reap(child.pid) { try send(.workerExited(address, status)) }
                 }
                 try reportDueProgress()
+                if let loss = coordinator.check(exited: coordinatorExit.map { poller.isReadable($0) } ?? false) {
+                    coordinatorIsGone(loss.error)
+                }
                 if let stopping, spawner.children.isEmpty || ContinuousClock.now >= stopping.deadline {
                     spawner.killAll()
                     Syscalls.exitProcess(stopping.status)
                 }
-                failRunsIfCoordinatorIsSilent()
-                if ContinuousClock.now - lastHeartbeat >= AgentLiveness.heartbeatInterval {
+                if coordinatorLost == nil, ContinuousClock.now - lastHeartbeat >= Liveness.heartbeatInterval {
                     lastHeartbeat = .now
                     // A heartbeat that cannot leave now is simply skipped.
                     _ = try encoder.encode(ControlMessage.heartbeat).withUnsafeBytes { try dealer.trySend($0) }
@@ -198,6 +213,10 @@ private final class AgentLoop: ThreadLoop {
             case .send(let message):
                 try send(message)
             case .register(let run, let collects, var registration):
+                if let coordinatorLost {
+                    run.markFailed(PipelineError(code: coordinatorLost.code, pipeline: run.label, reason: coordinatorLost.reason))
+                    continue
+                }
                 runs[run.id] = run
                 if collects {
                     let socket = try ClusterSecurity.socket(context, type: .pull, role: .server)
@@ -214,31 +233,38 @@ private final class AgentLoop: ThreadLoop {
                 }
                 try send(.register(registration))
             case .resolve(let name, let reply):
+                if let coordinatorLost {
+                    reply.fulfill(.failure(coordinatorLost))
+                    continue
+                }
                 pendingRoutes[name, default: []].append(reply)
                 try send(.resolve(name: name, from: .external))
             case .watchLink(let producer, let reply):
+                if let coordinatorLost {
+                    reply.fulfill(.failure(coordinatorLost))
+                    continue
+                }
                 pendingLinks[producer] = reply
             case .closeLink(let producer, let batches):
                 try send(.sendsClosed(producer: producer, batches: batches))
             case .stop(let signal):
                 guard stopping == nil else { continue }
-                // The coordinator aborts the workers; each runs its teardown and exits.
+                // The coordinator aborts the workers; each runs its teardown and exits. With
+                // the coordinator gone, nobody would: end them now.
                 stopping = (128 + signal, .now + .seconds(3))
+                if coordinatorLost != nil { spawner.killAll() }
                 let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
                 try send(.driverStopping(reason: "the driver received \(name) and stopped its pipelines"))
             }
         }
     }
 
-    /// A coordinator that stopped answering will never finish these pipelines: say so.
-    private func failRunsIfCoordinatorIsSilent() {
-        let waiting = !runs.isEmpty || !pendingLinks.isEmpty || pendingRoutes.values.contains { !$0.isEmpty }
-        guard waiting, ContinuousClock.now - lastHeardFromCoordinator > AgentLiveness.coordinatorSilenceLimit else { return }
-        let failure = everHeardFromCoordinator
-            ? PipelineError(code: .transportFailed, pipeline: "driver",
-                            reason: "the coordinator at \(coordinatorEndpoint) has not answered for \(AgentLiveness.coordinatorSilenceLimit): it stopped, or the network to it is down")
-            : PipelineError(code: .startFailed, pipeline: "driver",
-                            reason: "the coordinator at \(coordinatorEndpoint) did not answer within \(AgentLiveness.coordinatorSilenceLimit): is it running there, and does this program's \(ClusterSecurity.environmentKey) name the cluster's key file?")
+    /// A coordinator that is gone will never finish these pipelines: fail them with `failure`
+    /// and end this driver's workers, which nobody else would end.
+    private func coordinatorIsGone(_ failure: PipelineError) {
+        guard coordinatorLost == nil else { return }
+        coordinatorLost = failure
+        Log.warning("\(failure.reason)")
         for run in runs.values { run.markFailed(PipelineError(code: failure.code, pipeline: run.label, reason: failure.reason)) }
         runs.removeAll()
         for reply in pendingRoutes.values.flatMap({ $0 }) { reply.fulfill(.failure(failure)) }
@@ -251,8 +277,7 @@ private final class AgentLoop: ThreadLoop {
 
     private func receiveControlMessages() throws {
         while try dealer.tryReceive(into: frame) {
-            lastHeardFromCoordinator = .now
-            everHeardFromCoordinator = true
+            coordinator.heard()
             guard let message = frame.controlMessage(decoder) else {
                 Log.warning("driver dropped a malformed message from the coordinator")
                 continue
@@ -292,6 +317,11 @@ private final class AgentLoop: ThreadLoop {
                 spawner.kill(pid)
             case .heartbeat:
                 break
+            case .welcome(let info):
+                if let loss = coordinator.welcomed(info) { coordinatorIsGone(loss.error) }
+            case .fenced(let reason):
+                coordinatorIsGone(PipelineError(code: .transportFailed, pipeline: "driver",
+                                                reason: "the coordinator at \(coordinator.endpoint) declared this driver lost: \(reason)"))
             case .resolved(let route):
                 if let reply = pendingRoutes[route.name]?.first {
                     pendingRoutes[route.name]?.removeFirst()
@@ -313,6 +343,7 @@ private final class AgentLoop: ThreadLoop {
     }
 
     private func send(_ message: ControlMessage) throws {
+        guard coordinatorLost == nil else { return }
         try dealer.send(try encoder.encode(message))
     }
 

@@ -7,6 +7,7 @@ import ZeroMQ
 /// agent thread that talks to it. Created on the first `start()`.
 final class DriverRuntime: Sendable {
     static let coordinatorEnvironmentKey = "MPETL_COORDINATOR"
+    static let launcherEnvironmentKey = "MPETL_LAUNCHER_PID"
 
     let context: Context
     let runDirectory: String
@@ -43,10 +44,21 @@ final class DriverRuntime: Sendable {
             coordinator = nil
         } else {
             endpoint = "ipc://\(runDirectory)/coordinator.sock"
-            coordinator = try Coordinator(context: context, endpoints: [endpoint])
+            coordinator = try Coordinator(context: context, endpoints: [endpoint], hostTimeout: try Liveness.hostTimeout())
         }
-        agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint, runDirectory: runDirectory)
+        agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint, embeddedCoordinator: coordinator != nil,
+                                runDirectory: runDirectory)
         agent.stopOnInterrupt()
+        Self.stopWithLauncher()
+    }
+
+    /// Under `launch`, this program stops (SIGTERM, handled like Ctrl-C) when `launch` dies,
+    /// however it dies. If it is already gone (this process was handed to another parent),
+    /// stop now.
+    private static func stopWithLauncher() {
+        guard let text = ProcessInfo.processInfo.environment[launcherEnvironmentKey], let launcher = Int32(text) else { return }
+        Syscalls.dieWithParent(signal: SIGTERM)
+        if Syscalls.parentProcessID != launcher { Syscalls.kill(Syscalls.processID, signal: SIGTERM) }
     }
 
     func add(_ session: DriverSession) {

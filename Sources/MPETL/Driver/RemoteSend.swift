@@ -41,9 +41,9 @@ enum RemoteSend {
         try linkReply.wait()
     }
 
-    /// The `ipc://` endpoints whose socket files exist here, or else the `tcp://` ones.
+    /// The `ipc://` endpoints that listen here, or else the `tcp://` ones.
     static func reachable(_ endpoints: [String]) -> [String] {
-        let local = endpoints.filter { $0.hasPrefix("ipc://") && FileManager.default.fileExists(atPath: String($0.dropFirst("ipc://".count))) }
+        let local = endpoints.filter { $0.hasPrefix("ipc://") && Syscalls.isListening(ipcPath: String($0.dropFirst("ipc://".count))) }
         return local.isEmpty ? endpoints.filter { $0.hasPrefix("tcp://") } : local
     }
 }

@@ -1,21 +1,15 @@
 import Foundation
 
-nonisolated(unsafe) private var runDirectoryToRemove: String?
-
-/// A private folder for this driver's `ipc://` sockets, removed when the driver exits.
+/// The name space of this process's `ipc://` sockets: a prefix in Linux's abstract socket
+/// namespace (`ipc://@mpetl-PID-RANDOM/…`).
 ///
-/// `ipc://` paths must be absolute and short (about 100 bytes), so it lives directly in /tmp.
+/// Abstract sockets have no file: the kernel drops each with the last descriptor on it, so a
+/// process ended any way at all (SIGKILL included) leaves nothing behind in /tmp, and there is
+/// no folder to create, clean or race for. They are private to the network namespace, as the
+/// processes that use them (a driver or worker host and its workers) are.
 enum RunDirectory {
     static func create() throws -> String {
-        var template = Array("/tmp/mpetl-\(Syscalls.processID)-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw SystemCallError(function: "mkdtemp /tmp/mpetl-*", code: errno)
-        }
-        let path = String(cString: made)
-        runDirectoryToRemove = path
-        atexit {
-            if let path = runDirectoryToRemove { try? FileManager.default.removeItem(atPath: path) }
-        }
-        return path
+        let random = UInt64.random(in: 0...UInt64.max)
+        return "@mpetl-\(Syscalls.processID)-\(String(random, radix: 36))"
     }
 }

@@ -26,7 +26,7 @@ enum ExitStatus: Codable, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
-        case .lost: "stopped answering: its host has been silent for \(AgentLiveness.silenceLimit) (network link down, or the host gone)"
+        case .lost: "stopped answering: its host was silent for longer than the heartbeat timeout (\(Liveness.hostTimeoutKey), --heartbeat-timeout; network link down, or the host gone)"
         }
     }
 }
@@ -59,18 +59,20 @@ enum Syscalls {
         return pid
     }
 
-    /// A descriptor that becomes readable when `pid` exits.
+    /// A descriptor that becomes readable when `pid` exits; for a child, or for any process
+    /// of this pid namespace (a peer found local by ``ProcessIdentity``).
+    /// - Throws: ``SystemCallError`` with `ESRCH` when no such process runs.
     static func exitDescriptor(for pid: pid_t) throws -> Int32 {
         let descriptor = mpetl_pidfd_open(pid)
         guard descriptor >= 0 else { throw SystemCallError(function: "pidfd_open", code: errno) }
         return descriptor
     }
 
-    /// Reaps `pid` if it has exited; nil while it runs.
-    static func reap(_ pid: pid_t) -> ExitStatus? {
+    /// Reaps `pid` if it has exited; nil while it runs. With `waiting`, waits for it to exit.
+    static func reap(_ pid: pid_t, waiting: Bool = false) -> ExitStatus? {
         var status: Int32 = 0
         while true {
-            let result = waitpid(pid, &status, WNOHANG)
+            let result = waitpid(pid, &status, waiting ? 0 : WNOHANG)
             if result == pid { return ExitStatus(waitStatus: status) }
             if result == -1 && errno == EINTR { continue }
             // ECHILD: someone else reaped it; its status is lost but it is gone.
@@ -87,9 +89,9 @@ enum Syscalls {
         _ = Glibc.close(descriptor)
     }
 
-    /// Makes the kernel kill this process when the thread that spawned it exits.
-    static func dieWithParent() {
-        _ = mpetl_set_parent_death_signal(SIGKILL)
+    /// Makes the kernel send `signal` to this process when the thread that spawned it exits.
+    static func dieWithParent(signal: Int32 = SIGKILL) {
+        _ = mpetl_set_parent_death_signal(signal)
     }
 
     static var processID: pid_t { getpid() }
@@ -143,6 +145,28 @@ enum Syscalls {
         var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
         guard inet_ntop(AF_INET, &local.sin_addr, &text, socklen_t(text.count)) != nil else { return nil }
         return String(decoding: text.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+    }
+
+    /// What makes two processes local to each other: the same boot, pid namespace and network
+    /// namespace (see ``ProcessIdentity``). Empty parts, where /proc hides them, make it unique
+    /// to this process, which is the safe side: a peer that cannot be watched is judged remote.
+    static var kernelScope: String {
+        let boot = (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let pidNamespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")
+        let netNamespace = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        guard let boot, let pidNamespace, let netNamespace else { return "unknown-\(getpid())-\(UUID().uuidString)" }
+        return "\(boot)/\(pidNamespace)/\(netNamespace)"
+    }
+
+    /// Whether a Unix socket listens at `path` here: a file, or a name in this network
+    /// namespace's abstract socket space (`@…`, as MPETL's run sockets are).
+    static func isListening(ipcPath path: String) -> Bool {
+        guard path.hasPrefix("@") else { return FileManager.default.fileExists(atPath: path) }
+        // Read to the end: String(contentsOfFile:) stops after the first page of a /proc file.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let table = try? handle.readToEnd() else { return false }
+        try? handle.close()
+        return String(decoding: table, as: UTF8.self).split(separator: "\n").contains { $0.hasSuffix(" \(path)") }
     }
 
     static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }

@@ -1,15 +1,5 @@
 import Foundation
 
-/// How often agents say they are alive, and how long the coordinator waits before it calls an
-/// agent's workers lost.
-enum AgentLiveness {
-    static let heartbeatInterval: Duration = .milliseconds(500)
-    static let silenceLimit: Duration = .seconds(2)
-    /// How long a driver waits for the coordinator to answer its heartbeats before it fails
-    /// its pipelines: longer than the other way round, as a busy coordinator answers late.
-    static let coordinatorSilenceLimit: Duration = .seconds(5)
-}
-
 /// Starts worker processes for an agent (a driver, or a worker host) and notices when they exit.
 ///
 /// The thread that spawns must outlive its workers: the kernel kills a worker when the thread
@@ -72,5 +62,14 @@ final class WorkerSpawner {
     /// Kills every worker (the agent is going away).
     func killAll() {
         for pid in children.keys { Syscalls.kill(pid, signal: SIGKILL) }
+    }
+
+    /// Waits for every worker to exit (after ``killAll()``) and forgets them.
+    func reapAll() {
+        for (pid, child) in children {
+            _ = Syscalls.reap(pid, waiting: true)
+            Syscalls.closeDescriptor(child.exitDescriptor)
+        }
+        children.removeAll()
     }
 }

@@ -129,6 +129,13 @@ struct WorkerHostInfo: Codable, Equatable, Sendable {
     var program: String
 }
 
+/// The coordinator as its agents need to know it: whether they can watch its process, and
+/// how long it waits on a silent remote host.
+struct CoordinatorInfo: Codable, Equatable, Sendable {
+    var process: ProcessIdentity
+    var hostTimeoutMilliseconds: UInt64
+}
+
 /// Control-plane messages between workers, the driver and the coordinator (DEALER ↔ ROUTER).
 enum ControlMessage: Codable, Sendable {
     // driver → coordinator
@@ -176,7 +183,14 @@ enum ControlMessage: Codable, Sendable {
     case killWorker(pid: Int32)
     case hostRefused(reason: String)
     case hostAccepted
+    /// The answer to `agentHello`: who the coordinator is.
+    case welcome(CoordinatorInfo)
+    /// This agent was declared lost (silent past the heartbeat timeout): whatever it says is
+    /// refused. It must end its workers and join again as a new agent.
+    case fenced(reason: String)
     // agent → coordinator
+    /// An agent's first message: where it runs, so a local one is watched through the kernel.
+    case agentHello(host: String, process: ProcessIdentity)
     case workerHost(WorkerHostInfo)
     case spawned(WorkerAddress, pid: Int32)
     case spawnFailed(WorkerAddress, reason: String)

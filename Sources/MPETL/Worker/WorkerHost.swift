@@ -22,6 +22,7 @@ public final class WorkerHost {
     private let name: String
     private let advertise: String?
     private let answerTimeout: Duration
+    private let coordinatorTimeout: Duration
 
     /// - Parameters:
     ///   - coordinator: the coordinator's `tcp://HOST:PORT`.
@@ -32,11 +33,16 @@ public final class WorkerHost {
     ///   - name: this host's name in stats and errors.
     ///   - advertise: the address other hosts reach this one at; by default the address this
     ///     host uses towards the coordinator.
-    ///   - answerTimeout: how long the coordinator may take to acknowledge this host; silence
-    ///     means nothing listens there, or it refuses this host's key.
+    ///   - answerTimeout: how long the coordinator may take to answer this host at first;
+    ///     silence means nothing listens there, or it refuses this host's key.
+    ///   - coordinatorTimeout: how long the coordinator may be silent once it answered before
+    ///     this host ends its workers and joins again (never more than half the coordinator's
+    ///     own heartbeat timeout). Default 10 seconds (``Liveness``).
     public init(coordinator: String, slots: Int, program: String, arguments: [String], name: String? = nil,
-                advertise: String? = nil, answerTimeout: Duration = .seconds(10)) {
+                advertise: String? = nil, answerTimeout: Duration = .seconds(10),
+                coordinatorTimeout: Duration = .seconds(10)) {
         self.answerTimeout = answerTimeout
+        self.coordinatorTimeout = coordinatorTimeout
         self.coordinator = coordinator
         self.slots = slots
         self.program = program
@@ -45,19 +51,22 @@ public final class WorkerHost {
         self.advertise = advertise ?? Syscalls.localAddress(towards: coordinator)
     }
 
-    /// Serves the coordinator until it refuses this host; never returns otherwise.
+    /// Serves the coordinator until it refuses this host or is gone; never returns otherwise.
+    ///
+    /// A coordinator that goes silent (a cut link) for half its heartbeat timeout, or
+    /// ``coordinatorTimeout`` if shorter, makes this host end its workers before the
+    /// coordinator replaces them, so two workers never hold the same slot; then it joins again
+    /// as a new host. A fenced host (one the coordinator declared lost) does the same.
     /// - Throws: ``PipelineError`` with ``PipelineError/Code/startFailed`` and the coordinator's
     ///   reason when a worker or the host was refused, or ``PipelineError/Code/transportFailed``
-    ///   when the coordinator does not answer (nothing there, or another key).
+    ///   when the coordinator does not answer (nothing there, or another key) or, on this
+    ///   host, exited.
     public func run() throws {
         guard let advertise else {
             throw PipelineError(code: .transportFailed, pipeline: "worker host \(name)",
                                 reason: "cannot tell which address of this host other hosts reach (no route to \(coordinator), or a name that does not resolve); give it with --advertise ADDRESS")
         }
         let context = try Context()
-        let dealer = try ClusterSecurity.socket(context, type: .dealer, role: .client)
-        try dealer.setLinger(milliseconds: 0)
-        try dealer.connect(coordinator)
         let runDirectory = try RunDirectory.create()
         var environment = ProcessInfo.processInfo.environment
         environment["MPETL_HOST"] = name
@@ -66,64 +75,98 @@ public final class WorkerHost {
         let spawner = WorkerSpawner(program: WorkerSpawner.Program(
             executable: program, arguments: [program] + arguments, environment: environment,
             coordinatorEndpoint: coordinator, runDirectory: runDirectory))
-        let encoder = MessagePackEncoder()
-        let decoder = MessagePackDecoder()
-        let introduction = try encoder.encode(ControlMessage.workerHost(WorkerHostInfo(
-            host: name, slots: slots, program: program.split(separator: "/").last.map(String.init) ?? program)))
         defer { spawner.killAll() }
         Log.info("worker host \(name) (\(advertise)) offering \(slots) slot(s) of \(program) to \(coordinator)")
-        var lastIntroduction = ContinuousClock.now - AgentLiveness.heartbeatInterval
-        let started = ContinuousClock.now
-        var accepted = false
+        while true {
+            let reason = try serveSession(context: context, spawner: spawner)
+            spawner.killAll()
+            spawner.reapAll()
+            Log.warning("worker host \(name): \(reason); its workers were ended, and it joins again as a new host")
+        }
+    }
+
+    /// One connection to the coordinator, from introduction to its loss; returns why it
+    /// ended when this host should join again.
+    private func serveSession(context: Context, spawner: WorkerSpawner) throws -> String {
+        let dealer = try ClusterSecurity.socket(context, type: .dealer, role: .client)
+        try dealer.setLinger(milliseconds: 0)
+        try dealer.setSendHighWaterMark(0)
+        try dealer.connect(coordinator)
+        let encoder = MessagePackEncoder()
+        let decoder = MessagePackDecoder()
+        try dealer.send(try encoder.encode(ControlMessage.agentHello(host: name, process: .current)))
+        let introduction = try encoder.encode(ControlMessage.workerHost(WorkerHostInfo(
+            host: name, slots: slots, program: program.split(separator: "/").last.map(String.init) ?? program)))
+        var watch = CoordinatorWatch(endpoint: coordinator, embedded: false, limit: answerTimeout, setting: "--answer-timeout")
+        var lastIntroduction = ContinuousClock.now - Liveness.heartbeatInterval
         let frame = Message()
         while true {
-            if !accepted, ContinuousClock.now - started > answerTimeout {
-                throw PipelineError(code: .transportFailed, pipeline: "worker host \(name)",
-                                    reason: "the coordinator at \(coordinator) did not answer within \(answerTimeout): is it running there, and does --keys (\(ClusterSecurity.environmentKey)) name the cluster's key file?")
-            }
             // The introduction doubles as the heartbeat, so a coordinator that lost this host
             // (a network cut) learns it again as soon as the link is back.
-            if ContinuousClock.now - lastIntroduction >= AgentLiveness.heartbeatInterval {
+            if ContinuousClock.now - lastIntroduction >= Liveness.heartbeatInterval {
                 lastIntroduction = .now
                 // Never block on it: with no connection (nothing listening, or a handshake the
-                // coordinator refused) the answer timeout below is what reports the problem.
+                // coordinator refused) the watch's timeout is what reports the problem.
                 _ = try introduction.withUnsafeBytes { try dealer.trySend($0) }
             }
             let poller = Poller()
             let dealerItem = poller.add(dealer, events: .readable)
             let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
-            let wait = AgentLiveness.heartbeatInterval - (ContinuousClock.now - lastIntroduction)
-            try poller.poll(timeoutMilliseconds: max(0, Int(wait / .milliseconds(1)) + 1))
+            let coordinatorExit = watch.exitDescriptor.map { poller.add(fileDescriptor: $0, events: .readable) }
+            let due = [lastIntroduction + Liveness.heartbeatInterval, watch.nextDeadline].compactMap { $0 }.min()!
+            try poller.poll(timeoutMilliseconds: max(0, Int(ContinuousClock.now.duration(to: due) / .milliseconds(1)) + 1))
             for child in children where poller.isReadable(child.item) {
                 if let (address, status) = spawner.reap(child.pid) {
                     try dealer.send(try encoder.encode(ControlMessage.workerExited(address, status)))
                 }
             }
-            guard poller.isReadable(dealerItem) else { continue }
-            while try dealer.tryReceive(into: frame) {
-                guard let message = frame.controlMessage(decoder) else {
-                    Log.warning("worker host dropped a malformed message from the coordinator")
-                    continue
-                }
-                switch message {
-                case .spawn(let request):
-                    let reply: ControlMessage
-                    do {
-                        reply = .spawned(request.address, pid: try spawner.spawn(request))
-                    } catch {
-                        reply = .spawnFailed(request.address, reason: "\(error)")
+            if poller.isReadable(dealerItem) {
+                while try dealer.tryReceive(into: frame) {
+                    watch.heard()
+                    guard let message = frame.controlMessage(decoder) else {
+                        Log.warning("worker host dropped a malformed message from the coordinator")
+                        continue
                     }
-                    try dealer.send(try encoder.encode(reply))
-                case .killWorker(let pid):
-                    spawner.kill(pid)
-                case .hostAccepted:
-                    accepted = true
-                case .hostRefused(let reason):
-                    throw PipelineError(code: .startFailed, pipeline: "worker host \(name)", reason: reason)
-                default:
-                    continue
+                    switch message {
+                    case .spawn(let request):
+                        let reply: ControlMessage
+                        do {
+                            reply = .spawned(request.address, pid: try spawner.spawn(request))
+                        } catch {
+                            reply = .spawnFailed(request.address, reason: "\(error)")
+                        }
+                        try dealer.send(try encoder.encode(reply))
+                    case .killWorker(let pid):
+                        spawner.kill(pid)
+                    case .welcome(let info):
+                        // From now on silence is judged against this host's own limit, cut to
+                        // half the coordinator's so workers stop before they are replaced.
+                        let limit = min(coordinatorTimeout, .milliseconds(Int(info.hostTimeoutMilliseconds / 2)))
+                        var welcomed = CoordinatorWatch(endpoint: coordinator, embedded: false, limit: limit,
+                                                        setting: "--coordinator-timeout, or half the coordinator's --heartbeat-timeout")
+                        if let loss = welcomed.welcomed(info) { throw hostError(loss.error) }
+                        watch = welcomed
+                    case .hostAccepted:
+                        continue
+                    case .hostRefused(let reason):
+                        throw PipelineError(code: .startFailed, pipeline: "worker host \(name)", reason: reason)
+                    case .fenced(let reason):
+                        return "the coordinator fenced it: \(reason)"
+                    default:
+                        continue
+                    }
                 }
             }
+            switch watch.check(exited: coordinatorExit.map { poller.isReadable($0) } ?? false) {
+            case nil: continue
+            case .silent(let error): return error.reason
+            // A coordinator that exited, or one that never answered: nothing to join again.
+            case .exited(let error), .neverAnswered(let error): throw hostError(error)
+            }
         }
+    }
+
+    private func hostError(_ error: PipelineError) -> PipelineError {
+        PipelineError(code: .transportFailed, pipeline: "worker host \(name)", reason: error.reason)
     }
 }

@@ -9,9 +9,8 @@ import ZeroMQ
 struct ControlPlaneTests {
     @Test func aPeerThatDoesNotReadForAWhileStillGetsEveryMessage() throws {
         let context = try Context()
-        let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-control-\(getpid()).sock"
-        defer { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst("ipc://".count))) }
-        _ = try Coordinator(context: context, endpoints: [endpoint])
+        let endpoint = "ipc://@mpetl-control-\(getpid())"
+        _ = try Coordinator(context: context, endpoints: [endpoint], hostTimeout: .seconds(30))
         let peer = try Socket(context, type: .dealer)
         try peer.setLinger(milliseconds: 0)
         try peer.connect(endpoint)

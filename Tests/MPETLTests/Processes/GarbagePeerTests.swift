@@ -36,38 +36,33 @@ struct GarbagePeerTests {
         var sent = 0
         let encoder = MessagePackEncoder()
         while !driver.waitForExit(within: .milliseconds(20)) {
-            let folders = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [])
-                .filter { $0.hasPrefix("mpetl-\(driver.pid)-") }
-            for folder in folders {
-                for file in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp/\(folder)")) ?? [] where file.hasSuffix(".sock") {
-                    let endpoint = "ipc:///tmp/\(folder)/\(file)"
-                    if sockets[endpoint] == nil {
-                        let socket = try Socket(context, type: file == "coordinator.sock" ? .dealer : .push)
-                        try socket.setLinger(milliseconds: 0)
-                        try socket.connect(endpoint)
-                        sockets[endpoint] = socket
+            for (file, endpoint) in RunSockets.listening(of: driver.pid) where file.hasSuffix(".sock") {
+                if sockets[endpoint] == nil {
+                    let socket = try Socket(context, type: file == "coordinator.sock" ? .dealer : .push)
+                    try socket.setLinger(milliseconds: 0)
+                    try socket.connect(endpoint)
+                    sockets[endpoint] = socket
+                }
+                let socket = sockets[endpoint]!
+                if file == "coordinator.sock" {
+                    // Noise, and well-formed lies about a real worker and the feed.
+                    let pipeline = "\(Syscalls.hostName):\(driver.pid):0"
+                    let lies: [ControlMessage] = [
+                        .progress(WorkerAddress(pipeline: pipeline, stage: 1, worker: 0),
+                                  WorkerCounters(batchesIn: 1 << 40, itemsIn: 1 << 40, batchesOut: 0, itemsOut: 0)),
+                        .feedComplete(pipeline: pipeline, batches: 1, items: 1),
+                        .workerFinished(WorkerAddress(pipeline: pipeline, stage: 0, worker: 0), WorkerCounters()),
+                    ]
+                    for frame in [[0xFF, 0x00, 0x13]] + lies.map({ (try? encoder.encode($0)) ?? [] }) {
+                        _ = try frame.withUnsafeBytes { try socket.trySend($0) }
+                        sent += 1
                     }
-                    let socket = sockets[endpoint]!
-                    if file == "coordinator.sock" {
-                        // Noise, and well-formed lies about a real worker and the feed.
-                        let pipeline = "\(Syscalls.hostName):\(driver.pid):0"
-                        let lies: [ControlMessage] = [
-                            .progress(WorkerAddress(pipeline: pipeline, stage: 1, worker: 0),
-                                      WorkerCounters(batchesIn: 1 << 40, itemsIn: 1 << 40, batchesOut: 0, itemsOut: 0)),
-                            .feedComplete(pipeline: pipeline, batches: 1, items: 1),
-                            .workerFinished(WorkerAddress(pipeline: pipeline, stage: 0, worker: 0), WorkerCounters()),
-                        ]
-                        for frame in [[0xFF, 0x00, 0x13]] + lies.map({ (try? encoder.encode($0)) ?? [] }) {
-                            _ = try frame.withUnsafeBytes { try socket.trySend($0) }
-                            sent += 1
-                        }
-                    } else if file.hasPrefix("p0-s") || file == "results-0.sock" {
-                        // A worker's input, or the driver's results collector after the 3 stages.
-                        let stage = file == "results-0.sock" ? 3 : UInt16(file.dropFirst(4).prefix { $0.isNumber }) ?? 0
-                        for frame in Self.badBatches(ordinal: 0, stage: stage) {
-                            _ = try frame.withUnsafeBytes { try socket.trySend($0) }
-                            sent += 1
-                        }
+                } else if file.hasPrefix("p0-s") || file == "results-0.sock" {
+                    // A worker's input, or the driver's results collector after the 3 stages.
+                    let stage = file == "results-0.sock" ? 3 : UInt16(file.dropFirst(4).prefix { $0.isNumber }) ?? 0
+                    for frame in Self.badBatches(ordinal: 0, stage: stage) {
+                        _ = try frame.withUnsafeBytes { try socket.trySend($0) }
+                        sent += 1
                     }
                 }
             }

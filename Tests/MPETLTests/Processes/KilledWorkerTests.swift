@@ -6,19 +6,16 @@ import Testing
 /// fails once its restarts are used up.
 @Suite("Killed workers", .serialized)
 struct KilledWorkerTests {
-    /// The running workers of a driver's pipeline, by stage, from their socket file names
-    /// (`p<pipeline>-s<stage>-w<worker>-<pid>.sock` in the run folder).
+    /// The running workers of a driver's pipeline, by stage, from their socket names
+    /// (`p<pipeline>-s<stage>-w<worker>-<pid>.sock` under the driver's run prefix).
     static func workers(of driver: Int32, pipeline: Int = 0) -> [Int: [Int32]] {
-        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("mpetl-\(driver)-") }
         let children = Set(ProcessTable.children(of: driver))
         var byStage: [Int: [Int32]] = [:]
-        for folder in folders {
-            for file in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp/\(folder)")) ?? [] where file.hasPrefix("p\(pipeline)-s") {
-                let fields = file.dropLast(".sock".count).split(separator: "-")
-                guard fields.count == 4, let stage = Int(fields[1].dropFirst()), let pid = Int32(fields[3]),
-                      children.contains(pid), ProcessTable.isAlive(pid) else { continue }
-                byStage[stage, default: []].append(pid)
-            }
+        for (file, _) in RunSockets.listening(of: driver) where file.hasPrefix("p\(pipeline)-s") {
+            let fields = file.dropLast(".sock".count).split(separator: "-")
+            guard fields.count == 4, let stage = Int(fields[1].dropFirst()), let pid = Int32(fields[3]),
+                  children.contains(pid), ProcessTable.isAlive(pid) else { continue }
+            byStage[stage, default: []].append(pid)
         }
         return byStage
     }

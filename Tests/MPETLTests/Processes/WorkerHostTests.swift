@@ -98,11 +98,12 @@ struct WorkerHostTests {
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint, "--keys", keys])
         defer { kill(server.pid, SIGKILL) }
         let run = try Programs.run("mpetl-test-programs", ["hosts", "--items", "10"],
-                                   timeout: .seconds(60), environment: ["MPETL_COORDINATOR": endpoint, "MPETL_KEYS": other])
+                                   timeout: .seconds(60), environment: ["MPETL_COORDINATOR": endpoint, "MPETL_KEYS": other,
+                                                                        "MPETL_COORDINATOR_TIMEOUT": "3"])
         #expect(run.status == 1)
         let result = try run.json()
         #expect(result["code"] as? String == "start failed")
-        #expect((result["error"] as? String ?? "").contains("did not answer within 5.0 seconds"), "\(result)")
+        #expect((result["error"] as? String ?? "").contains("did not answer within 3.0 seconds (MPETL_COORDINATOR_TIMEOUT)"), "\(result)")
         #expect((result["error"] as? String ?? "").contains("MPETL_KEYS"))
     }
 

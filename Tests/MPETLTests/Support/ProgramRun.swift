@@ -120,12 +120,11 @@ final class RunningProgram: @unchecked Sendable {
                           standardError: String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Kills the program (its workers die with it) and removes the run folders it could not:
+    /// Kills the program (its workers die with it; its sockets have no files to clean up):
     /// the cleanup of a test that may end before the program does.
     func killAndClean() {
         kill(pid, SIGKILL)
         _ = waitForExit(within: .seconds(5))
-        RunFolders.remove(of: pid)
     }
 
     struct TimedOut: Error, CustomStringConvertible {
@@ -151,13 +150,25 @@ func waitUntil(timeout: Duration, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
-/// The run folders (`/tmp/mpetl-PID-*`) a process leaves when it is killed before its exit
-/// handler can remove them.
-enum RunFolders {
-    static func remove(of pid: Int32) {
-        let temporary = "/tmp"
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where entry.hasPrefix("mpetl-\(pid)-") {
-            try? FileManager.default.removeItem(atPath: temporary + "/" + entry)
+/// The `ipc://` sockets a process listens on: MPETL names them in Linux's abstract namespace
+/// (`@mpetl-PID-RANDOM/NAME`), so they are found in /proc/net/unix rather than in a folder.
+enum RunSockets {
+    /// Every socket name under `pid`'s run prefix, e.g. `coordinator.sock`, with its endpoint.
+    static func listening(of pid: Int32) -> [(name: String, endpoint: String)] {
+        // Read to the end: String(contentsOfFile:) stops after the first page of a /proc file.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let data = try? handle.readToEnd() else { return [] }
+        try? handle.close()
+        let table = String(decoding: data, as: UTF8.self)
+        var seen: Set<String> = []
+        var found: [(String, String)] = []
+        for line in table.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            // Num RefCount Protocol Flags Type St Inode Path; flags 00010000: listening.
+            guard fields.count >= 8, fields[3] == "00010000", fields[7].hasPrefix("@mpetl-\(pid)-") else { continue }
+            let path = String(fields[7])
+            guard seen.insert(path).inserted, let slash = path.firstIndex(of: "/") else { continue }
+            found.append((String(path[path.index(after: slash)...]), "ipc://\(path)"))
         }
+        return found
     }
 }
