@@ -87,6 +87,10 @@ readonly NS_NET=mpetl-net-$TAG NS_COORD=mpetl-coord-$TAG NS_B=mpetl-hostb-$TAG N
 readonly COORD_IP=10.77.0.1 ENDPOINT=tcp://10.77.0.1:$PORT
 readonly LAUNCH_TIMEOUT=120   # whole launch, normal mode
 readonly CUT_DEADLINE=60      # seconds the launch may take to finish after the cut
+# The coordinator declares a silent worker host lost after this many seconds (launch
+# --heartbeat-timeout; the default is 30). The cut-link check sets it low to stay short; the
+# launch must then finish within about this plus one heartbeat after the cut, plus the replay.
+HEARTBEAT_TIMEOUT=${MPETL_HEARTBEAT_TIMEOUT:-5}
 readonly START_TIMEOUT=30     # seconds for the pipeline to be seen running (cut mode)
 
 existing=$(ip netns list | awk '{print $1}')
@@ -286,6 +290,7 @@ start_ns=$(date +%s%N)
 # launch waits itself (--wait-timeout) for the 4 slots of hostB and hostC.
 in_ns "$NS_COORD" timeout --kill-after=5 "$LAUNCH_TIMEOUT" \
     "$COORDINATOR" launch --listen "$ENDPOINT" --keys "$KEYS" --wait-workers 4 --wait-timeout 30 \
+    --heartbeat-timeout "$HEARTBEAT_TIMEOUT" \
     --progress plain -- "$PROGRAM" hosts --items "$ITEMS" --work-us "$WORK_US" \
     >"$WORK/launch.out" 2>"$WORK/launch.err" &
 LAUNCH_PID=$!

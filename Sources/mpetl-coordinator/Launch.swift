@@ -33,6 +33,9 @@ struct Launch: ParsableCommand {
 
     @OptionGroup var security: SecurityOptions
 
+    @Option(help: ArgumentHelp("Seconds a worker host on another machine may be silent before its workers are declared lost and their work replayed (default: MPETL_HEARTBEAT_TIMEOUT, else 30). Processes on this host are watched through the kernel and never timed out.", valueName: "seconds"))
+    var heartbeatTimeout: Double?
+
     @Option(help: ArgumentHelp("Serve per-stage metrics for Prometheus at http://ADDRESS:PORT/metrics.", valueName: "address:port"))
     var metricsListen: String?
 
@@ -42,6 +45,9 @@ struct Launch: ParsableCommand {
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("name the program to run after --, e.g. `launch -- ./my-etl input.csv`") }
         guard interval > 0 else { throw ValidationError("--interval must be above 0") }
+        if let heartbeatTimeout, !(heartbeatTimeout > 0 && heartbeatTimeout.isFinite) {
+            throw ValidationError("--heartbeat-timeout must be a number of seconds above 0")
+        }
     }
 
     func run() throws {
@@ -49,7 +55,7 @@ struct Launch: ParsableCommand {
         // An abstract socket: no file to clean up, however this command ends.
         let local = "ipc://@mpetl-coordinator-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
-        let server = try CoordinatorServer(listening: [local] + (listen.map { [$0] } ?? []))
+        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map { .milliseconds(Int(($0 * 1000).rounded(.up))) }, listening: [local] + (listen.map { [$0] } ?? []))
         try waitForWorkerHosts(server)
         let program = try ProgramProcess(command: command, coordinator: local, advertise: listen.flatMap(Self.address(of:)))
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))

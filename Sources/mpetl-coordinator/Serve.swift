@@ -25,18 +25,24 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var security: SecurityOptions
 
+    @Option(help: ArgumentHelp("Seconds a worker host on another machine may be silent before its workers are declared lost and their work replayed (default: MPETL_HEARTBEAT_TIMEOUT, else 30). Processes on this host are watched through the kernel and never timed out.", valueName: "seconds"))
+    var heartbeatTimeout: Double?
+
     @Option(help: ArgumentHelp("Serve per-stage metrics for Prometheus at http://ADDRESS:PORT/metrics.", valueName: "address:port"))
     var metricsListen: String?
 
     func validate() throws {
         guard !listen.isEmpty else { throw ValidationError("give --listen ENDPOINT, e.g. --listen ipc:///tmp/mpetl.sock") }
         guard interval > 0 else { throw ValidationError("--interval must be above 0") }
+        if let heartbeatTimeout, !(heartbeatTimeout > 0 && heartbeatTimeout.isFinite) {
+            throw ValidationError("--heartbeat-timeout must be a number of seconds above 0")
+        }
     }
 
     func run() throws {
         try security.apply(to: listen)
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
-        let server = try CoordinatorServer(listening: listen)
+        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map { .milliseconds(Int(($0 * 1000).rounded(.up))) }, listening: listen)
         FileHandle.standardError.write(Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
         let stop = StopSignal()
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))

@@ -33,6 +33,9 @@ struct Worker: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds the coordinator may take to acknowledge this host.", valueName: "seconds"))
     var answerTimeout: Double = 10
 
+    @Option(help: ArgumentHelp("Seconds the coordinator may be silent, once it answered, before this host ends its workers and joins again as a new host (capped at half the coordinator's --heartbeat-timeout, so they stop before they are replaced). A coordinator on this host is watched through the kernel instead.", valueName: "seconds"))
+    var coordinatorTimeout: Double = 10
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The program and its arguments, after --, as the driver runs them.", valueName: "program"))
     var command: [String] = []
 
@@ -40,6 +43,7 @@ struct Worker: ParsableCommand {
         guard connect.hasPrefix("tcp://") else { throw ValidationError("--connect takes tcp://HOST:PORT, the address `launch --listen` or `serve --listen` uses") }
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
         guard !command.isEmpty else { throw ValidationError("name the program to run after --, the same build the driver runs") }
+        guard answerTimeout > 0, coordinatorTimeout > 0 else { throw ValidationError("--answer-timeout and --coordinator-timeout must be numbers of seconds above 0") }
     }
 
     func run() throws {
@@ -54,7 +58,8 @@ struct Worker: ParsableCommand {
             throw ValidationError("cannot run \(command[0]): not an executable file")
         }
         let host = WorkerHost(coordinator: connect, slots: slots, program: program, arguments: Array(command.dropFirst()),
-                              name: name, advertise: advertise, answerTimeout: .milliseconds(Int(answerTimeout * 1000)))
+                              name: name, advertise: advertise, answerTimeout: .milliseconds(Int(answerTimeout * 1000)),
+                              coordinatorTimeout: .milliseconds(Int(coordinatorTimeout * 1000)))
         do {
             try host.run()
         } catch let error as PipelineError where error.code == .startFailed {

@@ -222,6 +222,9 @@ let scenarios: [String: () throws -> Void] = [
     "inbox": inbox,
     "outbox": outbox,
     "outbox-from-driver": outboxFromDriver,
+    "paused": paused,
+    "suspended": suspended,
+    "wide": wide,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

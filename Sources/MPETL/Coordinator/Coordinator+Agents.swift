@@ -96,8 +96,12 @@ extension CoordinatorLoop {
             perform([.send(to: identity, .hostRefused(reason: "a worker host needs at least one slot"))])
             return
         }
-        // Hosts repeat their introduction as a heartbeat; only the first is news.
-        guard agents[identity]?.isWorkerHost != true else { return }
+        // Hosts repeat their introduction as a heartbeat; only the first is news, and each is
+        // answered, so the host hears that this coordinator is alive.
+        guard agents[identity]?.isWorkerHost != true else {
+            perform([.send(to: identity, .heartbeat)])
+            return
+        }
         var agent = agents[identity] ?? AgentRecord(host: info.host)
         agent.host = info.host
         agent.program = info.program

@@ -27,14 +27,14 @@ public final class CoordinatorServer: Sendable {
 
     /// Binds every endpoint (`ipc://…` or `tcp://ADDRESS:PORT`) and starts coordinating.
     /// - Parameters:
-    ///   - endpoints: where programs and worker hosts connect.
     ///   - heartbeatTimeout: how long a worker host (or driver) on another machine may be
     ///     silent before its workers are declared lost and their work replayed; nil takes
     ///     `MPETL_HEARTBEAT_TIMEOUT` seconds, else 30 seconds. Processes on this host are
     ///     watched through the kernel instead and never timed out.
+    ///   - endpoints: where programs and worker hosts connect.
     /// - Throws: ``PipelineError/Code/transportFailed`` when an endpoint cannot be bound,
     ///   ``PipelineError/Code/invalidDefinition`` for a bad `MPETL_HEARTBEAT_TIMEOUT`.
-    public init(listening endpoints: [String], heartbeatTimeout: Duration? = nil) throws {
+    public init(heartbeatTimeout: Duration? = nil, listening endpoints: [String]) throws {
         guard !endpoints.isEmpty else {
             throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "give at least one endpoint to listen on")
         }

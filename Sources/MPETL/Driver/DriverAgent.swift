@@ -20,7 +20,8 @@ final class DriverAgent: Sendable {
         /// Closes an external link after its last batch.
         case closeLink(producer: UInt32, batches: UInt64)
         /// Stops every pipeline of this driver, waits (briefly) for the workers to tear down,
-        /// and ends the process with `128 + signal`, as a shell reports death by that signal.
+        /// and ends the process by `signal` itself, so its parent (a shell, `launch`) sees it
+        /// was interrupted (status 128 + signal); a second stop signal ends it at once.
         case stop(signal: Int32)
     }
 
@@ -133,7 +134,7 @@ private final class AgentLoop: ThreadLoop {
     /// Set once the coordinator is gone: every pipeline started later fails with it at once.
     private var coordinatorLost: PipelineError?
     /// Set once a stop signal arrived: the exit status and the latest moment to exit.
-    private var stopping: (status: Int32, deadline: ContinuousClock.Instant)?
+    private var stopping: (signal: Int32, deadline: ContinuousClock.Instant)?
     private var runs: [String: PipelineRun] = [:]
     private var collectors: [String: Collector] = [:]
     /// External sends waiting for the coordinator: routes by name, acknowledgements by link.
@@ -190,7 +191,7 @@ private final class AgentLoop: ThreadLoop {
                 }
                 if let stopping, spawner.children.isEmpty || ContinuousClock.now >= stopping.deadline {
                     spawner.killAll()
-                    Syscalls.exitProcess(stopping.status)
+                    Syscalls.endBySignal(stopping.signal)
                 }
                 if coordinatorLost == nil, ContinuousClock.now - lastHeartbeat >= Liveness.heartbeatInterval {
                     lastHeartbeat = .now
@@ -248,10 +249,14 @@ private final class AgentLoop: ThreadLoop {
             case .closeLink(let producer, let batches):
                 try send(.sendsClosed(producer: producer, batches: batches))
             case .stop(let signal):
-                guard stopping == nil else { continue }
+                guard stopping == nil else {
+                    // A second stop signal: no more waiting for teardowns.
+                    spawner.killAll()
+                    Syscalls.endBySignal(signal)
+                }
                 // The coordinator aborts the workers; each runs its teardown and exits. With
                 // the coordinator gone, nobody would: end them now.
-                stopping = (128 + signal, .now + .seconds(3))
+                stopping = (signal, .now + .seconds(3))
                 if coordinatorLost != nil { spawner.killAll() }
                 let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
                 try send(.driverStopping(reason: "the driver received \(name) and stopped its pipelines"))

@@ -174,6 +174,22 @@ enum Syscalls {
     /// Flushes C standard output and error, which a worker's `print` writes through.
     static func flushStandardStreams() { fflush(nil) }
 
+    /// Ends the process by `signal`, after flushing standard streams: how a program that
+    /// caught SIGINT or SIGTERM to clean up should end, so that its parent knows it was
+    /// interrupted rather than done (a shell loop stops; `launch` exits 128 + signal). Nothing
+    /// else runs after it: no exit handlers race the process's other threads.
+    static func endBySignal(_ signal: Int32) -> Never {
+        fflush(nil)
+        Glibc.signal(signal, SIG_DFL)
+        var only = sigset_t()
+        sigemptyset(&only)
+        sigaddset(&only, signal)
+        pthread_sigmask(SIG_UNBLOCK, &only, nil)
+        _ = Glibc.kill(getpid(), signal)
+        // Only reached if the signal cannot end the process (SIGKILL is never caught here).
+        _exit(128 + signal)
+    }
+
     /// Ends the process now, after flushing standard streams.
     static func exitProcess(_ code: Int32) -> Never {
         fflush(nil)

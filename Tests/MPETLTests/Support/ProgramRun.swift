@@ -72,6 +72,13 @@ final class RunningProgram: @unchecked Sendable {
         return String(decoding: outputData, as: UTF8.self)
     }
 
+    /// What the program has written to standard error so far.
+    var errorSoFar: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: errorData, as: UTF8.self)
+    }
+
     init(_ executable: URL, _ arguments: [String], environment: [String: String]) throws {
         process.executableURL = executable
         process.arguments = arguments

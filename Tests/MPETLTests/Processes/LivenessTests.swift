@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// A slow machine is not a failure, a dead peer never hangs a run, nothing is orphaned: runs
+/// beside busy loops, with paused drivers, workers and whole programs, and with the
+/// coordinator or `launch` killed.
+@Suite("Liveness", .serialized)
+struct LivenessTests {
+    /// Expects an exact result with no worker declared lost.
+    static func expectExactWithNoLoss(_ run: ProgramRun, items: Int, round: Int) throws {
+        #expect(run.status == 0, "round \(round): \(run.standardError.suffix(2000))")
+        let result = try run.json()
+        #expect(result["missing"] as? Int == 0, "round \(round): \(result)")
+        #expect(result["extra"] as? Int == 0, "round \(round): \(result)")
+        #expect(result["count"] as? Int == items, "round \(round): \(result)")
+        if let lost = result["workersLost"] as? Int { #expect(lost == 0, "round \(round): slow is not lost") }
+        #expect(!run.standardError.contains("stopped answering"), "round \(round): \(run.standardError.suffix(2000))")
+        #expect(!run.standardError.contains("replacement"), "round \(round): no worker replaced")
+    }
+
+    @Test func aSaturatedMachineFailsNoRun() throws {
+        let loops = try BusyLoops(6)
+        defer { loops.stop() }
+        for round in 0..<20 {
+            let run = try Programs.run("mpetl-test-programs", ["named-fan-in", "--items", "5000"], timeout: .seconds(180))
+            try Self.expectExactWithNoLoss(run, items: 10_000, round: round)
+        }
+        let wide = try Programs.run("mpetl-test-programs", ["wide"], timeout: .seconds(300))
+        try Self.expectExactWithNoLoss(wide, items: 100, round: 0)
+    }
+
+    @Test(arguments: ["paused", "named-fan-in"])
+    func aDriverPausedForThreeSecondsIsSlowNotLost(scenario: String) throws {
+        // Each run lasts 2 s or more when nothing pauses it.
+        let items = scenario == "paused" ? 100_000 : 2 * 150_000
+        for round in 0..<10 {
+            let driver = try Programs.launch("mpetl-test-programs", [scenario, "--items", "\(scenario == "paused" ? items : items / 2)"])
+            defer { driver.killAndClean() }
+            // Half a second into the run: the stimulus, not a wait for something.
+            #expect(!driver.waitForExit(within: .milliseconds(500)), "round \(round): the run ended before the pause")
+            kill(driver.pid, SIGSTOP)
+            _ = driver.waitForExit(within: .seconds(3))
+            kill(driver.pid, SIGCONT)
+            try Self.expectExactWithNoLoss(try driver.finish(within: .seconds(120)), items: items, round: round)
+        }
+    }
+
+    @Test func theWholeProgramSuspendedAndResumedFinishesExactly() throws {
+        for round in 0..<10 {
+            let driver = try Programs.launch("mpetl-test-programs", ["suspended"])
+            defer { driver.killAndClean() }
+            #expect(waitUntil(timeout: .seconds(60)) { driver.outputSoFar.contains("started") })
+            // Ctrl-Z: the driver and its workers, which share its process group, all stop.
+            kill(-driver.pid, SIGSTOP)
+            _ = driver.waitForExit(within: .seconds(4))
+            kill(-driver.pid, SIGCONT)
+            try Self.expectExactWithNoLoss(try driver.finish(within: .seconds(120)), items: 300, round: round)
+        }
+    }
+
+    @Test func aWorkerPausedLongerThanTheHeartbeatTimeoutIsNeitherLostNorDoubled() throws {
+        // A 1 s timeout, paused 3 s: a silence limit would have replaced it; the kernel says it lives.
+        let driver = try Programs.launch("mpetl-test-programs", ["exactly-once", "--items", "20000", "--work-us", "200", "--processes", "2"],
+                                         environment: ["MPETL_HEARTBEAT_TIMEOUT": "1"])
+        defer { driver.killAndClean() }
+        var paused: Int32?
+        #expect(waitUntil(timeout: .seconds(60)) {
+            paused = KilledWorkerTests.workers(of: driver.pid)[1]?.first
+            return paused != nil
+        })
+        let victim = try #require(paused)
+        kill(victim, SIGSTOP)
+        _ = driver.waitForExit(within: .seconds(3))
+        let workersDuringPause = KilledWorkerTests.workers(of: driver.pid)[1] ?? []
+        kill(victim, SIGCONT)
+        let run = try driver.finish(within: .seconds(120))
+        #expect(run.status == 0, "\(run.standardError.suffix(2000))")
+        let result = try run.json()
+        #expect(result["missing"] as? Int == 0, "\(result)")
+        #expect(result["duplicated"] as? Int == 0, "\(result)")
+        #expect(workersDuringPause.count == 2, "no replacement started beside the paused worker: \(workersDuringPause)")
+        #expect((result["perPid"] as? [Int] ?? []).count == 2, "the task's items came from its two workers only: \(result)")
+    }
+
+    @Test func aKilledLocalWorkerIsKnownWithinATenthOfASecondOnASaturatedMachine() throws {
+        let loops = try BusyLoops(6)
+        defer { loops.stop() }
+        let driver = try Programs.launch("mpetl-test-programs", ["slow-forever"])
+        defer { driver.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(60)) { driver.outputSoFar.contains("started") })
+        var victim: Int32?
+        #expect(waitUntil(timeout: .seconds(60)) {
+            victim = KilledWorkerTests.workers(of: driver.pid)[0]?.first
+            return victim != nil
+        })
+        let pid = try #require(victim)
+        let killed = ContinuousClock.now
+        kill(pid, SIGKILL)
+        // The coordinator logs the loss the moment the kernel reports the exit.
+        let known = waitUntil(timeout: .seconds(10)) { driver.errorSoFar.contains("(pid \(pid) on") }
+        let detection = ContinuousClock.now - killed
+        #expect(known, "\(driver.outputSoFar) \(driver.errorSoFar.suffix(1000))")
+        #expect(detection < .milliseconds(100), "known after \(detection)")
+        print("liveness: local worker kill known after \(detection) beside 6 busy loops")
+    }
+
+    @Test(arguments: [SIGINT, SIGKILL])
+    func launchOwnsItsProgram(signal: Int32) throws {
+        let launch = try Programs.launch("mpetl-coordinator", ["launch", "--progress", "off", "--",
+                                                               Programs.url("mpetl-test-programs").path, "interruptible"])
+        defer { launch.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(60)) { launch.outputSoFar.contains("first item done") })
+        let program = try #require(ProcessTable.children(of: launch.pid).first)
+        let everyone = [program] + ProcessTable.children(of: program)
+        #expect(everyone.count == 4, "the program and its 3 workers: \(everyone)")
+        // Ctrl-C reaches the terminal's foreground process group: launch's own.
+        kill(signal == SIGINT ? -launch.pid : launch.pid, signal)
+        let exited = launch.waitForExit(within: .seconds(10))
+        #expect(exited)
+        #expect(waitUntil(timeout: .seconds(3)) { everyone.allSatisfy { !ProcessTable.isAlive($0) } },
+                "no process of the program is left: \(everyone.filter(ProcessTable.isAlive))")
+        if signal == SIGINT {
+            let run = try launch.finish(within: .seconds(10))
+            #expect(run.status == 130, "\(run.standardError.suffix(1000))")
+            #expect(run.lines.filter { $0.hasPrefix("teardown pid=") }.count == 2, "each task worker tore down: \(run.lines.suffix(5))")
+        }
+    }
+}
