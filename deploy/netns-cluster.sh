@@ -335,7 +335,12 @@ cut_ns=$(date +%s%N)
 log "cut hostC's link (eth0 in $NS_C down) $(elapsed) ms after the launch started"
 
 rc=
+lost_after=
 while ((($(date +%s%N) - cut_ns) / 1000000000 < CUT_DEADLINE)); do
+    if [[ -z $lost_after ]] && grep -q 'worker host hostC stopped answering' "$WORK/launch.err" 2>/dev/null; then
+        lost_after=$(elapsed "$cut_ns")
+        log "hostC declared lost ${lost_after} ms after the cut (heartbeat timeout ${HEARTBEAT_TIMEOUT} s)"
+    fi
     if ! alive "$LAUNCH_PID"; then
         rc=0
         wait "$LAUNCH_PID" || rc=$?
@@ -351,6 +356,11 @@ after=$(elapsed "$cut_ns")
 # What the coordinator said about it: hostC went silent, its workers' batches were replayed.
 grep -q 'worker host hostC stopped answering' "$WORK/launch.err" ||
     fail "the launch's stderr does not say hostC stopped answering"
+# Within the limit plus one heartbeat (0.5 s), and 1 s for this loop's polling and scheduling.
+if [[ -n $lost_after ]]; then
+    ((lost_after <= HEARTBEAT_TIMEOUT * 1000 + 1500)) ||
+        fail "hostC was declared lost ${lost_after} ms after the cut: more than the ${HEARTBEAT_TIMEOUT} s heartbeat timeout plus one heartbeat"
+fi
 grep -q 'on hostC) stopped answering.*replayed' "$WORK/launch.err" ||
     fail "the launch's stderr does not say hostC's workers' batches were replayed"
 log "launch output naming hostC:"

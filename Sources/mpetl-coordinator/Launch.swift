@@ -64,6 +64,7 @@ struct Launch: ParsableCommand {
             display.show(server.snapshot())
         }
         display.finish(server.snapshot())
+        server.stop()
         throw ExitCode(program.exitStatus)
     }
 

@@ -50,6 +50,7 @@ struct Serve: ParsableCommand {
             display.show(server.snapshot())
         }
         display.finish(server.snapshot())
+        server.stop()
     }
 }
 

@@ -12,4 +12,10 @@ int mpetl_set_parent_death_signal(int signal);
 /// A file descriptor that becomes readable when process `pid` exits (close-on-exec).
 int mpetl_pidfd_open(pid_t pid);
 
+/// Names the calling thread (the first 15 bytes), as `top -H` and /proc/self/task/N/comm show it.
+int mpetl_set_thread_name(const char *name);
+
+/// The calling thread's kernel id, as /proc/self/task lists it.
+pid_t mpetl_thread_id(void);
+
 #endif

@@ -13,6 +13,7 @@ final class Coordinator: Sendable {
     let endpoints: [String]
     /// Every pipeline's stats, refreshed by the coordinator's thread a few times a second.
     let published: PublishedStats
+    let loop: LoopHandle
 
     /// Binds `endpoints` and starts the coordinator's thread.
     /// - Parameter hostTimeout: how long a remote agent may be silent before it is lost.
@@ -20,9 +21,16 @@ final class Coordinator: Sendable {
         self.endpoints = endpoints
         let published = PublishedStats()
         self.published = published
-        try LoopThread.start(name: "mpetl-coordinator") {
+        loop = try LoopThread.start(name: "mpetl-coordinator", context: context) {
             try CoordinatorLoop(context: context, endpoints: endpoints, published: published, hostTimeout: hostTimeout)
         }
+    }
+
+    /// Stops the coordinator's thread and waits for it: its sockets are closed and its
+    /// endpoints free when this returns. Agents and workers still connected find it gone.
+    func stop() {
+        loop.stop()
+        loop.join()
     }
 }
 
@@ -98,9 +106,13 @@ final class CoordinatorLoop: ThreadLoop {
         records.values.sorted { ($0.registration.id) < ($1.registration.id) }.map { $0.stats() }
     }
 
-    func run() {
+    func run(until stop: StopRequest) {
+        defer {
+            for agent in agents.values { if let descriptor = agent.exitDescriptor { Syscalls.closeDescriptor(descriptor) } }
+        }
         while true {
             let poller = Poller()
+            let stopItem = poller.add(stop.socket, events: .readable)
             let routerItem = poller.add(router, events: .readable)
             let localAgents = agents.compactMap { entry in entry.value.exitDescriptor.map { (identity: entry.key, item: poller.add(fileDescriptor: $0, events: .readable)) } }
             var deadlines = records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)
@@ -114,6 +126,7 @@ final class CoordinatorLoop: ThreadLoop {
                 Log.warning("coordinator poll failed: \(error)")
                 return
             }
+            if poller.isReadable(stopItem) { return }
             if poller.isReadable(routerItem) { receiveControlMessages() }
             loseExitedAgents(localAgents.filter { poller.isReadable($0.item) }.map(\.identity))
             let now = ContinuousClock.now

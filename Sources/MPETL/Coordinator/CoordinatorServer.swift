@@ -23,7 +23,7 @@ public final class CoordinatorServer: Sendable {
     public var endpoints: [String] { coordinator.endpoints }
 
     private let context: Context
-    private let coordinator: Coordinator
+    let coordinator: Coordinator
 
     /// Binds every endpoint (`ipc://…` or `tcp://ADDRESS:PORT`) and starts coordinating.
     /// - Parameters:
@@ -46,6 +46,18 @@ public final class CoordinatorServer: Sendable {
             throw PipelineError(code: .transportFailed, pipeline: "coordinator",
                                 reason: "could not listen on \(endpoints.joined(separator: ", ")): \(error)")
         }
+    }
+
+    /// Stops coordinating and waits until the coordinator's thread has ended and its endpoints
+    /// are free. Programs and worker hosts still connected find it gone: on this host at once,
+    /// elsewhere within their coordinator timeout. Calling it again does nothing.
+    ///
+    /// ```swift
+    /// let server = try CoordinatorServer(listening: ["ipc:///tmp/mpetl.sock"])
+    /// defer { server.stop() }
+    /// ```
+    public func stop() {
+        coordinator.stop()
     }
 
     /// Every pipeline this coordinator has seen, in start order, as of a fraction of a second ago.

@@ -26,6 +26,7 @@ final class DriverAgent: Sendable {
     }
 
     private let inbox: Inbox
+    let loop: LoopHandle
     private let signalWatch = Mutex<SignalWatch?>(nil)
 
     /// Keeps the signal sources alive; they are never touched after they are set up.
@@ -47,7 +48,7 @@ final class DriverAgent: Sendable {
             coordinatorEndpoint: coordinatorEndpoint, runDirectory: runDirectory)
         let coordinator = CoordinatorWatch(endpoint: coordinatorEndpoint, embedded: embeddedCoordinator,
                                            limit: try Liveness.coordinatorTimeout())
-        try LoopThread.start(name: "mpetl-driver-agent") {
+        loop = try LoopThread.start(name: "mpetl-driver-agent", context: context) {
             try AgentLoop(context: context, coordinator: coordinator, inbox: inbox, program: program)
         }
     }
@@ -77,6 +78,12 @@ final class DriverAgent: Sendable {
     }
 
     func enqueue(_ command: Command) { inbox.enqueue(command) }
+
+    /// Stops the agent's thread and waits for it: running pipelines fail, workers are ended.
+    func stop() {
+        loop.stop()
+        loop.join()
+    }
 
     /// Commands from the user's threads to the agent thread, with a doorbell to wake it.
     final class Inbox: @unchecked Sendable {
@@ -164,9 +171,10 @@ private final class AgentLoop: ThreadLoop {
     /// The shortest gap between two progress reports of a collector (as for workers).
     private static let reportInterval: Duration = .milliseconds(10)
 
-    func run() {
+    func run(until stop: StopRequest) {
         while true {
             let poller = Poller()
+            let stopItem = poller.add(stop.socket, events: .readable)
             let doorbellItem = poller.add(doorbell, events: .readable)
             let dealerItem = poller.add(dealer, events: .readable)
             let watched = collectors.map { (id: $0.key, item: poller.add($0.value.socket, events: .readable)) }
@@ -179,6 +187,10 @@ private final class AgentLoop: ThreadLoop {
             let timeout = due.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
+                if poller.isReadable(stopItem) {
+                    shutDown()
+                    return
+                }
                 if poller.isReadable(doorbellItem) { try runCommands() }
                 if poller.isReadable(dealerItem) { try receiveControlMessages() }
                 for collector in watched where poller.isReadable(collector.item) { try collect(collector.id) }
@@ -262,6 +274,16 @@ private final class AgentLoop: ThreadLoop {
                 try send(.driverStopping(reason: "the driver received \(name) and stopped its pipelines"))
             }
         }
+    }
+
+    /// Stopped with this driver's runtime: what is still running is failed and its workers ended.
+    private func shutDown() {
+        let failure = PipelineError(code: .transportFailed, pipeline: "driver", reason: "this program's MPETL runtime was shut down")
+        for run in runs.values { run.markFailed(PipelineError(code: failure.code, pipeline: run.label, reason: failure.reason)) }
+        for reply in pendingRoutes.values.flatMap({ $0 }) { reply.fulfill(.failure(failure)) }
+        for reply in pendingLinks.values { reply.fulfill(.failure(failure)) }
+        spawner.killAll()
+        spawner.reapAll()
     }
 
     /// A coordinator that is gone will never finish these pipelines: fail them with `failure`

@@ -94,6 +94,14 @@ enum Syscalls {
         _ = mpetl_set_parent_death_signal(signal)
     }
 
+    /// Names the calling thread as `top -H`, `ps -L` and /proc show it (15 bytes at most).
+    static func nameCurrentThread(_ name: String) {
+        _ = mpetl_set_thread_name(name)
+    }
+
+    /// The calling thread's kernel id (`/proc/self/task/ID`).
+    static var threadID: pid_t { mpetl_thread_id() }
+
     static var processID: pid_t { getpid() }
     static var parentProcessID: pid_t { getppid() }
 

@@ -10,7 +10,8 @@ struct ControlPlaneTests {
     @Test func aPeerThatDoesNotReadForAWhileStillGetsEveryMessage() throws {
         let context = try Context()
         let endpoint = "ipc://@mpetl-control-\(getpid())"
-        _ = try Coordinator(context: context, endpoints: [endpoint], hostTimeout: .seconds(30))
+        let coordinator = try Coordinator(context: context, endpoints: [endpoint], hostTimeout: .seconds(30))
+        defer { coordinator.stop() }
         let peer = try Socket(context, type: .dealer)
         try peer.setLinger(milliseconds: 0)
         try peer.connect(endpoint)
