@@ -19,12 +19,7 @@ func paused() throws {
     print("started")
     fflush(nil)
     try pipeline.feed(contentsOf: 0..<items)
-    let report = try pipeline.join()
-    var expected: [Int: Int] = [:]
-    for value in 0..<items { expected[value] = 1 }
-    var result = compare(Array(try pipeline.asCompleted(as: Int.self)), expected: expected)
-    result["workersLost"] = report.stats.stages.reduce(0) { $0 + $1.workersLost }
-    printJSON(result)
+    try printOutcome(of: pipeline, expecting: 0..<items)
 }
 
 /// origin → task of 2 processes taking `--work-ms` (20) per item → destination; `--items`
@@ -43,12 +38,7 @@ func suspended() throws {
     print("started")
     fflush(nil)
     try pipeline.feed(contentsOf: 0..<items)
-    let report = try pipeline.join()
-    var expected: [Int: Int] = [:]
-    for value in 0..<items { expected[2 * value] = 1 }
-    var result = compare(Array(try pipeline.asCompleted(as: Int.self)), expected: expected)
-    result["workersLost"] = report.stats.stages.reduce(0) { $0 + $1.workersLost }
-    printJSON(result)
+    try printOutcome(of: pipeline, expecting: (0..<items).map { 2 * $0 })
 }
 
 /// 45 worker processes on one machine: origin (1) → +1 (20) → −3 (17) → ×5 (7), chunk sizes
@@ -62,9 +52,15 @@ func wide() throws {
     try pipeline.addTask(processes: 7, chunkSize: 9) { (value: Int) in value * 5 }
     try pipeline.start()
     try pipeline.feed(contentsOf: 0..<items)
+    try printOutcome(of: pipeline, expecting: (0..<items).map { ($0 + 1 - 3) * 5 })
+}
+
+/// Joins `pipeline` and prints how its results compare with `values` (each expected once),
+/// and how many workers its stages lost.
+func printOutcome(of pipeline: Pipeline, expecting values: some Sequence<Int>) throws {
     let report = try pipeline.join()
     var expected: [Int: Int] = [:]
-    for value in 0..<items { expected[(value + 1 - 3) * 5] = 1 }
+    for value in values { expected[value] = 1 }
     var result = compare(Array(try pipeline.asCompleted(as: Int.self)), expected: expected)
     result["workersLost"] = report.stats.stages.reduce(0) { $0 + $1.workersLost }
     printJSON(result)

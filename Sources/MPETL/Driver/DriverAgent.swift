@@ -335,11 +335,7 @@ private final class AgentLoop: ThreadLoop {
             case .senderAdded(let pipeline, let sender, let senderLabel):
                 runs[pipeline]?.addSender(sender, label: senderLabel)
             case .spawn(let request):
-                do {
-                    try send(.spawned(request.address, pid: try spawner.spawn(request)))
-                } catch {
-                    try send(.spawnFailed(request.address, reason: "\(error)"))
-                }
+                try send(spawner.answer(request))
             case .killWorker(let pid):
                 spawner.kill(pid)
             case .heartbeat:

@@ -45,6 +45,15 @@ final class WorkerSpawner {
         return pid
     }
 
+    /// Starts the worker for `request` and says how that went, as the coordinator asked.
+    func answer(_ request: WorkerSpawnRequest) -> ControlMessage {
+        do {
+            return .spawned(request.address, pid: try spawn(request))
+        } catch {
+            return .spawnFailed(request.address, reason: "\(error)")
+        }
+    }
+
     /// Reaps `pid` if it has exited.
     func reap(_ pid: Int32) -> (WorkerAddress, ExitStatus)? {
         guard let child = children[pid], let status = Syscalls.reap(pid) else { return nil }

@@ -129,13 +129,7 @@ public final class WorkerHost {
                     }
                     switch message {
                     case .spawn(let request):
-                        let reply: ControlMessage
-                        do {
-                            reply = .spawned(request.address, pid: try spawner.spawn(request))
-                        } catch {
-                            reply = .spawnFailed(request.address, reason: "\(error)")
-                        }
-                        try dealer.send(try encoder.encode(reply))
+                        try dealer.send(try encoder.encode(spawner.answer(request)))
                     case .killWorker(let pid):
                         spawner.kill(pid)
                     case .welcome(let info):

@@ -39,6 +39,11 @@ struct ProtocolVectorTests {
             ("control-acknowledged", "the coordinator relays it to the producer: consumer 0 acknowledged up to 7",
              .acknowledged(pipeline: "host:42:0", consumer: 0, upTo: 7)),
             ("control-heartbeat", "an agent is alive", .heartbeat),
+            ("control-agent-hello", "an agent's first message: process 4242 in kernel scope \"boot/pid:[1]/net:[2]\"",
+             .agentHello(host: "host-b", process: ProcessIdentity(pid: 4242, kernelScope: "boot/pid:[1]/net:[2]"))),
+            ("control-welcome", "the coordinator's answer: its process, and a 30 s heartbeat timeout for remote hosts",
+             .welcome(CoordinatorInfo(process: ProcessIdentity(pid: 7, kernelScope: "boot/pid:[1]/net:[2]"), hostTimeoutMilliseconds: 30_000))),
+            ("control-fenced", "an agent declared lost is refused from now on", .fenced(reason: "silent for 30 s")),
             ("control-resolve", "a worker asks where the pipeline named \"inbox\" is", .resolve(name: "inbox", from: address)),
         ]
         return [
