@@ -102,20 +102,20 @@ done
 
 CREATED_NS=()
 BG_PIDS=()
-declare -A SEEN_PIDS=()   # every process seen in our namespaces, for their /tmp run directories
+declare -A SEEN_PIDS=()   # every process seen in our namespaces, to check they leave nothing in /tmp
 WORK=
 
 # Kill every process living in our namespaces (all of them were started by this script or by
 # the processes it started), then delete the namespaces: that also destroys the veth pairs
 # and the bridge inside them.
 cleanup() {
-    local status=$? ns pid pids all=() deadline
+    local status=$? ns pid pids deadline
     trap - EXIT INT TERM
     set +e
     for pid in "${BG_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
     for ns in "${CREATED_NS[@]}"; do
         pids=$(ip netns pids "$ns" 2>/dev/null)
-        for pid in $pids; do all+=("$pid"); kill -TERM "$pid" 2>/dev/null; done
+        for pid in $pids; do kill -TERM "$pid" 2>/dev/null; done
     done
     deadline=$((SECONDS + 5))
     while ((SECONDS < deadline)); do
@@ -126,18 +126,11 @@ cleanup() {
     done
     for ns in "${CREATED_NS[@]}"; do
         pids=$(ip netns pids "$ns" 2>/dev/null)
-        for pid in $pids; do all+=("$pid"); kill -KILL "$pid" 2>/dev/null; done
+        for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
     done
     for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     for ns in "${CREATED_NS[@]}"; do
         ip netns del "$ns" 2>/dev/null || log "warning: could not delete namespace $ns"
-    done
-    # Run directories of processes that were killed before they could remove their own.
-    # (MPETL processes keep sockets in /tmp/mpetl-PID-XXXXXX; one that crashed or was killed
-    # leaves it behind. Only directories of our processes, made during this run, go.)
-    for pid in "${all[@]}" "${!SEEN_PIDS[@]}"; do
-        [[ -n $WORK && -e $WORK/.started ]] || break
-        find /tmp -maxdepth 1 -type d -name "mpetl-$pid-??????" -newer "$WORK/.started" -exec rm -rf {} + 2>/dev/null
     done
     if [[ -n $WORK ]]; then
         if [[ ${MPETL_KEEP_LOGS:-0} == 1 ]]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
@@ -214,6 +207,15 @@ fail() {
     show_logs
     echo "FAIL ($MODE): $*"
     exit 1
+}
+
+# no_files_left: MPETL keeps its ipc:// sockets in the abstract namespace, so no process of
+# the run (the launch, its program, worker hosts, workers, the cut-off ones) leaves a file in /tmp.
+no_files_left() {
+    local pid left=
+    note_pids
+    for pid in "${!SEEN_PIDS[@]}"; do left+=$(find /tmp -maxdepth 1 -name "mpetl-$pid-*" 2>/dev/null); done
+    [[ -z $left ]] || fail "MPETL processes left files in /tmp: $left"
 }
 
 start_worker_host() {   # NS NAME
@@ -308,6 +310,7 @@ if [[ $MODE == normal ]]; then
     joined hostB && joined hostC || fail "the launch's log does not show both worker hosts joining"
     verdict=$(check_result "$WORK/launch.out" "$ITEMS") || fail "$verdict"
     echo "driver: $(grep -m1 '^{' "$WORK/launch.out")"
+    no_files_left
     echo "PASS (normal): $verdict in ${ms} ms"
     exit 0
 fi
@@ -367,4 +370,5 @@ log "launch output naming hostC:"
 grep -E 'hostC|replacement|^\{|Fatal error|^Error' "$WORK/launch.err" "$WORK/launch.out" |
     grep -v '^[^:]*:progress: ' | sed "s|^$WORK/||" >&2 || true
 verdict=$(check_result "$WORK/launch.out" "$ITEMS") || fail "$verdict"
+no_files_left
 echo "PASS (cut-link): hostC's link went down mid-run, its work was replayed, and the launch finished ${after} ms later with the exact output ($verdict; $(elapsed) ms in all)"

@@ -65,3 +65,18 @@ func printOutcome(of pipeline: Pipeline, expecting values: some Sequence<Int>) t
     result["workersLost"] = report.stats.stages.reduce(0) { $0 + $1.workersLost }
     printJSON(result)
 }
+
+/// A task of 2 processes printing `--lines` (200) lines of `--length` (4,000) characters each,
+/// each line one character repeated: lines cut into each other show as mixed characters.
+func longLines() throws {
+    let lines = option("lines", default: 200)
+    let length = option("length", default: 4_000)
+    let pipeline = Pipeline()
+    try pipeline.addTask(processes: 2) { (value: Int) in
+        let letter = Character(UnicodeScalar(UInt8(97 + value % 26)))
+        print(String(repeating: letter, count: length))
+    }
+    try pipeline.start()
+    try pipeline.feed(contentsOf: 0..<lines)
+    try pipeline.join()
+}

@@ -225,6 +225,7 @@ let scenarios: [String: () throws -> Void] = [
     "paused": paused,
     "suspended": suspended,
     "wide": wide,
+    "long-lines": longLines,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -17,10 +17,12 @@ enum ProcessRole: Sendable {
             Log.warning("ignoring malformed \(WorkerAssignment.environmentKey)=\(value)")
             return .driver
         }
-        // Ctrl-C reaches the whole process group, and a service manager signals every process:
+        // Ctrl-C reaches the whole process group, a closed terminal hangs it up, and a service
+        // manager signals every process:
         // a worker leaves when its driver tells it to (after its teardown) or dies with it.
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
         // Die with the driver. The parent may already be gone before the signal was armed.
         Syscalls.dieWithParent()
         if Syscalls.parentProcessID != assignment.parentPID { Syscalls.exitProcess(0) }

@@ -126,3 +126,14 @@ enum ProcessTable {
         return state != "Z"
     }
 }
+
+@Suite("Worker output")
+struct WorkerOutputTests {
+    @Test func linesUpToPipeBufFromSeveralWorkersInterleaveOnlyAtLineEnds() throws {
+        let run = try Programs.run("mpetl-test-programs", ["long-lines", "--lines", "200", "--length", "4000"])
+        #expect(run.status == 0, "\(run.standardError.suffix(1000))")
+        #expect(run.lines.count == 200)
+        let cut = run.lines.filter { line in line.count != 4000 || Set(line).count != 1 }
+        #expect(cut.isEmpty, "\(cut.count) lines were cut into each other, e.g. \(cut.first?.prefix(80) ?? "")")
+    }
+}
