@@ -226,6 +226,7 @@ let scenarios: [String: () throws -> Void] = [
     "suspended": suspended,
     "wide": wide,
     "long-lines": longLines,
+    "many-pipelines": manyPipelines,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -26,8 +26,9 @@ final class Coordinator: Sendable {
         }
     }
 
-    /// Stops the coordinator's thread and waits for it: its sockets are closed and its
-    /// endpoints free when this returns. Agents and workers still connected find it gone.
+    /// Stops the coordinator's thread and waits for it: its sockets are closed when this
+    /// returns (libzmq's I/O thread frees the endpoints a moment later). Agents and workers
+    /// still connected find it gone.
     func stop() {
         loop.stop()
         loop.join()

@@ -48,8 +48,8 @@ public final class CoordinatorServer: Sendable {
         }
     }
 
-    /// Stops coordinating and waits until the coordinator's thread has ended and its endpoints
-    /// are free. Programs and worker hosts still connected find it gone: on this host at once,
+    /// Stops coordinating and waits until the coordinator's thread has ended and closed its
+    /// sockets (libzmq frees the endpoints a moment later). Programs and worker hosts still connected find it gone: on this host at once,
     /// elsewhere within their coordinator timeout. Calling it again does nothing.
     ///
     /// ```swift

@@ -213,7 +213,7 @@ struct PipelineRecord {
             actions.append(.send(to: producer, .consumerAdded(pipeline: registration.id, stage: address.stage,
                                                               ConsumerEndpoint(worker: address.worker, endpoint: endpoint))))
         }
-        Log.info("\(label): a replacement \(registration.stages[address.stage].label) worker (pid \(slot.pid ?? 0)) joined")
+        Log.info("\(label): the replacement \(registration.stages[address.stage].label) worker (pid \(slot.pid ?? 0)) joined")
         return actions
     }
 
@@ -451,7 +451,7 @@ struct PipelineRecord {
                 return fail(report(address, reason: "the worker \(status), no worker of the stage is left, and its \(Self.restarts(forProcesses: registration.stages[address.stage].processes)) restarts are used up; items it held are lost",
                                    pid: slot.pid, host: slot.host, code: .workerDied))
             }
-            Log.warning("\(label): a \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches are replayed to the \(live) other worker(s) (no restarts left)")
+            Log.warning("\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches are replayed to the \(live) other worker(s) (no restarts left)")
             return actions
         }
         restartsLeft[address.stage] -= 1
@@ -463,7 +463,7 @@ struct PipelineRecord {
         let worker = slots[address.stage].count - 1
         let replay = live > 0 ? "are replayed to the \(live) other worker(s) and a replacement starts"
             : "wait for the replacement that starts now"
-        Log.warning("\(label): a \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches \(replay)")
+        Log.warning("\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches \(replay)")
         let request = WorkerSpawnRequest(address: WorkerAddress(pipeline: registration.id, stage: address.stage, worker: worker),
                                          ordinal: registration.ordinal)
         return actions + [.spawn(agent: driver, request)]

@@ -87,7 +87,7 @@ public final class Pipeline: Sendable {
         try state.withLock { state in
             guard case .building = state.phase else {
                 throw PipelineError(code: .alreadyStarted, pipeline: label,
-                                    reason: "a \(stage.kind.name) was added after start(); add every stage before calling start()")
+                                    reason: "add\(stage.kind.name.capitalized)(…) was called after start(); add every stage before calling start()")
             }
             state.stages.append(stage)
         }

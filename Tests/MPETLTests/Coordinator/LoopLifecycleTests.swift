@@ -18,9 +18,14 @@ struct LoopLifecycleTests {
         server.stop()
         #expect(waitUntil(timeout: .seconds(2)) { !Self.threadExists(thread) }, "the coordinator's thread has ended")
         server.stop()  // a second stop does nothing
-        // The endpoint is free again: its socket was closed, not left to the process's end.
-        let again = try CoordinatorServer(listening: [endpoint])
-        again.stop()
+        // The endpoint is free again: its socket was closed, not left to the process's end
+        // (libzmq's I/O thread releases it a moment after the close).
+        var again: CoordinatorServer?
+        #expect(waitUntil(timeout: .seconds(5)) {
+            again = try? CoordinatorServer(listening: [endpoint])
+            return again != nil
+        }, "the endpoint is free again")
+        again?.stop()
     }
 
     @Test func aStoppedDriverAgentEndsItsThread() throws {

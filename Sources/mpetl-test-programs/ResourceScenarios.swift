@@ -1,0 +1,36 @@
+// Resource use over a long-lived program: many pipelines one after another must leave the
+// driver's descriptors and threads flat.
+import Foundation
+import MPETL
+
+/// Open descriptors and threads of this process, from /proc.
+func openDescriptors() -> Int {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+}
+
+func threadCount() -> Int {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []).count
+}
+
+/// `--pipelines` (500) pipelines one after another, each `addTask { $0 + 1 }`, 5 items fed,
+/// joined and read; prints descriptors and threads after the 10th and the last.
+func manyPipelines() throws {
+    let count = option("pipelines", default: 500)
+    var afterTenth: (descriptors: Int, threads: Int)?
+    var wrong = 0
+    for index in 0..<count {
+        let pipeline = Pipeline()
+        try pipeline.addTask { (value: Int) in value + 1 }
+        try pipeline.start()
+        try pipeline.feed(contentsOf: 0..<5)
+        try pipeline.join()
+        let results = Array(try pipeline.asCompleted(as: Int.self)).sorted()
+        if results != Array(1...5) { wrong += 1 }
+        if index == 9 { afterTenth = (openDescriptors(), threadCount()) }
+    }
+    printJSON([
+        "pipelines": count, "wrong": wrong,
+        "descriptorsAfterTenth": afterTenth?.descriptors ?? -1, "threadsAfterTenth": afterTenth?.threads ?? -1,
+        "descriptorsAfterLast": openDescriptors(), "threadsAfterLast": threadCount(),
+    ])
+}
