@@ -28,7 +28,13 @@ func manyPipelines() throws {
         if results != Array(1...5) { wrong += 1 }
         if index == 9 { afterTenth = (openDescriptors(), threadCount()) }
     }
+    var kinds: [String: Int] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)")) ?? "?"
+        kinds[target.hasPrefix("/") ? "file" : target, default: 0] += 1
+    }
     printJSON([
+        "kinds": kinds,
         "pipelines": count, "wrong": wrong,
         "descriptorsAfterTenth": afterTenth?.descriptors ?? -1, "threadsAfterTenth": afterTenth?.threads ?? -1,
         "descriptorsAfterLast": openDescriptors(), "threadsAfterLast": threadCount(),

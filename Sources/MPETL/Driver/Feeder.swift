@@ -33,7 +33,9 @@ final class Feeder: @unchecked Sendable {
         transport = try AcknowledgedTransport(
             consumers: consumers,
             connect: { endpoint in try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark) },
-            waitForRoom: { [unowned self] sockets in
+            // Weak: the run keeps this feeder (to deliver events), and a cycle would keep the
+            // feed's sockets open for the life of the program.
+            waitForRoom: { [unowned self, weak run] sockets in
                 // Waits in short steps: the agent's events and the run's failure arrive meanwhile.
                 if sockets.isEmpty {
                     waitForEvent(milliseconds: 50)
@@ -42,7 +44,7 @@ final class Feeder: @unchecked Sendable {
                     for socket in sockets { poller.add(socket, events: .writable) }
                     _ = try poller.poll(timeoutMilliseconds: 50)
                 }
-                if let failure = run.failure { throw failure }
+                if let failure = run?.failure { throw failure }
                 try applyEvents(draining: false)
             })
         sender = BatchSender(transport: transport, pipeline: ordinal, stage: 0, producer: BatchHeader.driverProducer,

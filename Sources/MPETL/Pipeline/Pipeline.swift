@@ -132,6 +132,8 @@ public final class Pipeline: Sendable {
             case .worker:
                 state.phase = .inert
             case .driver:
+                try DescriptorBudget.check(processes: stages.reduce(0) { $0 + $1.processes.resolved }, pipeline: label,
+                                           runtimeExists: DriverRuntime.existing != nil)
                 state.phase = .running(try DriverSession(
                     ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize, fingerprint: fingerprint))
             }

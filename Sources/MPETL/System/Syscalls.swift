@@ -177,6 +177,18 @@ enum Syscalls {
         return String(decoding: table, as: UTF8.self).split(separator: "\n").contains { $0.hasSuffix(" \(path)") }
     }
 
+    /// This process's limit on open file descriptors (RLIMIT_NOFILE), nil if unlimited.
+    static var descriptorLimit: Int? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return nil }
+        return Int(limit.rlim_cur)
+    }
+
+    /// How many file descriptors this process has open.
+    static var openDescriptorCount: Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+    }
+
     static var processorCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     /// Flushes C standard output and error, which a worker's `print` writes through.

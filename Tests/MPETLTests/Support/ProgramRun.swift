@@ -27,7 +27,10 @@ enum Programs {
         return bundle.deletingLastPathComponent()
     }
 
-    static func url(_ name: String) -> URL { binDirectory.appendingPathComponent(name) }
+    /// One of the package's executables by name, or any program by absolute path.
+    static func url(_ name: String) -> URL {
+        name.hasPrefix("/") ? URL(fileURLWithPath: name) : binDirectory.appendingPathComponent(name)
+    }
 
     /// Starts `name` with `arguments`, its standard input empty.
     static func launch(_ name: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> RunningProgram {
