@@ -227,6 +227,7 @@ let scenarios: [String: () throws -> Void] = [
     "wide": wide,
     "long-lines": longLines,
     "many-pipelines": manyPipelines,
+    "partial-reads": partialReads,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

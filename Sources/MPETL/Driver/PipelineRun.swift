@@ -15,8 +15,9 @@ final class PipelineRun: @unchecked Sendable {
     // Everything below is guarded by `condition`.
     private let condition = NSCondition()
     private var phase = Phase.starting
-    private var results: [[UInt8]] = []
-    private var resultsHead = 0
+    private var results = ResultStore()
+    /// Async readers waiting for the next change (a result, or the end).
+    private var waiters: [CheckedContinuation<Void, Never>] = []
     private var latestStats: PipelineStats?
     private var statsGeneration = 0
     /// Pipelines that send to this one, by id, with their labels.
@@ -37,8 +38,13 @@ final class PipelineRun: @unchecked Sendable {
     }
 
     private func change(_ body: () -> Void) {
-        locked(body)
+        let woken = locked {
+            body()
+            defer { waiters.removeAll() }
+            return waiters
+        }
         condition.broadcast()
+        for waiter in woken { waiter.resume() }
     }
 
     // MARK: Agent side
@@ -75,12 +81,13 @@ final class PipelineRun: @unchecked Sendable {
     func addSender(_ id: String, label: String) { change { senders[id] = label } }
     func storeStats(_ stats: PipelineStats) { change { latestStats = stats; statsGeneration += 1 } }
 
-    var isDone: Bool {
-        locked {
-            switch phase {
-            case .finished, .failed: true
-            default: false
-            }
+    var isDone: Bool { locked { phaseIsFinal } }
+
+    /// Whether the phase is finished or failed; only while holding the lock.
+    private var phaseIsFinal: Bool {
+        switch phase {
+        case .finished, .failed: true
+        default: false
         }
     }
 
@@ -131,25 +138,52 @@ final class PipelineRun: @unchecked Sendable {
         }
     }
 
-    /// The next batch of results, waiting for one while the pipeline runs; nil at the end.
-    func nextResultBatch() -> [UInt8]? {
-        locked {
+    /// The next result, waiting for one while the pipeline runs; nil at the end. A result
+    /// that does not decode fails the run.
+    func nextResult<Element: Decodable>(as type: Element.Type) -> Element? {
+        let taken: ResultStore.Taken<Element> = locked {
             while true {
-                if resultsHead < results.count {
-                    let batch = results[resultsHead]
-                    results[resultsHead] = []
-                    resultsHead += 1
-                    if resultsHead > 4096 && resultsHead * 2 > results.count {
-                        results.removeFirst(resultsHead)
-                        resultsHead = 0
-                    }
-                    return batch
-                }
+                let taken = results.take(type)
+                guard case .empty = taken else { return taken }
                 switch phase {
-                case .finished, .failed: return nil
+                case .finished, .failed: return .empty
                 case .starting, .running: condition.wait()
                 }
             }
+        }
+        return value(of: taken)
+    }
+
+    /// The same without blocking a thread: an async reader waits for the agent's next change.
+    func nextResult<Element: Decodable>(as type: Element.Type) async -> Element? {
+        while true {
+            var outcome: ResultStore.Taken<Element>?
+            // The check and the registration happen under one lock hold: no change can slip
+            // between them unseen.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                outcome = locked {
+                    let taken = results.take(type)
+                    if case .empty = taken, !phaseIsFinal {
+                        waiters.append(continuation)
+                        return nil
+                    }
+                    return taken
+                }
+                if outcome != nil { continuation.resume() }
+            }
+            if let outcome { return value(of: outcome) }
+        }
+    }
+
+    private func value<Element>(of taken: ResultStore.Taken<Element>) -> Element? {
+        switch taken {
+        case .value(let value): return value
+        case .empty: return nil
+        case .corrupt:
+            // Types were checked at asCompleted; a result that does not decode is corrupt.
+            markFailed(PipelineError(code: .transportFailed, pipeline: label,
+                                     reason: "a result could not be decoded as \(Element.self); the results stream is corrupt"))
+            return nil
         }
     }
 

@@ -230,20 +230,22 @@ public final class Pipeline: Sendable {
     }
 
     /// The results of the last stage as an asynchronous sequence that throws the pipeline's
-    /// failure at its end. Otherwise as ``asCompleted(as:)``.
+    /// failure at its end. Otherwise as ``asCompleted(as:)``: each result is taken as it is
+    /// yielded, so a loop left early leaves the rest for the next reader. Waiting for results
+    /// suspends the task; it never blocks a thread of Swift's cooperative pool.
     ///
     /// ```swift
     /// for try await total in try pipeline.results(as: Int.self) { print(total) }
     /// ```
+    /// - Throws: as ``asCompleted(as:)``; the sequence throws the pipeline's
+    ///   ``PipelineError`` when it ends because the pipeline failed.
     public func results<Result: Decodable & Sendable>(as type: Result.Type = Result.self) throws -> AsyncThrowingStream<Result, any Error> {
         let sequence = try asCompleted(as: type)
-        return AsyncThrowingStream { continuation in
-            let thread = Thread {
-                for result in sequence { continuation.yield(result) }
-                continuation.finish(throwing: sequence.failure)
-            }
-            thread.name = "mpetl-results"
-            thread.start()
+        guard let run = sequence.run else { return AsyncThrowingStream { $0.finish() } }
+        return AsyncThrowingStream {
+            if let result = await run.nextResult(as: Result.self) { return result }
+            if let failure = run.failure { throw failure }
+            return nil
         }
     }
 

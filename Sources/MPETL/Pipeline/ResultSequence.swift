@@ -1,4 +1,7 @@
 /// The last stage's results, yielded as they arrive; see ``Pipeline/asCompleted(as:)``.
+///
+/// Each result is taken from the pipeline as it is yielded: an iteration left early leaves
+/// every result it did not yield for the next one.
 public struct ResultSequence<Element: Decodable & Sendable>: Sequence, Sendable {
     let run: PipelineRun?
 
@@ -8,40 +11,14 @@ public struct ResultSequence<Element: Decodable & Sendable>: Sequence, Sendable 
     /// An iterator that waits for each next result while the pipeline runs.
     public func makeIterator() -> Iterator { Iterator(run: run) }
 
-    /// Decodes results batch by batch; blocks while the pipeline runs and none is waiting.
+    /// Takes one result at a time; blocks while the pipeline runs and none is waiting.
     public struct Iterator: IteratorProtocol {
         let run: PipelineRun?
-        private var batch: [UInt8] = []
-        private var offset = 0
-        private var remaining = 0
 
         init(run: PipelineRun?) { self.run = run }
 
         public mutating func next() -> Element? {
-            guard let run else { return nil }
-            while remaining == 0 {
-                guard let next = run.nextResultBatch() else { return nil }
-                let count = next.withUnsafeBytes { try? BatchHeader(parsing: $0).itemCount } ?? 0
-                batch = next
-                offset = BatchHeader.size
-                remaining = Int(count)
-            }
-            let decoded: Element? = batch.withUnsafeBytes { bytes in
-                var reader = MessagePackReader(bytes)
-                reader.offset = offset
-                guard let value = try? reader.decode(Element.self) else { return nil }
-                offset = reader.offset
-                return value
-            }
-            guard let decoded else {
-                // Types were checked at asCompleted; a result that does not decode is corrupt.
-                run.markFailed(PipelineError(code: .transportFailed, pipeline: run.label,
-                                             reason: "a result could not be decoded as \(Element.self); the results stream is corrupt"))
-                remaining = 0
-                return nil
-            }
-            remaining -= 1
-            return decoded
+            run?.nextResult(as: Element.self)
         }
     }
 }

@@ -137,3 +137,17 @@ struct WorkerOutputTests {
         #expect(cut.isEmpty, "\(cut.count) lines were cut into each other, e.g. \(cut.first?.prefix(80) ?? "")")
     }
 }
+
+@Suite("Reading results in parts")
+struct PartialReadTests {
+    @Test(arguments: [(10, 0), (7, 0), (100, 0), (10, 1), (7, 1), (100, 1)])
+    func aReaderThatLeavesEarlyLeavesTheRestForTheNext(chunk: Int, async: Int) throws {
+        let run = try Programs.run("mpetl-test-programs", ["partial-reads", "--chunk", "\(chunk)", "--take", "305", "--async", "\(async)"])
+        #expect(run.status == 0, "\(run.standardError.suffix(1000))")
+        let result = try run.json()
+        #expect(result["first"] as? Int == 305, "\(result)")
+        #expect(result["second"] as? Int == 695, "\(result)")
+        #expect(result["missing"] as? Int == 0, "\(result)")
+        #expect(result["extra"] as? Int == 0, "\(result)")
+    }
+}
