@@ -26,18 +26,19 @@ let usage = """
       w4       100,000 items of 4 KiB each (bytes throughput)
       startup  start() to first result with 6 workers
       idle     CPU used by 6 idle workers over one second
+      results  driver memory holding 1,000,000 Int results after join(), and after reading them
       all      every workload above (the default)
       --items, --chunk, --processes override the workload's own figures; --baseline also runs
       the same shapes over raw PUSH/PULL and prints each figure's ratio to it.
     """
 
-let known = ["w1", "w2", "w3", "w4", "startup", "idle", "all"]
+let known = ["w1", "w2", "w3", "w4", "startup", "idle", "results", "all"]
 let named = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil }
 if arguments.contains("--help") || named.contains(where: { !known.contains($0) }) {
     print(usage)
     exit(named.isEmpty || arguments.contains("--help") ? 0 : 64)
 }
-let selected = named.isEmpty || named.contains("all") ? ["w1", "w2", "w3", "w4", "startup", "idle"] : named
+let selected = named.isEmpty || named.contains("all") ? ["w1", "w2", "w3", "w4", "startup", "idle", "results"] : named
 let json = arguments.contains("--json")
 let withBaseline = arguments.contains("--baseline")
 
@@ -72,6 +73,12 @@ for workload in selected {
     case "startup", "idle":
         let lines = try Probes.run(workload)
         if !Pipeline.isWorkerProcess { for line in lines { print(json ? line.json : line.text) } }
+    case "results":
+        for chunk in value("chunk").map({ [$0] }) ?? [1, 100] {
+            if let line = try ResultsMemory.run(items: value("items") ?? 1_000_000, chunk: chunk) {
+                print(json ? line.json : line.text)
+            }
+        }
     default:
         for spec in specs(for: workload) {
             guard var measurement = try Workloads.run(spec, monitor: monitor) else { continue }

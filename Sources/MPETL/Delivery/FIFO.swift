@@ -6,6 +6,7 @@ struct FIFO<Element> {
     var isEmpty: Bool { head == storage.count }
     var count: Int { storage.count - head }
     var first: Element? { isEmpty ? nil : storage[head] }
+    var last: Element? { isEmpty ? nil : storage[storage.count - 1] }
 
     mutating func append(_ element: Element) { storage.append(element) }
 
@@ -21,6 +22,11 @@ struct FIFO<Element> {
             head = 0
         }
         return element
+    }
+
+    /// Changes the last element in place.
+    mutating func updateLast<T>(_ change: (inout Element) throws -> T) rethrows -> T {
+        try change(&storage[storage.count - 1])
     }
 
     /// Changes the first element in place.

@@ -12,8 +12,12 @@ struct ResultReceipts {
 
     /// Set once any worker was lost: only replays bring copies, and only after a loss.
     var dropsDuplicates = false
-    /// Ids of every result kept, recorded from the start: a copy may arrive after its original.
-    private var seen = Set<UInt64>()
+    /// Ids of every result kept, recorded from the start, since a copy may arrive after its
+    /// original: a plain array (8 bytes each) while nothing was lost, and a set, for lookups,
+    /// from the first batch after a loss. A hash set of a million ids would cost 17-34 MB
+    /// through a run that never needs it.
+    private var recorded: [UInt64] = []
+    private var seen: Set<UInt64>?
     private var expected = ProducerSequences()
     private var done = ProducerSequences()
     private var hasNews = false
@@ -47,9 +51,14 @@ struct ResultReceipts {
         let count = Int(header.itemCount)
         var fresh: [Bool] = []
         if dropsDuplicates {
-            fresh = (0..<count).map { seen.insert(BatchHeader.id($0, in: ids)).inserted }
+            // Moved out and back, so inserting never copies the set.
+            var lookup = seen ?? Set(recorded)
+            seen = nil
+            recorded = []
+            fresh = (0..<count).map { lookup.insert(BatchHeader.id($0, in: ids)).inserted }
+            seen = lookup
         } else {
-            for index in 0..<count { seen.insert(BatchHeader.id(index, in: ids)) }
+            for index in 0..<count { recorded.append(BatchHeader.id(index, in: ids)) }
         }
         done[header.producer] = header.sequence
         hasNews = true

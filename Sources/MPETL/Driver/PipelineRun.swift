@@ -58,7 +58,7 @@ final class PipelineRun: @unchecked Sendable {
             phase = .failed(error)
         }
     }
-    func appendResults(_ batch: [UInt8]) { change { results.append(batch) } }
+    func appendResults(_ batch: [UInt8]) { change { batch.withUnsafeBytes { results.append(batch: $0) } } }
 
     /// Passes an acknowledgement or a change of stage 0's workers to the feed.
     func deliverToFeeder(_ event: Feeder.Event) {
