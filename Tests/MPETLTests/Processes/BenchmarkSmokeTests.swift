@@ -24,3 +24,16 @@ struct BenchmarkSmokeTests {
         #expect(run.standardOutput.contains("usage: mpetl-bench"))
     }
 }
+
+extension BenchmarkSmokeTests {
+    @Test func theResultsProbeReportsTheDriversMemory() throws {
+        let run = try Programs.run("mpetl-bench", ["results", "--items", "20000", "--json"], timeout: .seconds(120))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let objects = try run.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        #expect(objects.map { $0["chunk"] as? Double } == [1, 100])
+        for object in objects {
+            #expect(["rss_before_mb", "rss_joined_mb", "rss_after_reading_mb", "bytes_per_result_held"].allSatisfy { object[$0] != nil },
+                    "\(object)")
+        }
+    }
+}
