@@ -2,7 +2,10 @@
 #include "CProcessShims.h"
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <elf.h>
+#include <link.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -32,4 +35,42 @@ __attribute__((constructor)) static void mpetl_line_buffer_worker_output(void) {
     if (getenv("MPETL_WORKER") == NULL) return;
     setvbuf(stdout, NULL, _IOLBF, 1 << 16);
     setvbuf(stderr, NULL, _IOLBF, 1 << 16);
+}
+
+struct mpetl_build_id_search {
+    unsigned char *out;
+    int capacity;
+    int length;
+};
+
+// Looks through the main program's PT_NOTE segments (the first object dl_iterate_phdr
+// reports) for the GNU build-id note the linker writes.
+static int mpetl_find_build_id(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct mpetl_build_id_search *search = data;
+    for (int index = 0; index < info->dlpi_phnum; index++) {
+        const ElfW(Phdr) *header = &info->dlpi_phdr[index];
+        if (header->p_type != PT_NOTE) continue;
+        const char *note = (const char *)(info->dlpi_addr + header->p_vaddr);
+        const char *end = note + header->p_memsz;
+        while (note + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *entry = (const ElfW(Nhdr) *)note;
+            const char *name = note + sizeof(ElfW(Nhdr));
+            const unsigned char *desc = (const unsigned char *)(name + ((entry->n_namesz + 3) & ~3u));
+            if (entry->n_type == NT_GNU_BUILD_ID && entry->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+                int length = (int)entry->n_descsz < search->capacity ? (int)entry->n_descsz : search->capacity;
+                memcpy(search->out, desc, (size_t)length);
+                search->length = length;
+                return 1;
+            }
+            note = (const char *)desc + ((entry->n_descsz + 3) & ~3u);
+        }
+    }
+    return 1;  // only the first object, the program itself
+}
+
+int mpetl_build_id(unsigned char *out, int capacity) {
+    struct mpetl_build_id_search search = { out, capacity, 0 };
+    dl_iterate_phdr(mpetl_find_build_id, &search);
+    return search.length;
 }

@@ -18,4 +18,8 @@ int mpetl_set_thread_name(const char *name);
 /// The calling thread's kernel id, as /proc/self/task lists it.
 pid_t mpetl_thread_id(void);
 
+/// Copies the running program's GNU build id (the linker's unique id of this build) into
+/// `out`; returns its length, 0 when the program has none.
+int mpetl_build_id(unsigned char *out, int capacity);
+
 #endif

@@ -154,7 +154,7 @@ struct PipelineRecord {
             return [.send(to: identity, .refuse(reason: "\(label) has no stage \(address.stage) worker \(address.worker)"))]
         }
         guard fingerprint == registration.fingerprint else {
-            let reason = "the worker's program defines \(label) as [\(fingerprint)] but the driver defined [\(registration.fingerprint)]: run the same binary, built from the same source, everywhere"
+            let reason = BuildIdentity.mismatch(worker: fingerprint, driver: registration.fingerprint, label: label)
             if slots[address.stage][address.worker].remote, let agent = slots[address.stage][address.worker].agent {
                 return [.send(to: identity, .refuse(reason: reason)),
                         .send(to: agent, .hostRefused(reason: "a worker on \(host) was refused: \(reason)"))] + drop(address)

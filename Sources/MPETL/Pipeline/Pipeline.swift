@@ -125,7 +125,8 @@ public final class Pipeline: Sendable {
             let label = name ?? "pipeline #\(ordinal)"
             let stages = Self.executionOrder(state.stages)
             try Self.validate(stages, label: label)
-            let fingerprint = "\(label): " + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize)" }.joined(separator: ", ")
+            let fingerprint = BuildIdentity.fingerprint(
+                stages: "\(label): " + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize)" }.joined(separator: ", "))
             switch ProcessRole.current {
             case .worker(let assignment) where assignment.ordinal == ordinal:
                 WorkerProcess.run(assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)

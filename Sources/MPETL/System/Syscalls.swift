@@ -94,6 +94,14 @@ enum Syscalls {
         _ = mpetl_set_parent_death_signal(signal)
     }
 
+    /// The running program's GNU build id in hex (what `readelf -n` shows), nil without one.
+    static let buildID: String? = {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let length = Int(mpetl_build_id(&bytes, Int32(bytes.count)))
+        guard length > 0 else { return nil }
+        return bytes.prefix(length).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }()
+
     /// Names the calling thread as `top -H`, `ps -L` and /proc show it (15 bytes at most).
     static func nameCurrentThread(_ name: String) {
         _ = mpetl_set_thread_name(name)

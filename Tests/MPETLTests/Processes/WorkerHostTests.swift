@@ -23,15 +23,59 @@ struct WorkerHostTests {
     }
 
     static func worker(_ endpoint: String, name: String, program: String = Programs.url("mpetl-test-programs").path,
-                       extra: [String] = []) throws -> RunningProgram {
+                       extra: [String] = [], environment: [String: String] = [:]) throws -> RunningProgram {
         try Programs.launch("mpetl-coordinator", ["worker", "--connect", endpoint, "--slots", "2", "--name", name,
-                                                  "--advertise", "127.0.0.1"] + extra + ["--", program, "hosts"])
+                                                  "--advertise", "127.0.0.1"] + extra + ["--", program, "hosts"],
+                            environment: environment)
     }
 
-    static func launch(_ endpoint: String, items: Int, extra: [String] = []) throws -> ProgramRun {
+    static func launch(_ endpoint: String, items: Int, extra: [String] = [], environment: [String: String] = [:]) throws -> ProgramRun {
         try Programs.run("mpetl-coordinator", ["launch", "--listen", endpoint, "--wait-workers", "2", "--progress", "off"] + extra
                          + ["--", Programs.url("mpetl-test-programs").path, "hosts", "--items", "\(items)", "--work-us", "50"],
-                         timeout: .seconds(90))
+                         timeout: .seconds(90), environment: environment)
+    }
+
+    /// A copy of mpetl-test-programs under its own name whose GNU build id differs in one byte:
+    /// the same stages, types and counts, another build.
+    static func anotherBuild(in folder: String) throws -> String {
+        var bytes = [UInt8](try Data(contentsOf: Programs.url("mpetl-test-programs")))
+        // The note: name size 4, descriptor size 20, type 3 (NT_GNU_BUILD_ID), "GNU\0", the id.
+        let header: [UInt8] = [4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 0x47, 0x4E, 0x55, 0]
+        let start = try #require((0...(bytes.count - header.count)).first { bytes[$0..<($0 + header.count)].elementsEqual(header) },
+                                 "the test program has a GNU build id")
+        bytes[start + header.count] ^= 0xFF
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/mpetl-test-programs"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o755)
+        return path
+    }
+
+    @Test func aBuildWithTheSameStagesButOtherCodeIsRefusedUnlessTheUserVouchesForIt() throws {
+        let folder = NSTemporaryDirectory() + "mpetl-rebuilt-\(getpid())"
+        defer { Self.remove(folder) }
+        let rebuilt = try Self.anotherBuild(in: folder)
+        let endpoint = Self.freeEndpoint(6)
+        let host = try Self.worker(endpoint, name: "host-rebuilt", program: rebuilt)
+        defer { host.killAndClean() }
+        let run = try Self.launch(endpoint, items: 2_000)
+        #expect(run.status == 0, "the pipeline finishes with the driver's workers: \(run.standardError)")
+        #expect((try run.json()["perHost"] as? [String: Int])?.keys.sorted() == ["driver-host"])
+        let refused = try host.finish(within: .seconds(30))
+        #expect(refused.status == 3)
+        #expect(refused.standardError.contains("but the driver runs build id "), "\(refused.standardError)")
+        #expect(refused.standardError.contains("with the same stages"))
+        #expect(refused.standardError.contains("MPETL_BUILD_IDENTITY"))
+
+        // Vouched for: the same identity on both sides admits it.
+        let vouched = ["MPETL_BUILD_IDENTITY": "etl-2026-11-30"]
+        let endpoint2 = Self.freeEndpoint(7)
+        let admitted = try Self.worker(endpoint2, name: "host-vouched", program: rebuilt, environment: vouched)
+        defer { admitted.killAndClean() }
+        let shared = try Self.launch(endpoint2, items: 20_000, environment: vouched)
+        #expect(shared.status == 0, "\(shared.standardError)")
+        let perHost = try shared.json()["perHost"] as? [String: Int] ?? [:]
+        #expect((perHost["host-vouched"] ?? 0) > 0, "the vouched-for build did work: \(perHost)")
     }
 
     @Test func aWorkerHostSharesTheLoadWithTheDriversWorkers() throws {
