@@ -9,7 +9,8 @@ func attempt(_ name: String, _ body: () throws -> Void) {
         try body()
         outcome = "ok"
     } catch let error as PipelineError {
-        outcome = "\(error.code) | \(error)"
+        let cause = error.cause.map { " | cause \($0.type) \($0.code?.description ?? "-")" } ?? ""
+        outcome = "\(error.code) | \(error)\(cause)"
     } catch {
         outcome = "other | \(error)"
     }

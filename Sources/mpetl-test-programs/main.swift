@@ -33,6 +33,7 @@ func report(_ error: any Error, elapsed: Duration? = nil) {
         object["stage"] = error.stage ?? ""
         object["pid"] = Int(error.pid ?? 0)
         object["item"] = error.item ?? ""
+        if let cause = error.cause { object["cause"] = "\(cause.type): \(cause.description)" }
     }
     if let elapsed { object["seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 }
     printJSON(object)

@@ -11,7 +11,7 @@
 /// ```
 public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What kind of failure this is. New codes may be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible, Codable {
         let name: String
 
         /// `feed`, `join` or `asCompleted` was called before `start()`.
@@ -67,6 +67,30 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
     public var item: String?
     /// What happened and what to do about it.
     public var reason: String
+    /// What the stage's own code (body, setup, teardown or commit) threw, when that is the
+    /// failure: it crossed from the worker process as its type, description and, for a
+    /// ``PipelineError`` (a `Pipeline.send` to an unknown name, say), its code.
+    ///
+    /// ```swift
+    /// } catch let error as PipelineError where error.cause?.code == .unknownPipeline { … }
+    /// ```
+    public var cause: Cause?
+
+    /// An error thrown in a worker process, as the driver sees it.
+    public struct Cause: Codable, Equatable, Sendable, CustomStringConvertible {
+        /// The thrown value's type, e.g. `PipelineError` or `DecodingError`.
+        public var type: String
+        /// Its description.
+        public var description: String
+        /// Its ``PipelineError/Code`` when it was a ``PipelineError``.
+        public var code: Code?
+
+        init(_ error: any Error) {
+            type = String(describing: Swift.type(of: error))
+            description = String(describing: error)
+            code = (error as? PipelineError)?.code
+        }
+    }
 
     /// Creates an error; MPETL makes these, tests and wrappers may too.
     public init(code: Code, pipeline: String, stage: String? = nil, pid: Int32? = nil,
@@ -94,5 +118,6 @@ extension PipelineError {
     init(_ report: FailureReport) {
         self.init(code: Code(name: report.code), pipeline: report.pipeline, stage: report.stageLabel, pid: report.pid,
                   host: report.host, item: report.item, reason: report.reason)
+        cause = report.cause
     }
 }

@@ -113,6 +113,8 @@ struct FailureReport: Codable, Equatable, Sendable {
     var host: String?
     var item: String?
     var reason: String
+    /// What the user's code threw, when that is the failure.
+    var cause: PipelineError.Cause?
 }
 
 /// A worker the coordinator asks an agent to start.

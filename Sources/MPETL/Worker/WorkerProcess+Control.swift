@@ -12,7 +12,7 @@ extension WorkerProcess {
         do {
             try runner.commit()
         } catch {
-            try reportFailure(item: nil, reason: "commit() threw: \(error)")
+            try reportFailure(item: nil, reason: "commit() threw: \(error)", cause: error)
         }
         ledger.markReported()
         lastDoneReport = Self.nanoseconds
@@ -101,7 +101,7 @@ extension WorkerProcess {
         do {
             try runner.tearDown()
         } catch {
-            try reportFailure(item: nil, reason: "teardown threw: \(error)")
+            try reportFailure(item: nil, reason: "teardown threw: \(error)", cause: error)
         }
         // Teardown may still send to named pipelines.
         try namedSends.flush()
@@ -135,9 +135,10 @@ extension WorkerProcess {
         }
     }
 
-    func reportFailure(item: String?, reason: String) throws -> Never {
-        let report = FailureReport(pipeline: pipelineLabel, stage: assignment.stage, stageLabel: definition.label,
+    func reportFailure(item: String?, reason: String, cause: any Error) throws -> Never {
+        var report = FailureReport(pipeline: pipelineLabel, stage: assignment.stage, stageLabel: definition.label,
                                    pid: Syscalls.processID, host: Syscalls.hostName, item: item, reason: reason)
+        report.cause = PipelineError.Cause(cause)
         try sendControl(.stageFailed(assignment.address, report, counters))
         while true {
             switch try receiveControl() {

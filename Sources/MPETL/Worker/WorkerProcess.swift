@@ -95,7 +95,7 @@ final class WorkerProcess {
         do {
             try runner.setUp(output: sender)
         } catch {
-            try reportFailure(item: nil, reason: "setup threw: \(error)")
+            try reportFailure(item: nil, reason: "setup threw: \(error)", cause: error)
         }
         try sendControl(.workerReady(assignment.address))
         Log.debug("worker ready", ["outputs": "\(downstream.count)"])
@@ -303,7 +303,7 @@ final class WorkerProcess {
             }
         case .item(let item, let underlying):
             counters.errors += 1
-            try reportFailure(item: item, reason: "the stage threw: \(underlying)")
+            try reportFailure(item: item, reason: "the stage threw: \(underlying)", cause: underlying)
         }
         return ended
     }

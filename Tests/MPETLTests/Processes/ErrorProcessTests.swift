@@ -14,6 +14,7 @@ struct ErrorProcessTests {
         #expect((result["pid"] as? Int ?? 0) > 0)
         #expect(result["item"] as? String == "500")
         #expect((result["error"] as? String ?? "").contains("refused 500"))
+        #expect(result["cause"] as? String == "Refused: refused 500", "what the body threw, by type: \(result)")
         #expect((result["seconds"] as? Double ?? 99) < 10, "join returned within seconds")
     }
 

@@ -55,6 +55,8 @@ struct NamedPipelineTests {
         #expect(outcome("send-to-finished").contains("\"direct\" has already finished"))
         #expect(outcome("send-to-unknown").hasPrefix("stage failed | "))
         #expect(outcome("send-to-unknown").contains("no pipeline named \"nobody\" is registered"))
+        // The program can tell by code, not only by text, what the stage's own code threw.
+        #expect(outcome("send-to-unknown").hasSuffix("| cause PipelineError unknown pipeline"), "\(outcome("send-to-unknown"))")
         let waited = Int(outcome("send-to-unknown-seconds")) ?? -1
         #expect((3...10).contains(waited), "an unknown name is waited for about 3 seconds, then refused")
 
