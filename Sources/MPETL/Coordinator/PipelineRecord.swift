@@ -416,8 +416,11 @@ struct PipelineRecord {
             }
             let address = WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)
             let reason: String
-            if slot.identity == nil {
+            if slot.identity == nil, case .exited = status {
                 reason = "the worker \(status) before reaching this pipeline's start(); every process must build and start the same pipelines in the same order (run the program alone to see its own error)"
+            } else if slot.identity == nil {
+                // Killed, or its host lost: something happened to it, not a fault of the program.
+                reason = "the worker \(status) while starting, before it reached this pipeline's start()"
             } else if finishing {
                 reason = "the worker \(status) during its teardown; every item had reached the end, but what its teardown would have done is lost"
             } else {

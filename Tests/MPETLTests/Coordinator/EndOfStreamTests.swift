@@ -220,6 +220,19 @@ struct EndOfStreamTests {
         #expect(report.reason.contains("before reaching this pipeline's start()"))
     }
 
+    @Test func aWorkerKilledWhileStartingDoesNotBlameTheProgram() {
+        var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
+        record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
+        let actions = record.exited(stage: 0, worker: 0, status: .signaled(9))
+        guard case .send(_, .failed(let report)) = actions.last else {
+            Issue.record("expected a failure report")
+            return
+        }
+        #expect(report.reason.contains("was killed by signal 9"))
+        #expect(report.reason.contains("while starting"))
+        #expect(!report.reason.contains("every process must build"), "nothing is wrong with the program: \(report.reason)")
+    }
+
     @Test func aWorkerWithAnotherDefinitionIsRefused() {
         var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
         record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
