@@ -142,7 +142,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 WORK=$(mktemp -d /tmp/mpetl-netns."$TAG".XXXXXX)
-touch "$WORK/.started"   # everything this run leaves in /tmp is newer than this
 # Run a snapshot of the binaries: driver and worker hosts must be the same build (a worker of
 # another build is refused), and a concurrent `swift build` must not replace them mid-run.
 mkdir "$WORK/bin"

@@ -3,6 +3,9 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,4 +76,35 @@ int mpetl_build_id(unsigned char *out, int capacity) {
     struct mpetl_build_id_search search = { out, capacity, 0 };
     dl_iterate_phdr(mpetl_find_build_id, &search);
     return search.length;
+}
+
+static volatile int mpetl_stop_signal_fd = -1;
+
+// Async-signal-safe: one byte, the signal's number, into a pipe the driver's agent polls.
+static void mpetl_note_stop_signal(int signal) {
+    int saved = errno;
+    unsigned char number = (unsigned char)signal;
+    if (mpetl_stop_signal_fd >= 0) (void)write(mpetl_stop_signal_fd, &number, 1);
+    errno = saved;
+}
+
+int mpetl_watch_stop_signals(const int *signals, int count, int *read_fd) {
+    int fds[2];
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
+    mpetl_stop_signal_fd = fds[1];
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = mpetl_note_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigset_t unblocked;
+    sigemptyset(&unblocked);
+    for (int index = 0; index < count; index++) {
+        if (sigaction(signals[index], &action, NULL) != 0) return -1;
+        sigaddset(&unblocked, signals[index]);
+    }
+    // A parent may have blocked them (masks are inherited); they must reach this process.
+    pthread_sigmask(SIG_UNBLOCK, &unblocked, NULL);
+    *read_fd = fds[0];
+    return 0;
 }

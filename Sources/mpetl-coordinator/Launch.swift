@@ -44,10 +44,12 @@ struct Launch: ParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("name the program to run after --, e.g. `launch -- ./my-etl input.csv`") }
-        guard interval > 0 else { throw ValidationError("--interval must be above 0") }
-        if let heartbeatTimeout, !(heartbeatTimeout > 0 && heartbeatTimeout.isFinite) {
-            throw ValidationError("--heartbeat-timeout must be a number of seconds above 0")
+        try Seconds.check(interval, option: "--interval")
+        try Seconds.check(waitTimeout, option: "--wait-timeout")
+        if waitWorkers > 0, listen == nil {
+            throw ValidationError("--wait-workers needs --listen tcp://ADDRESS:PORT, where worker hosts connect")
         }
+        if let heartbeatTimeout { try Seconds.check(heartbeatTimeout, option: "--heartbeat-timeout") }
     }
 
     func run() throws {
@@ -55,7 +57,7 @@ struct Launch: ParsableCommand {
         // An abstract socket: no file to clean up, however this command ends.
         let local = "ipc://@mpetl-coordinator-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
-        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map { .milliseconds(Int(($0 * 1000).rounded(.up))) }, listening: [local] + (listen.map { [$0] } ?? []))
+        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: [local] + (listen.map { [$0] } ?? []))
         try waitForWorkerHosts(server)
         let program = try ProgramProcess(command: command, coordinator: local, advertise: listen.flatMap(Self.address(of:)))
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
@@ -70,7 +72,7 @@ struct Launch: ParsableCommand {
 
     private func waitForWorkerHosts(_ server: CoordinatorServer) throws {
         guard waitWorkers > 0 else { return }
-        let deadline = ContinuousClock.now + .milliseconds(Int(waitTimeout * 1000))
+        let deadline = ContinuousClock.now + Seconds.duration(waitTimeout)
         while server.workerHosts().reduce(0, { $0 + $1.slots }) < waitWorkers {
             guard ContinuousClock.now < deadline else {
                 throw ValidationError("worker hosts offered \(server.workerHosts().reduce(0) { $0 + $1.slots }) of the \(waitWorkers) slots --wait-workers asked for within \(waitTimeout) s; are `mpetl-coordinator worker --connect \(listen ?? "?")` hosts running?")

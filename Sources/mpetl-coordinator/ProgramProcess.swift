@@ -4,12 +4,17 @@ import MPETL
 
 /// The user's program, started with `MPETL_COORDINATOR` pointing here, and owned to its end.
 ///
-/// Foundation starts it in a process group of its own, so a terminal's Ctrl-C reaches only
-/// `launch`: `launch` forwards SIGINT, SIGTERM and SIGHUP to it (its driver stops its
-/// pipelines, and their workers tear down), and a second one ends the program's whole process
-/// group at once. Should `launch` itself be killed, the program gets SIGTERM from the kernel
-/// (it asks for a parent-death signal when it sees ``CoordinatorServer/launcherEnvironmentKey``)
-/// and its driver finds this coordinator gone, so nothing outlives it.
+/// Foundation starts it in a process group of its own, so a terminal's Ctrl-C and Ctrl-Z reach
+/// only `launch`, which passes them on:
+/// - the first SIGINT, SIGTERM or SIGHUP goes to the program (its driver stops its pipelines,
+///   and their workers tear down); Ctrl-C pressed again ends the program's whole process group
+///   at once; repeats of the others change nothing (a closed terminal sends SIGHUP twice);
+/// - Ctrl-Z stops the program's process group, then `launch`; `fg` continues both.
+/// Should `launch` itself be killed, the program gets SIGTERM from the kernel (it asks for a
+/// parent-death signal when it sees ``CoordinatorServer/launcherEnvironmentKey``) and its
+/// driver finds this coordinator gone, so nothing outlives it. A program in a background
+/// process group that read the terminal would be stopped for ever (SIGTTIN), so when standard
+/// input is a terminal the program reads /dev/null instead.
 final class ProgramProcess {
     private let process = Process()
     private let exited = DispatchSemaphore(value: 0)
@@ -27,6 +32,7 @@ final class ProgramProcess {
         environment[CoordinatorServer.launcherEnvironmentKey] = "\(getpid())"
         if let advertise { environment["MPETL_ADVERTISE"] = advertise }
         process.environment = environment
+        if isatty(STDIN_FILENO) == 1 { process.standardInput = FileHandle.nullDevice }
         let exited = exited
         process.terminationHandler = { _ in exited.signal() }
         // The program gets default signal handling whatever this process inherited (a test
@@ -40,19 +46,28 @@ final class ProgramProcess {
         forwardStopSignals()
     }
 
-    /// The first stop signal goes to the program; any after it ends its process group.
+    /// Passes stop signals, Ctrl-Z and `fg` on to the program (see the type's comment).
     private func forwardStopSignals() {
         let pid = process.processIdentifier
-        let received = Counter()
-        signalSources = [SIGINT, SIGTERM, SIGHUP].map { signalNumber in
+        let received = Received()
+        signalSources = [SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
             source.setEventHandler {
-                if received.increment() == 1 {
-                    kill(pid, signalNumber)
-                } else {
-                    kill(-pid, SIGKILL)
-                    kill(pid, SIGKILL)
+                switch signalNumber {
+                case SIGTSTP:
+                    kill(-pid, SIGSTOP)
+                    kill(getpid(), SIGSTOP)
+                case SIGCONT:
+                    kill(-pid, SIGCONT)
+                default:
+                    switch received.note(signalNumber) {
+                    case .first: kill(pid, signalNumber)
+                    case .interruptedAgain:
+                        kill(-pid, SIGKILL)
+                        kill(pid, SIGKILL)
+                    case .repeated: break
+                    }
                 }
             }
             source.resume()
@@ -77,12 +92,15 @@ final class ProgramProcess {
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Stop signals seen; touched only on the signal sources' queue.
-    private final class Counter: @unchecked Sendable {
-        private var value = 0
-        func increment() -> Int {
-            value += 1
-            return value
+    /// The stop signals seen so far; touched only on the signal sources' queue.
+    private final class Received: @unchecked Sendable {
+        enum Verdict { case first, interruptedAgain, repeated }
+        private var seen: [Int32] = []
+
+        func note(_ signal: Int32) -> Verdict {
+            defer { seen.append(signal) }
+            if seen.isEmpty { return .first }
+            return signal == SIGINT && seen.contains(SIGINT) ? .interruptedAgain : .repeated
         }
     }
 }

@@ -11,7 +11,7 @@ struct Serve: ParsableCommand {
         program's stages can Pipeline.send into a named pipeline another program runs. Stops \
         on SIGINT or SIGTERM.
 
-        Example:  mpetl-coordinator serve --listen ipc:///tmp/mpetl.sock
+        Example:  mpetl-coordinator serve --listen ipc://@mpetl
         """)
 
     @Option(help: ArgumentHelp("Endpoint to listen on (repeatable): ipc://PATH or tcp://ADDRESS:PORT.", valueName: "endpoint"))
@@ -32,17 +32,15 @@ struct Serve: ParsableCommand {
     var metricsListen: String?
 
     func validate() throws {
-        guard !listen.isEmpty else { throw ValidationError("give --listen ENDPOINT, e.g. --listen ipc:///tmp/mpetl.sock") }
-        guard interval > 0 else { throw ValidationError("--interval must be above 0") }
-        if let heartbeatTimeout, !(heartbeatTimeout > 0 && heartbeatTimeout.isFinite) {
-            throw ValidationError("--heartbeat-timeout must be a number of seconds above 0")
-        }
+        guard !listen.isEmpty else { throw ValidationError("give --listen ENDPOINT, e.g. --listen ipc://@mpetl") }
+        try Seconds.check(interval, option: "--interval")
+        if let heartbeatTimeout { try Seconds.check(heartbeatTimeout, option: "--heartbeat-timeout") }
     }
 
     func run() throws {
         try security.apply(to: listen)
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
-        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map { .milliseconds(Int(($0 * 1000).rounded(.up))) }, listening: listen)
+        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: listen)
         FileHandle.standardError.write(Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
         let stop = StopSignal()
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))

@@ -6,7 +6,7 @@ import MPETL
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the pipelines, stages, workers and counts of a running coordinator.",
-        discussion: "Example:  mpetl-coordinator status ipc:///tmp/mpetl.sock --json")
+        discussion: "Example:  mpetl-coordinator status ipc://@mpetl --json")
 
     @Argument(help: ArgumentHelp("The coordinator's endpoint.", valueName: "endpoint"))
     var endpoint: String

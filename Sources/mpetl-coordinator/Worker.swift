@@ -43,7 +43,8 @@ struct Worker: ParsableCommand {
         guard connect.hasPrefix("tcp://") else { throw ValidationError("--connect takes tcp://HOST:PORT, the address `launch --listen` or `serve --listen` uses") }
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
         guard !command.isEmpty else { throw ValidationError("name the program to run after --, the same build the driver runs") }
-        guard answerTimeout > 0, coordinatorTimeout > 0 else { throw ValidationError("--answer-timeout and --coordinator-timeout must be numbers of seconds above 0") }
+        try Seconds.check(answerTimeout, option: "--answer-timeout")
+        try Seconds.check(coordinatorTimeout, option: "--coordinator-timeout")
     }
 
     func run() throws {
@@ -58,8 +59,8 @@ struct Worker: ParsableCommand {
             throw ValidationError("cannot run \(command[0]): not an executable file")
         }
         let host = WorkerHost(coordinator: connect, slots: slots, program: program, arguments: Array(command.dropFirst()),
-                              name: name, advertise: advertise, answerTimeout: .milliseconds(Int(answerTimeout * 1000)),
-                              coordinatorTimeout: .milliseconds(Int(coordinatorTimeout * 1000)))
+                              name: name, advertise: advertise, answerTimeout: Seconds.duration(answerTimeout),
+                              coordinatorTimeout: Seconds.duration(coordinatorTimeout))
         do {
             try host.run()
         } catch let error as PipelineError where error.code == .startFailed {

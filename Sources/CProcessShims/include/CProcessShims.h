@@ -22,4 +22,9 @@ pid_t mpetl_thread_id(void);
 /// `out`; returns its length, 0 when the program has none.
 int mpetl_build_id(unsigned char *out, int capacity);
 
+/// Installs, before it returns, a handler for each of `signals` that writes the signal's
+/// number (one byte) into a non-blocking pipe, and unblocks them in the calling thread; sets
+/// `read_fd` to the pipe's read end. A signal that arrives a moment later is never lost.
+int mpetl_watch_stop_signals(const int *signals, int count, int *read_fd);
+
 #endif

@@ -135,7 +135,10 @@ extension CoordinatorLoop {
     func loseAgent(_ identity: [UInt8], because reason: String) {
         guard let agent = agents.removeValue(forKey: identity) else { return }
         silence.forget(identity)
-        if let descriptor = agent.exitDescriptor { Syscalls.closeDescriptor(descriptor) } else { fenced.insert(identity) }
+        if let descriptor = agent.exitDescriptor { Syscalls.closeDescriptor(descriptor) }
+        // A local agent is gone for good (its messages still queued are dropped quietly); a
+        // remote one may only be cut off, and is fenced.
+        if agent.process?.isLocal == true { departed.insert(identity) } else { fenced.insert(identity) }
         if agent.isWorkerHost {
             Log.warning("worker host \(agent.host) \(reason); its workers are lost")
         }

@@ -62,6 +62,8 @@ final class CoordinatorLoop: ThreadLoop {
     let hostTimeout: Duration
     /// Connections of remote agents declared lost: everything they say is refused.
     var fenced: Set<[UInt8]> = []
+    /// Connections of local agents that exited: what they sent before is dropped unread.
+    var departed: Set<[UInt8]> = []
     private var malformedSenders: Set<[UInt8]> = []
     /// Well-formed messages refused because the sender spoke for someone else.
     var refusedMessages = 0
@@ -153,6 +155,7 @@ final class CoordinatorLoop: ThreadLoop {
                 }
                 continue
             }
+            guard !departed.contains(frames[0]) else { continue }
             guard !fenced.contains(frames[0]) else {
                 answerFenced(message, from: frames[0])
                 continue

@@ -6,7 +6,7 @@ import ZeroMQ
 /// of embedding one.
 ///
 /// ```swift
-/// let server = try CoordinatorServer(listening: ["ipc:///tmp/mpetl.sock"])
+/// let server = try CoordinatorServer(listening: ["ipc://@mpetl"])
 /// setenv(CoordinatorServer.environmentKey, server.endpoints[0], 1)
 /// // … run programs that start pipelines …
 /// for pipeline in server.snapshot() { print(pipeline.pipeline, pipeline.state) }
@@ -39,6 +39,12 @@ public final class CoordinatorServer: Sendable {
             throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "give at least one endpoint to listen on")
         }
         let hostTimeout = try heartbeatTimeout ?? Liveness.hostTimeout()
+        // libzmq would unlink another process's socket file and take its path over silently.
+        for endpoint in endpoints where endpoint.hasPrefix("ipc://") && !endpoint.hasPrefix("ipc://@")
+            && Syscalls.isListening(ipcPath: String(endpoint.dropFirst("ipc://".count))) {
+            throw PipelineError(code: .transportFailed, pipeline: "coordinator",
+                                reason: "another process already listens at \(endpoint) (a coordinator still running?); stop it, or choose another endpoint")
+        }
         do {
             context = try Context()
             coordinator = try Coordinator(context: context, endpoints: endpoints, hostTimeout: hostTimeout)
@@ -53,7 +59,7 @@ public final class CoordinatorServer: Sendable {
     /// elsewhere within their coordinator timeout. Calling it again does nothing.
     ///
     /// ```swift
-    /// let server = try CoordinatorServer(listening: ["ipc:///tmp/mpetl.sock"])
+    /// let server = try CoordinatorServer(listening: ["ipc://@mpetl"])
     /// defer { server.stop() }
     /// ```
     public func stop() {

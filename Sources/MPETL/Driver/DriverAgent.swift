@@ -23,16 +23,12 @@ final class DriverAgent: Sendable {
         /// and ends the process by `signal` itself, so its parent (a shell, `launch`) sees it
         /// was interrupted (status 128 + signal); a second stop signal ends it at once.
         case stop(signal: Int32)
+        /// Polls the pipe the stop-signal handler writes each signal's number to.
+        case watchSignals(descriptor: Int32)
     }
 
     private let inbox: Inbox
     let loop: LoopHandle
-    private let signalWatch = Mutex<SignalWatch?>(nil)
-
-    /// Keeps the signal sources alive; they are never touched after they are set up.
-    private struct SignalWatch: @unchecked Sendable {
-        let sources: [any DispatchSourceSignal]
-    }
 
     /// - Parameter embeddedCoordinator: the coordinator runs in this process, so it is never
     ///   judged by its silence.
@@ -56,25 +52,14 @@ final class DriverAgent: Sendable {
     func send(_ message: ControlMessage) { inbox.enqueue(.send(message)) }
 
     /// SIGINT, SIGTERM and SIGHUP stop this driver's pipelines cleanly instead of killing the
-    /// process outright: workers run their teardown, then the process exits with 128 + the
-    /// signal (130, 143, 129), as a shell reports death by that signal.
-    func stopOnInterrupt() {
-        // A parent may have blocked these (masks are inherited); they must reach this process.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        sigaddset(&stopSignals, SIGHUP)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
-        let inbox = inbox
-        let sources = [SIGINT, SIGTERM, SIGHUP].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber)
-            source.setEventHandler { inbox.enqueue(.stop(signal: signalNumber)) }
-            source.resume()
-            return source
-        }
-        signalWatch.withLock { $0 = SignalWatch(sources: sources) }
+    /// process outright: workers run their teardown, then the process ends by that signal (a
+    /// shell shows 130, 143, 129). A second SIGINT (Ctrl-C pressed again) ends it at once; a
+    /// repeated SIGHUP or SIGTERM (a closed terminal sends two, `timeout` and service managers
+    /// signal the whole group) changes nothing.
+    ///
+    /// The handler is in place when this returns: a signal sent a moment later is not lost.
+    func stopOnInterrupt() throws {
+        inbox.enqueue(.watchSignals(descriptor: try Syscalls.watchStopSignals([SIGINT, SIGTERM, SIGHUP])))
     }
 
     func enqueue(_ command: Command) { inbox.enqueue(command) }
@@ -142,6 +127,8 @@ private final class AgentLoop: ThreadLoop {
     private var coordinatorLost: PipelineError?
     /// Set once a stop signal arrived: the exit status and the latest moment to exit.
     private var stopping: (signal: Int32, deadline: ContinuousClock.Instant)?
+    /// The read end of the stop-signal pipe, once the driver handles signals.
+    private var stopSignals: Int32?
     private var runs: [String: PipelineRun] = [:]
     private var collectors: [String: Collector] = [:]
     /// External sends waiting for the coordinator: routes by name, acknowledgements by link.
@@ -180,6 +167,7 @@ private final class AgentLoop: ThreadLoop {
             let watched = collectors.map { (id: $0.key, item: poller.add($0.value.socket, events: .readable)) }
             let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
             let coordinatorExit = coordinator.exitDescriptor.map { poller.add(fileDescriptor: $0, events: .readable) }
+            let signalItem = stopSignals.map { poller.add(fileDescriptor: $0, events: .readable) }
             // Wake when an unreported collector's report is due, and to say this driver is alive.
             let due = ([stopping?.deadline].compactMap { $0 } + collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
                 .map { $0.lastReport + Self.reportInterval } + collectors.values.compactMap(\.receipts.nextReport)
@@ -192,6 +180,9 @@ private final class AgentLoop: ThreadLoop {
                     return
                 }
                 if poller.isReadable(doorbellItem) { try runCommands() }
+                if let signalItem, poller.isReadable(signalItem), let stopSignals {
+                    for number in Syscalls.readAvailable(stopSignals) { try interrupted(by: Int32(number)) }
+                }
                 if poller.isReadable(dealerItem) { try receiveControlMessages() }
                 for collector in watched where poller.isReadable(collector.item) { try collect(collector.id) }
                 for child in children where poller.isReadable(child.item) {
@@ -261,19 +252,26 @@ private final class AgentLoop: ThreadLoop {
             case .closeLink(let producer, let batches):
                 try send(.sendsClosed(producer: producer, batches: batches))
             case .stop(let signal):
-                guard stopping == nil else {
-                    // A second stop signal: no more waiting for teardowns.
-                    spawner.killAll()
-                    Syscalls.endBySignal(signal)
-                }
-                // The coordinator aborts the workers; each runs its teardown and exits. With
-                // the coordinator gone, nobody would: end them now.
-                stopping = (signal, .now + .seconds(3))
-                if coordinatorLost != nil { spawner.killAll() }
-                let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
-                try send(.driverStopping(reason: "the driver received \(name) and stopped its pipelines"))
+                try interrupted(by: signal)
+            case .watchSignals(let descriptor):
+                stopSignals = descriptor
             }
         }
+    }
+
+    /// A stop signal: the coordinator aborts the workers, each runs its teardown and exits, then
+    /// the process ends by the signal. Ctrl-C pressed again ends it at once.
+    private func interrupted(by signal: Int32) throws {
+        if let stopping {
+            guard signal == SIGINT, stopping.signal == SIGINT else { return }
+            spawner.killAll()
+            Syscalls.endBySignal(signal)
+        }
+        stopping = (signal, .now + .seconds(3))
+        // With the coordinator gone, nobody would abort the workers: end them now.
+        if coordinatorLost != nil { spawner.killAll() }
+        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "signal \(signal)"
+        try send(.driverStopping(reason: "the driver received \(name) and stopped its pipelines"))
     }
 
     /// Stopped with this driver's runtime: what is still running is failed and its workers ended.

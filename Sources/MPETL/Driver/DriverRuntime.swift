@@ -48,7 +48,7 @@ final class DriverRuntime: Sendable {
         }
         agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint, embeddedCoordinator: coordinator != nil,
                                 runDirectory: runDirectory)
-        agent.stopOnInterrupt()
+        try agent.stopOnInterrupt()
         Self.stopWithLauncher()
     }
 

@@ -32,6 +32,10 @@ struct CoordinatorWatch: Sendable {
     let setting: String
     private var state: State
     private var silence: SilenceWatch<Int>
+    /// Before `welcome`, for an `ipc://` coordinator: whether its socket was seen listening.
+    /// A listening socket is a kernel fact that its owner lives (stopped, perhaps, but alive),
+    /// and its disappearance that the owner is gone.
+    private var seenListening = false
 
     /// - Parameters:
     ///   - embedded: the coordinator runs in this process: it cannot die without it.
@@ -90,22 +94,40 @@ struct CoordinatorWatch: Sendable {
             return nil
         case .local(_, let pid):
             return exited ? lose(exited: pid) : nil
+        case .awaitingWelcome where endpoint.hasPrefix("ipc://"):
+            silence.woke(at: now)
+            if Syscalls.isListening(ipcPath: String(endpoint.dropFirst("ipc://".count))) {
+                seenListening = true
+                silence.heard(0, at: now)
+                return nil
+            }
+            if seenListening {
+                close()
+                return .exited(PipelineError(code: .transportFailed, pipeline: "driver",
+                                             reason: "the coordinator at \(endpoint) stopped listening before it answered: it exited; run the program again once a coordinator runs there"))
+            }
+            return timedOut(at: now)
         case .awaitingWelcome, .remote:
             silence.woke(at: now)
-            guard !silence.silent(at: now).isEmpty else { return nil }
-            let answered: Bool
-            if case .remote = state { answered = true } else { answered = false }
-            close()
-            if answered {
-                return .silent(PipelineError(code: .transportFailed, pipeline: "driver",
-                                             reason: "the coordinator at \(endpoint) has not answered for \(limit) (\(setting)): it stopped, or the network to it is down"))
-            }
-            // Over TCP a coordinator that wants another key (or one) looks exactly like none.
-            let keys = ClusterSecurity.isEnabled || endpoint.hasPrefix("tcp://")
-                ? ", and does \(ClusterSecurity.environmentKey) (--keys) name the cluster's key file" : ""
-            return .neverAnswered(PipelineError(code: .startFailed, pipeline: "driver",
-                                                reason: "the coordinator at \(endpoint) did not answer within \(limit) (\(setting)): is it running there\(keys)?"))
+            return timedOut(at: now)
         }
+    }
+
+    /// The loss to report once silence has passed the limit, if it has.
+    private mutating func timedOut(at now: ContinuousClock.Instant) -> Loss? {
+        guard !silence.silent(at: now).isEmpty else { return nil }
+        let answered: Bool
+        if case .remote = state { answered = true } else { answered = false }
+        close()
+        if answered {
+            return .silent(PipelineError(code: .transportFailed, pipeline: "driver",
+                                         reason: "the coordinator at \(endpoint) has not answered for \(limit) (\(setting)): it stopped, or the network to it is down"))
+        }
+        // Over TCP a coordinator that wants another key (or one) looks exactly like none.
+        let keys = ClusterSecurity.isEnabled || endpoint.hasPrefix("tcp://")
+            ? ", and does \(ClusterSecurity.environmentKey) (--keys) name the cluster's key file" : ""
+        return .neverAnswered(PipelineError(code: .startFailed, pipeline: "driver",
+                                            reason: "the coordinator at \(endpoint) did not answer within \(limit) (\(setting)): is it running there\(keys)?"))
     }
 
     private mutating func lose(exited pid: Int32) -> Loss {

@@ -50,9 +50,10 @@ enum Liveness {
     /// - Throws: ``PipelineError/Code/invalidDefinition`` naming `name` when `text` is not a
     ///   number of seconds above zero.
     static func duration(seconds text: String, name: String) throws(PipelineError) -> Duration {
-        guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+        // At most about 31 years: a longer limit would overflow a duration.
+        guard let seconds = Double(text), seconds > 0, seconds <= 1e9 else {
             throw PipelineError(code: .invalidDefinition, pipeline: "liveness",
-                                reason: "\(name)=\(text) is not a number of seconds above 0; give e.g. \(name)=30")
+                                reason: "\(name)=\(text) is not a number of seconds above 0 and at most 1000000000; give e.g. \(name)=30")
         }
         return .milliseconds(Int((seconds * 1000).rounded(.up)))
     }

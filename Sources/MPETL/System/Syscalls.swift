@@ -107,6 +107,24 @@ enum Syscalls {
         _ = mpetl_set_thread_name(name)
     }
 
+    /// Handles `signals` from now on by writing each one's number into a pipe; returns the
+    /// pipe's read end (non-blocking) to poll. The handler is in place when this returns, so
+    /// no signal in between is lost.
+    static func watchStopSignals(_ signals: [Int32]) throws -> Int32 {
+        var readEnd: Int32 = -1
+        guard mpetl_watch_stop_signals(signals, Int32(signals.count), &readEnd) == 0 else {
+            throw SystemCallError(function: "sigaction", code: errno)
+        }
+        return readEnd
+    }
+
+    /// Reads what is waiting in a non-blocking descriptor (at most 64 bytes).
+    static func readAvailable(_ descriptor: Int32) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        return count > 0 ? Array(buffer.prefix(count)) : []
+    }
+
     /// The calling thread's kernel id (`/proc/self/task/ID`).
     static var threadID: pid_t { mpetl_thread_id() }
 

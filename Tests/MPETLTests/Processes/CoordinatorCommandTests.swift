@@ -128,3 +128,14 @@ struct CoordinatorCommandTests {
         #expect(run.standardError.contains("no coordinator answered at ipc:///nonexistent/mpetl.sock"))
     }
 }
+
+extension CoordinatorCommandTests {
+    @Test(arguments: [["serve", "--listen", "ipc://@x", "--heartbeat-timeout", "1e300"],
+                      ["launch", "--heartbeat-timeout", "0", "--", "/bin/true"],
+                      ["worker", "--connect", "tcp://127.0.0.1:1", "--coordinator-timeout=-1", "--", "/bin/true"]])
+    func timeoutsOutOfRangeAreRefusedSayingWhatTheyTake(arguments: [String]) throws {
+        let run = try Programs.run("mpetl-coordinator", arguments, timeout: .seconds(30))
+        #expect(run.status == 64, "\(run.standardError)")
+        #expect(run.standardError.contains("takes a number of seconds above 0 and at most 1000000000"), "\(run.standardError)")
+    }
+}

@@ -126,3 +126,76 @@ struct LivenessTests {
         }
     }
 }
+
+/// Stop signals reach the driver however early or often they come, and a coordinator that
+/// has not answered yet is judged by whether its socket still listens.
+@Suite("Liveness: signals and start-up", .serialized)
+struct LivenessStartTests {
+    @Test func aStopSignalRightAtStartIsNotLost() throws {
+        // A launcher pid that is not this program's parent: it stops itself (SIGTERM) at once.
+        let run = try Programs.run("mpetl-test-programs", ["interruptible"], timeout: .seconds(30),
+                                   environment: ["MPETL_LAUNCHER_PID": "1"])
+        #expect(run.reason == .uncaughtSignal && run.status == SIGTERM, "status \(run.status): \(run.standardError.suffix(500))")
+    }
+
+    @Test func aHangupSentTwiceStillLetsEveryWorkerTearDown() throws {
+        let driver = try Programs.launch("mpetl-test-programs", ["interruptible"])
+        defer { driver.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(60)) { driver.outputSoFar.contains("first item done") })
+        // A closed terminal: the kernel and the shell each send SIGHUP.
+        kill(driver.pid, SIGHUP)
+        kill(driver.pid, SIGHUP)
+        let run = try driver.finish(within: .seconds(20))
+        #expect(run.reason == .uncaughtSignal && run.status == SIGHUP, "status \(run.status)")
+        #expect(run.lines.filter { $0.hasPrefix("teardown pid=") }.count == 2, "\(run.lines.suffix(5))")
+    }
+
+    @Test func launchPassesOnARepeatedHangupOnce() throws {
+        let launch = try Programs.launch("mpetl-coordinator", ["launch", "--progress", "off", "--",
+                                                               Programs.url("mpetl-test-programs").path, "interruptible"])
+        defer { launch.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(60)) { launch.outputSoFar.contains("first item done") })
+        kill(launch.pid, SIGHUP)
+        kill(launch.pid, SIGHUP)
+        let run = try launch.finish(within: .seconds(20))
+        #expect(run.status == 129, "\(run.standardError.suffix(500))")
+        #expect(run.lines.filter { $0.hasPrefix("teardown pid=") }.count == 2, "\(run.lines.suffix(5))")
+    }
+
+    @Test func aCoordinatorThatDiesBeforeItAnswersIsNoticedAtOnce() throws {
+        let endpoint = "ipc://@mpetl-silent-\(getpid())"
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
+        defer { server.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(30)) { server.errorSoFar.contains("serving on") })
+        kill(server.pid, SIGSTOP)  // alive and listening, but answering nobody
+        let driver = try Programs.launch("mpetl-test-programs", ["interruptible"],
+                                         environment: ["MPETL_COORDINATOR": endpoint, "MPETL_COORDINATOR_TIMEOUT": "60"])
+        defer { driver.killAndClean() }
+        // Long enough for the driver to have seen the socket listen (it looks every 0.5 s).
+        #expect(!driver.waitForExit(within: .seconds(3)), "a stopped coordinator is waited for, not timed out")
+        let killed = ContinuousClock.now
+        kill(server.pid, SIGKILL)
+        let run = try driver.finish(within: .seconds(30))
+        #expect(ContinuousClock.now - killed < .seconds(5), "noticed by its socket closing, not after the 60 s limit")
+        let result = try run.json()
+        #expect(result["code"] as? String == "transport failed", "\(result)")
+        #expect((result["error"] as? String ?? "").contains("stopped listening before it answered"), "\(result)")
+    }
+
+    @Test func aCoordinatorPausedPastTheTimeoutIsWaitedFor() throws {
+        let endpoint = "ipc://@mpetl-paused-\(getpid())"
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
+        defer { server.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(30)) { server.errorSoFar.contains("serving on") })
+        kill(server.pid, SIGSTOP)
+        let driver = try Programs.launch("mpetl-test-programs", ["exactly-once", "--items", "1000"],
+                                         environment: ["MPETL_COORDINATOR": endpoint, "MPETL_COORDINATOR_TIMEOUT": "1"])
+        defer { driver.killAndClean() }
+        // Paused three times the timeout: its socket still listens, so it is alive.
+        _ = driver.waitForExit(within: .seconds(3))
+        kill(server.pid, SIGCONT)
+        let run = try driver.finish(within: .seconds(60))
+        #expect(run.status == 0, "\(run.standardOutput) \(run.standardError.suffix(500))")
+        #expect(try run.json()["missing"] as? Int == 0)
+    }
+}
