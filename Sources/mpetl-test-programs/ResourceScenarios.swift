@@ -40,3 +40,30 @@ func manyPipelines() throws {
         "descriptorsAfterLast": openDescriptors(), "threadsAfterLast": threadCount(),
     ])
 }
+
+/// The driver's peak memory (VmHWM) for one item of `--mib` (600) MiB of bytes through a task
+/// that returns its size: what a big item costs the driver beyond the item itself.
+func bigItem() throws {
+    let mebibytes = option("mib", default: 600)
+    let pipeline = Pipeline()
+    try pipeline.addTask { (bytes: [UInt8]) in bytes.count }
+    try pipeline.start()
+    let before = peakResidentMiB()
+    var item = [UInt8](repeating: 7, count: mebibytes << 20)
+    item[0] = 1
+    let held = peakResidentMiB()
+    try pipeline.feed(item)
+    try pipeline.join()
+    let sizes = Array(try pipeline.asCompleted(as: Int.self))
+    let peak = peakResidentMiB()
+    printJSON(["mib": mebibytes, "sizes": sizes, "peakBeforeMiB": before, "peakWithItemMiB": held, "peakAfterJoinMiB": peak,
+               "peakOverItemRatio": Double(peak - before) / Double(mebibytes)])
+}
+
+/// The process's peak resident memory so far, in MiB (VmHWM).
+func peakResidentMiB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
+    return kilobytes / 1024
+}

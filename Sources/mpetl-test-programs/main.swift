@@ -229,6 +229,7 @@ let scenarios: [String: () throws -> Void] = [
     "long-lines": longLines,
     "many-pipelines": manyPipelines,
     "partial-reads": partialReads,
+    "big-item": bigItem,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {
