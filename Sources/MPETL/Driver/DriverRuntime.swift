@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import ZeroMQ
 
-/// What a driver process shares across its pipelines: one ZeroMQ context, one run folder for
+/// What a driver process shares across its pipelines: one ZeroMQ context, one run prefix for
 /// `ipc://` sockets, the coordinator (embedded unless `MPETL_COORDINATOR` names one) and the
 /// agent thread that talks to it. Created on the first `start()`.
 final class DriverRuntime: Sendable {

@@ -49,7 +49,8 @@ struct PipelineRegistration: Codable, Sendable {
     var name: String?
     var stages: [StageSummary]
     var fingerprint: String
-    /// The program to re-execute for workers: its path, argv, and the run folder for sockets.
+    /// The program to re-execute for workers: its path, argv, and the run prefix of its
+    /// `ipc://` sockets (an abstract socket name, `@mpetl-PID-RANDOM`).
     var executable: String
     var arguments: [String]
     var runDirectory: String
