@@ -80,3 +80,17 @@ func longLines() throws {
     try pipeline.feed(contentsOf: 0..<lines)
     try pipeline.join()
 }
+
+/// A program whose workers never reach `start()` (they block before it): alive, so only the
+/// start limit (`MPETL_START_TIMEOUT`) can end the wait.
+func stuckBeforeStart() throws {
+    let pipeline = Pipeline()
+    try pipeline.addTask { (value: Int) in value }
+    if Pipeline.isWorkerProcess {
+        while true { pause() }
+    }
+    try pipeline.start()
+    try pipeline.feed(1)
+    try pipeline.join()
+    printJSON(["error": "none"])
+}

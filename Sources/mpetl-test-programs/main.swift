@@ -230,6 +230,7 @@ let scenarios: [String: () throws -> Void] = [
     "many-pipelines": manyPipelines,
     "partial-reads": partialReads,
     "big-item": bigItem,
+    "stuck-before-start": stuckBeforeStart,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -60,6 +60,8 @@ final class CoordinatorLoop: ThreadLoop {
     /// Remote agents' heartbeats; local agents are watched through pidfds instead.
     var silence: SilenceWatch<[UInt8]>
     let hostTimeout: Duration
+    /// How long a pipeline's workers may take to start (``Liveness/startTimeout()``).
+    let startTimeout: Duration
     /// Connections of remote agents declared lost: everything they say is refused.
     var fenced: Set<[UInt8]> = []
     /// Connections of local agents that exited: what they sent before is dropped unread.
@@ -80,6 +82,7 @@ final class CoordinatorLoop: ThreadLoop {
 
     init(context: Context, endpoints: [String], published: PublishedStats, hostTimeout: Duration) throws {
         self.hostTimeout = hostTimeout
+        startTimeout = try Liveness.startTimeout()
         silence = SilenceWatch(limit: hostTimeout)
         self.context = context
         endpoint = endpoints[0]
@@ -254,7 +257,7 @@ final class CoordinatorLoop: ThreadLoop {
                 reason: "another running pipeline is already named \"\(name)\" (started by \(holder.registration.executable)); names must be unique while their pipelines run: choose another name or join the other pipeline first")))])
             return
         }
-        records[registration.id] = PipelineRecord(registration: registration, driver: driver)
+        records[registration.id] = PipelineRecord(registration: registration, driver: driver, startTimeout: startTimeout)
         Log.debug("pipeline registered", ["pipeline": "\(records[registration.id]!.label)", "stages": "\(registration.stages.count)"])
         if agents[driver] == nil { addAgent(driver, AgentRecord(host: registration.host)) }
         updateAwaitedSenders(of: driver)

@@ -78,6 +78,7 @@ struct PipelineRecord {
     private(set) var phase: Phase = .launching
     private(set) var killDeadline: ContinuousClock.Instant?
     let startDeadline: ContinuousClock.Instant
+    let startTimeout: Duration
 
     var label: String { registration.name ?? "pipeline #\(registration.ordinal)" }
 
@@ -86,7 +87,8 @@ struct PipelineRecord {
     static func restarts(forProcesses processes: Int) -> Int { max(3, 2 * processes) }
     var isDone: Bool { phase == .finished || phase == .failed }
 
-    init(registration: PipelineRegistration, driver: [UInt8], startTimeout: Duration = .seconds(60)) {
+    init(registration: PipelineRegistration, driver: [UInt8], startTimeout: Duration = Liveness.defaultStartTimeout) {
+        self.startTimeout = startTimeout
         self.registration = registration
         self.driver = driver
         slots = registration.stages.map { Array(repeating: Slot(), count: $0.processes) }
@@ -482,7 +484,7 @@ struct PipelineRecord {
                 slots[stage].indices.filter { slots[stage][$0].ready == false }.map { "\(registration.stages[stage].label) worker \($0)" }
             }
             return fail(FailureReport(
-                code: PipelineError.Code.startFailed.name, pipeline: label, reason: "workers did not start in time (\(missing.prefix(5).joined(separator: ", "))); does every process reach this pipeline's start()?"))
+                code: PipelineError.Code.startFailed.name, pipeline: label, reason: "workers did not start within \(startTimeout) (\(missing.prefix(5).joined(separator: ", "))); does every process reach this pipeline's start()? (\(Liveness.startTimeoutKey) sets the limit)"))
         }
         return []
     }

@@ -23,6 +23,12 @@ enum Liveness {
     /// How often agents and the coordinator say they are alive.
     static let heartbeatInterval: Duration = .milliseconds(500)
 
+    static let startTimeoutKey = "MPETL_START_TIMEOUT"
+    /// How long a pipeline's workers may take to reach `start()` and connect: a worker that
+    /// never does (a program that blocks before `start()` in a worker, say) is alive, so only
+    /// a limit can tell. Generous, as 45 workers starting beside busy loops on 2 cores took
+    /// a few seconds.
+    static let defaultStartTimeout: Duration = .seconds(60)
     static let hostTimeoutKey = "MPETL_HEARTBEAT_TIMEOUT"
     static let coordinatorTimeoutKey = "MPETL_COORDINATOR_TIMEOUT"
     static let defaultHostTimeout: Duration = .seconds(30)
@@ -33,6 +39,12 @@ enum Liveness {
     ///   seconds above zero.
     static func hostTimeout() throws(PipelineError) -> Duration {
         try setting(hostTimeoutKey, default: defaultHostTimeout)
+    }
+
+    /// How long a pipeline's workers may take to start (`MPETL_START_TIMEOUT`).
+    /// - Throws: ``PipelineError/Code/invalidDefinition`` as for ``hostTimeout()``.
+    static func startTimeout() throws(PipelineError) -> Duration {
+        try setting(startTimeoutKey, default: defaultStartTimeout)
     }
 
     /// How long a remote coordinator may be silent before its drivers and hosts give up.

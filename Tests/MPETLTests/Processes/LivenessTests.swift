@@ -182,6 +182,16 @@ struct LivenessStartTests {
         #expect((result["error"] as? String ?? "").contains("stopped listening before it answered"), "\(result)")
     }
 
+    @Test func workersThatNeverReachStartFailItAfterTheSettableLimit() throws {
+        let run = try Programs.run("mpetl-test-programs", ["stuck-before-start"], timeout: .seconds(60),
+                                   environment: ["MPETL_START_TIMEOUT": "2"])
+        #expect(run.status == 1)
+        let result = try run.json()
+        #expect(result["code"] as? String == "start failed", "\(result)")
+        #expect((result["error"] as? String ?? "").contains("did not start within 2.0 seconds"), "\(result)")
+        #expect((result["error"] as? String ?? "").contains("MPETL_START_TIMEOUT"), "\(result)")
+    }
+
     @Test func aCoordinatorPausedPastTheTimeoutIsWaitedFor() throws {
         let endpoint = "ipc://@mpetl-paused-\(getpid())"
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
