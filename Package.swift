@@ -37,7 +37,7 @@ let package = Package(
         .executableTarget(name: "named-pipelines", dependencies: ["MPETL"], path: "examples/named-pipelines"),
         .executableTarget(name: "csv-to-sqlite", dependencies: ["MPETL", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "examples/csv-to-sqlite"),
-        .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "ZeroMQ"]),
+        .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "ZeroMQ", "CProcessShims"]),
         .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
         .executableTarget(name: "mpetl-coordinator", dependencies: [
             "MPETL",

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <link.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -107,4 +108,8 @@ int mpetl_watch_stop_signals(const int *signals, int count, int *read_fd) {
     pthread_sigmask(SIG_UNBLOCK, &unblocked, NULL);
     *read_fd = fds[0];
     return 0;
+}
+
+int mpetl_release_free_memory(void) {
+    return malloc_trim(0);
 }

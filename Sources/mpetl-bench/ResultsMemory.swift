@@ -1,3 +1,4 @@
+import CProcessShims
 import Foundation
 import MPETL
 
@@ -11,9 +12,13 @@ enum ResultsMemory {
         try pipeline.start()
         guard !Pipeline.isWorkerProcess else { return nil }
         let me = getpid()
+        // Freed memory goes back to the system first, so each figure is what is held, not what
+        // an earlier run left in the allocator's free lists.
+        mpetl_release_free_memory()
         let before = MemoryMonitor.residentMB(of: me)
         try pipeline.feed(contentsOf: 0..<items)
         try pipeline.join()
+        mpetl_release_free_memory()
         let held = MemoryMonitor.residentMB(of: me)
         var sum = 0
         var count = 0

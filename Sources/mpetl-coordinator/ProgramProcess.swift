@@ -19,6 +19,7 @@ final class ProgramProcess {
     private let process = Process()
     private let exited = DispatchSemaphore(value: 0)
     private var signalSources: [any DispatchSourceSignal] = []
+    private let received = Received()
 
     init(command: [String], coordinator: String, advertise: String?) throws {
         let executable = command[0].contains("/") ? command[0] : Self.search(command[0])
@@ -42,14 +43,22 @@ final class ProgramProcess {
         sigemptyset(&none)
         pthread_sigmask(SIG_SETMASK, &none, nil)
         for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] { signal(signalNumber, SIG_DFL) }
-        try process.run()
+        do {
+            try process.run()
+        } catch {
+            // Foundation fails with EBADF when the descriptor limit is low (below 256 here).
+            var limit = rlimit()
+            let low = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 && limit.rlim_cur < 256
+            throw ValidationError("cannot start \(command[0]): \(error)"
+                                  + (low ? "; this process may open only \(limit.rlim_cur) files: raise the limit (`ulimit -n 4096`)" : ""))
+        }
         forwardStopSignals()
     }
 
     /// Passes stop signals, Ctrl-Z and `fg` on to the program (see the type's comment).
     private func forwardStopSignals() {
         let pid = process.processIdentifier
-        let received = Received()
+        let received = received
         signalSources = [SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT].map { signalNumber in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber)
@@ -82,9 +91,11 @@ final class ProgramProcess {
         return true
     }
 
-    /// The program's exit status, 128 + N for signal N, like a shell.
+    /// The program's exit status, 128 + N for signal N, like a shell; 130 when Ctrl-C pressed
+    /// twice made `launch` end it, as if the first had ended it by SIGINT.
     var exitStatus: Int32 {
-        process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        if received.interruptedTwice { return 128 + SIGINT }
+        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     private static func search(_ name: String) -> String? {
@@ -92,15 +103,27 @@ final class ProgramProcess {
         return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// The stop signals seen so far; touched only on the signal sources' queue.
+    /// The stop signals seen so far, noted on the signal sources' queue and read once the
+    /// program has exited; `lock` orders the two.
     private final class Received: @unchecked Sendable {
         enum Verdict { case first, interruptedAgain, repeated }
+        private let lock = NSLock()
         private var seen: [Int32] = []
 
         func note(_ signal: Int32) -> Verdict {
-            defer { seen.append(signal) }
+            lock.lock()
+            defer {
+                seen.append(signal)
+                lock.unlock()
+            }
             if seen.isEmpty { return .first }
             return signal == SIGINT && seen.contains(SIGINT) ? .interruptedAgain : .repeated
+        }
+
+        var interruptedTwice: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return seen.filter { $0 == SIGINT }.count >= 2
         }
     }
 }

@@ -65,3 +65,35 @@ final class ReadBox: @unchecked Sendable {
         return (first, second)
     }
 }
+
+/// A reader of `results(as:)` cancelled while it waits: it must stop at once and take nothing.
+/// One task taking 1 s per item, 3 items; the reader is cancelled 100 ms in.
+func cancelledRead() throws {
+    let pipeline = Pipeline()
+    try pipeline.addTask { (value: Int) in
+        usleep(1_000_000)
+        return value
+    }
+    try pipeline.start()
+    try pipeline.feed(contentsOf: 0..<3)
+    let results = try pipeline.results(as: Int.self)
+    let box = ReadBox()
+    let done = DispatchSemaphore(value: 0)
+    let began = ContinuousClock.now
+    let reader = Task {
+        var taken: [Int] = []
+        do {
+            for try await value in results { taken.append(value) }
+        } catch {}
+        box.store(taken, [])
+        done.signal()
+    }
+    usleep(100_000)
+    reader.cancel()
+    done.wait()
+    let waited = ContinuousClock.now - began
+    try pipeline.join()
+    let rest = Array(try pipeline.asCompleted(as: Int.self)).sorted()
+    printJSON(["cancelledTook": box.values.0.count, "rest": rest,
+               "cancelledAfterMs": Int(waited / .milliseconds(1))])
+}

@@ -229,6 +229,7 @@ let scenarios: [String: () throws -> Void] = [
     "long-lines": longLines,
     "many-pipelines": manyPipelines,
     "partial-reads": partialReads,
+    "cancelled-read": cancelledRead,
     "big-item": bigItem,
     "stuck-before-start": stuckBeforeStart,
 ]

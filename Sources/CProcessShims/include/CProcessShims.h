@@ -27,4 +27,8 @@ int mpetl_build_id(unsigned char *out, int capacity);
 /// `read_fd` to the pipe's read end. A signal that arrives a moment later is never lost.
 int mpetl_watch_stop_signals(const int *signals, int count, int *read_fd);
 
+/// Returns the allocator's free memory to the system (glibc's malloc_trim), so resident memory
+/// shows what is held; for measurements.
+int mpetl_release_free_memory(void);
+
 #endif

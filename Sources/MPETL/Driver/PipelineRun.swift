@@ -17,7 +17,8 @@ final class PipelineRun: @unchecked Sendable {
     private var phase = Phase.starting
     private var results = ResultStore()
     /// Async readers waiting for the next change (a result, or the end).
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter = 0
     private var latestStats: PipelineStats?
     private var statsGeneration = 0
     /// Pipelines that send to this one, by id, with their labels.
@@ -41,7 +42,7 @@ final class PipelineRun: @unchecked Sendable {
         let woken = locked {
             body()
             defer { waiters.removeAll() }
-            return waiters
+            return Array(waiters.values)
         }
         condition.broadcast()
         for waiter in woken { waiter.resume() }
@@ -155,21 +156,32 @@ final class PipelineRun: @unchecked Sendable {
     }
 
     /// The same without blocking a thread: an async reader waits for the agent's next change.
+    /// A cancelled reader stops waiting at once and takes nothing: nil.
     func nextResult<Element: Decodable>(as type: Element.Type) async -> Element? {
         while true {
+            if Task.isCancelled { return nil }
+            let waiter = locked {
+                defer { nextWaiter += 1 }
+                return nextWaiter
+            }
             var outcome: ResultStore.Taken<Element>?
-            // The check and the registration happen under one lock hold: no change can slip
-            // between them unseen.
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                outcome = locked {
-                    let taken = results.take(type)
-                    if case .empty = taken, !phaseIsFinal {
-                        waiters.append(continuation)
-                        return nil
+            await withTaskCancellationHandler {
+                // The check and the registration happen under one lock hold: no change can
+                // slip between them unseen.
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    outcome = locked {
+                        if Task.isCancelled { return .empty }
+                        let taken = results.take(type)
+                        if case .empty = taken, !phaseIsFinal {
+                            waiters[waiter] = continuation
+                            return nil
+                        }
+                        return taken
                     }
-                    return taken
+                    if outcome != nil { continuation.resume() }
                 }
-                if outcome != nil { continuation.resume() }
+            } onCancel: {
+                locked { waiters.removeValue(forKey: waiter) }?.resume()
             }
             if let outcome { return value(of: outcome) }
         }

@@ -155,7 +155,11 @@ public final class WorkerHost {
             case nil: continue
             case .silent(let error): return error.reason
             // A coordinator that exited, or one that never answered: nothing to join again.
-            case .exited(let error), .neverAnswered(let error): throw hostError(error)
+            case .exited:
+                // A launch that finished takes its coordinator with it: the usual end of a job.
+                throw PipelineError(code: .transportFailed, pipeline: "worker host \(name)",
+                                    reason: "the coordinator at \(coordinator) exited (a launch that finished, or a serve that stopped); this host ended its workers")
+            case .neverAnswered(let error): throw hostError(error)
             }
         }
     }

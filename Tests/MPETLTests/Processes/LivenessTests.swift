@@ -162,6 +162,20 @@ struct LivenessStartTests {
         #expect(run.lines.filter { $0.hasPrefix("teardown pid=") }.count == 2, "\(run.lines.suffix(5))")
     }
 
+    @Test func ctrlCPressedTwiceUnderLaunchEndsEverythingAtOnceWithStatus130() throws {
+        let launch = try Programs.launch("mpetl-coordinator", ["launch", "--progress", "off", "--",
+                                                               Programs.url("mpetl-test-programs").path, "interruptible"])
+        defer { launch.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(60)) { launch.outputSoFar.contains("first item done") })
+        let program = try #require(ProcessTable.children(of: launch.pid).first)
+        let everyone = [program] + ProcessTable.children(of: program)
+        kill(launch.pid, SIGINT)
+        kill(launch.pid, SIGINT)
+        let run = try launch.finish(within: .seconds(10))
+        #expect(run.status == 130, "\(run.standardError.suffix(500))")
+        #expect(waitUntil(timeout: .seconds(3)) { everyone.allSatisfy { !ProcessTable.isAlive($0) } })
+    }
+
     @Test func aCoordinatorThatDiesBeforeItAnswersIsNoticedAtOnce() throws {
         let endpoint = "ipc://@mpetl-silent-\(getpid())"
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])

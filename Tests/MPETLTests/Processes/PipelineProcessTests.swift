@@ -140,6 +140,15 @@ struct WorkerOutputTests {
 
 @Suite("Reading results in parts")
 struct PartialReadTests {
+    @Test func aCancelledAsyncReaderStopsWaitingAndTakesNothing() throws {
+        let run = try Programs.run("mpetl-test-programs", ["cancelled-read"])
+        #expect(run.status == 0, "\(run.standardError.suffix(1000))")
+        let result = try run.json()
+        #expect(result["cancelledTook"] as? Int == 0, "\(result)")
+        #expect(result["rest"] as? [Int] == [0, 1, 2], "what the cancelled reader did not take is left: \(result)")
+        #expect((result["cancelledAfterMs"] as? Int ?? 9999) < 900, "it stopped before the first result came: \(result)")
+    }
+
     @Test(arguments: [(10, 0), (7, 0), (100, 0), (10, 1), (7, 1), (100, 1)])
     func aReaderThatLeavesEarlyLeavesTheRestForTheNext(chunk: Int, async: Int) throws {
         let run = try Programs.run("mpetl-test-programs", ["partial-reads", "--chunk", "\(chunk)", "--take", "305", "--async", "\(async)"])
