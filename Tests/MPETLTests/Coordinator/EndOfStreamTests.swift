@@ -209,25 +209,25 @@ struct EndOfStreamTests {
         #expect(record.skipped.map(\.itemID) == [5, 6])
     }
 
-    @Test func aWorkerThatNeverReachesStartIsExplained() {
+    /// The failure a one-worker pipeline reports when its worker ends with `status` before
+    /// saying hello.
+    static func failureOfAWorkerThatNeverStarted(_ status: MPETL.ExitStatus) throws -> FailureReport {
         var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
         record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
-        let actions = record.exited(stage: 0, worker: 0, status: .exited(0))
-        guard case .send(_, .failed(let report)) = actions.last else {
-            Issue.record("expected a failure report")
-            return
-        }
+        let actions = record.exited(stage: 0, worker: 0, status: status)
+        guard case .send(_, .failed(let report)) = actions.last else { throw ExpectedFailureReport() }
+        return report
+    }
+
+    struct ExpectedFailureReport: Error {}
+
+    @Test func aWorkerThatNeverReachesStartIsExplained() throws {
+        let report = try Self.failureOfAWorkerThatNeverStarted(.exited(0))
         #expect(report.reason.contains("before reaching this pipeline's start()"))
     }
 
-    @Test func aWorkerKilledWhileStartingDoesNotBlameTheProgram() {
-        var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
-        record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
-        let actions = record.exited(stage: 0, worker: 0, status: .signaled(9))
-        guard case .send(_, .failed(let report)) = actions.last else {
-            Issue.record("expected a failure report")
-            return
-        }
+    @Test func aWorkerKilledWhileStartingDoesNotBlameTheProgram() throws {
+        let report = try Self.failureOfAWorkerThatNeverStarted(.signaled(9))
         #expect(report.reason.contains("was killed by signal 9"))
         #expect(report.reason.contains("while starting"))
         #expect(!report.reason.contains("every process must build"), "nothing is wrong with the program: \(report.reason)")

@@ -18,6 +18,14 @@ struct LivenessTests {
         #expect(!run.standardError.contains("replacement"), "round \(round): no worker replaced")
     }
 
+    /// `launch` running the interruptible program, once its first item is done.
+    static func launchInterruptible() throws -> RunningProgram {
+        let launch = try Programs.launch("mpetl-coordinator", ["launch", "--progress", "off", "--",
+                                                               Programs.url("mpetl-test-programs").path, "interruptible"])
+        #expect(waitUntil(timeout: .seconds(60)) { launch.outputSoFar.contains("first item done") })
+        return launch
+    }
+
     @Test func aSaturatedMachineFailsNoRun() throws {
         let loops = try BusyLoops(6)
         defer { loops.stop() }
@@ -106,10 +114,8 @@ struct LivenessTests {
 
     @Test(arguments: [SIGINT, SIGKILL])
     func launchOwnsItsProgram(signal: Int32) throws {
-        let launch = try Programs.launch("mpetl-coordinator", ["launch", "--progress", "off", "--",
-                                                               Programs.url("mpetl-test-programs").path, "interruptible"])
+        let launch = try LivenessTests.launchInterruptible()
         defer { launch.killAndClean() }
-        #expect(waitUntil(timeout: .seconds(60)) { launch.outputSoFar.contains("first item done") })
         let program = try #require(ProcessTable.children(of: launch.pid).first)
         let everyone = [program] + ProcessTable.children(of: program)
         #expect(everyone.count == 4, "the program and its 3 workers: \(everyone)")
@@ -151,10 +157,8 @@ struct LivenessStartTests {
     }
 
     @Test func launchPassesOnARepeatedHangupOnce() throws {
-        let launch = try Programs.launch("mpetl-coordinator", ["launch", "--progress", "off", "--",
-                                                               Programs.url("mpetl-test-programs").path, "interruptible"])
+        let launch = try LivenessTests.launchInterruptible()
         defer { launch.killAndClean() }
-        #expect(waitUntil(timeout: .seconds(60)) { launch.outputSoFar.contains("first item done") })
         kill(launch.pid, SIGHUP)
         kill(launch.pid, SIGHUP)
         let run = try launch.finish(within: .seconds(20))
@@ -163,10 +167,8 @@ struct LivenessStartTests {
     }
 
     @Test func ctrlCPressedTwiceUnderLaunchEndsEverythingAtOnceWithStatus130() throws {
-        let launch = try Programs.launch("mpetl-coordinator", ["launch", "--progress", "off", "--",
-                                                               Programs.url("mpetl-test-programs").path, "interruptible"])
+        let launch = try LivenessTests.launchInterruptible()
         defer { launch.killAndClean() }
-        #expect(waitUntil(timeout: .seconds(60)) { launch.outputSoFar.contains("first item done") })
         let program = try #require(ProcessTable.children(of: launch.pid).first)
         let everyone = [program] + ProcessTable.children(of: program)
         kill(launch.pid, SIGINT)
