@@ -38,11 +38,12 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // First, before any thread starts: they all inherit the blocked mask.
+        let stop = StopSignal()
         try security.apply(to: listen)
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
         let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: listen)
         FileHandle.standardError.write(Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
-        let stop = StopSignal()
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         while !stop.wait(seconds: interval) {
             display.show(server.snapshot())
@@ -52,25 +53,28 @@ struct Serve: ParsableCommand {
     }
 }
 
-/// SIGINT or SIGTERM, delivered as a semaphore instead of a handler.
+/// SIGINT or SIGTERM, taken synchronously: blocked in this thread and in every thread started
+/// after it (threads inherit the mask), and waited for with `sigtimedwait`, so one sent at any
+/// moment after `init` is neither lost nor fatal.
 final class StopSignal {
-    private let semaphore = DispatchSemaphore(value: 0)
-    private var sources: [any DispatchSourceSignal] = []
+    private var stopSignals = sigset_t()
 
     init() {
-        Signals.unblockStopSignals()
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber)
-            let semaphore = semaphore
-            source.setEventHandler { semaphore.signal() }
-            source.resume()
-            sources.append(source)
-        }
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
     }
 
     /// Waits up to `seconds`; true once a stop signal arrived.
     func wait(seconds: Double) -> Bool {
-        semaphore.wait(timeout: .now() + seconds) == .success
+        let deadline = ContinuousClock.now + Seconds.duration(seconds)
+        while true {
+            let left = max(.zero, ContinuousClock.now.duration(to: deadline))
+            var timeout = timespec(tv_sec: Int(left.components.seconds), tv_nsec: Int(left.components.attoseconds / 1_000_000_000))
+            if sigtimedwait(&stopSignals, nil, &timeout) > 0 { return true }
+            // EAGAIN: the time is up; EINTR: another signal's handler ran, wait on.
+            if errno != EINTR { return false }
+        }
     }
 }

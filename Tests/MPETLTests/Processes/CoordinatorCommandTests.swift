@@ -139,3 +139,14 @@ extension CoordinatorCommandTests {
         #expect(run.standardError.contains("takes a number of seconds above 0 and at most 1000000000"), "\(run.standardError)")
     }
 }
+
+extension CoordinatorCommandTests {
+    @Test func serveStopsCleanlyOnASigtermSentTheMomentItServes() throws {
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", "ipc://@mpetl-quick-stop-\(getpid())"])
+        defer { server.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(30)) { server.errorSoFar.contains("serving on") })
+        kill(server.pid, SIGTERM)
+        let stopped = try server.finish(within: .seconds(10))
+        #expect(stopped.reason == .exit && stopped.status == 0, "a stop signal is taken, not fatal: \(stopped.status)")
+    }
+}
