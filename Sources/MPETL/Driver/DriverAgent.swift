@@ -21,7 +21,7 @@ final class DriverAgent: Sendable {
         case closeLink(producer: UInt32, batches: UInt64)
         /// Stops every pipeline of this driver, waits (briefly) for the workers to tear down,
         /// and ends the process by `signal` itself, so its parent (a shell, `launch`) sees it
-        /// was interrupted (status 128 + signal); a second stop signal ends it at once.
+        /// was interrupted (status 128 + signal); a second SIGINT ends it at once.
         case stop(signal: Int32)
         /// Polls the pipe the stop-signal handler writes each signal's number to.
         case watchSignals(descriptor: Int32)
@@ -125,7 +125,7 @@ private final class AgentLoop: ThreadLoop {
     private var coordinator: CoordinatorWatch
     /// Set once the coordinator is gone: every pipeline started later fails with it at once.
     private var coordinatorLost: PipelineError?
-    /// Set once a stop signal arrived: the exit status and the latest moment to exit.
+    /// Set once a stop signal arrived: that signal, and the latest moment to end by it.
     private var stopping: (signal: Int32, deadline: ContinuousClock.Instant)?
     /// The read end of the stop-signal pipe, once the driver handles signals.
     private var stopSignals: Int32?
@@ -276,11 +276,7 @@ private final class AgentLoop: ThreadLoop {
 
     /// Stopped with this driver's runtime: what is still running is failed and its workers ended.
     private func shutDown() {
-        let failure = PipelineError(code: .transportFailed, pipeline: "driver", reason: "this program's MPETL runtime was shut down")
-        for run in runs.values { run.markFailed(PipelineError(code: failure.code, pipeline: run.label, reason: failure.reason)) }
-        for reply in pendingRoutes.values.flatMap({ $0 }) { reply.fulfill(.failure(failure)) }
-        for reply in pendingLinks.values { reply.fulfill(.failure(failure)) }
-        spawner.killAll()
+        failEverythingWaiting(PipelineError(code: .transportFailed, pipeline: "driver", reason: "this program's MPETL runtime was shut down"))
         spawner.reapAll()
     }
 
@@ -290,6 +286,12 @@ private final class AgentLoop: ThreadLoop {
         guard coordinatorLost == nil else { return }
         coordinatorLost = failure
         Log.warning("\(failure.reason)")
+        failEverythingWaiting(failure)
+    }
+
+    /// Fails every run and every send waiting on the coordinator with `failure`, and ends this
+    /// driver's workers.
+    private func failEverythingWaiting(_ failure: PipelineError) {
         for run in runs.values { run.markFailed(PipelineError(code: failure.code, pipeline: run.label, reason: failure.reason)) }
         runs.removeAll()
         for reply in pendingRoutes.values.flatMap({ $0 }) { reply.fulfill(.failure(failure)) }
