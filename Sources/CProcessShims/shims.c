@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CProcessShims.h"
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <elf.h>
@@ -19,6 +20,18 @@ int mpetl_set_parent_death_signal(int signal) {
 
 int mpetl_pidfd_open(pid_t pid) {
     return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int mpetl_shared_memory_file(const char *name, off_t size) {
+    int descriptor = memfd_create(name, MFD_CLOEXEC);
+    if (descriptor < 0) return -1;
+    if (ftruncate(descriptor, size) != 0) {
+        int saved = errno;
+        close(descriptor);
+        errno = saved;
+        return -1;
+    }
+    return descriptor;
 }
 
 int mpetl_set_thread_name(const char *name) {

@@ -14,7 +14,7 @@ let failedOnce = Mutex<Set<Int>>([])
 /// named by `--policy` (fail, skip, retry, retry-flaky); prints what join said.
 func policies() throws {
     let items = option("items", default: 20_000)
-    let mode = CommandLine.arguments.firstIndex(of: "--policy").map { CommandLine.arguments[$0 + 1] } ?? "fail"
+    let mode = stringOption("policy", default: "fail")
     let policy: ErrorPolicy = switch mode {
     case "skip": .skip
     case "retry", "retry-flaky": .retry(2)
@@ -124,26 +124,6 @@ func chaos() throws {
     result["skippedCount"] = report.skippedCount
     result["skippedDistinct"] = Set(report.skipped.map(\.item)).count
     printJSON(result)
-}
-
-/// A stage that crashes on one item (`--poison`, 500): every worker that gets it dies, the
-/// replays carry it to the next, and once the restarts are used up join() must say so.
-func poison() throws {
-    let poisoned = option("poison", default: 500)
-    let pipeline = Pipeline(name: "poison")
-    try pipeline.addTask(processes: 2, chunkSize: 10) { (value: Int) -> Int in
-        if value == poisoned { kill(getpid(), SIGKILL) }
-        return value
-    }
-    try pipeline.start()
-    let began = ContinuousClock.now
-    do {
-        try pipeline.feed(contentsOf: 0..<2_000)
-        try pipeline.join()
-        printJSON(["joined": true])
-    } catch {
-        report(error, elapsed: ContinuousClock.now - began)
-    }
 }
 
 /// Chaos across `Pipeline.send`: a 3-worker sender pipeline sends every fed item to a named

@@ -15,9 +15,13 @@ struct Tagged: Codable, Sendable, Hashable {
 }
 
 func option(_ name: String, default value: Int) -> Int {
+    Int(stringOption(name, default: "\(value)")) ?? value
+}
+
+func stringOption(_ name: String, default value: String) -> String {
     let arguments = CommandLine.arguments
     guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count else { return value }
-    return Int(arguments[index + 1]) ?? value
+    return arguments[index + 1]
 }
 
 func printJSON(_ object: [String: Any]) {
@@ -33,6 +37,7 @@ func report(_ error: any Error, elapsed: Duration? = nil) {
         object["stage"] = error.stage ?? ""
         object["pid"] = Int(error.pid ?? 0)
         object["item"] = error.item ?? ""
+        if let killed = error.workersKilled { object["workersKilled"] = killed }
         if let cause = error.cause { object["cause"] = "\(cause.type): \(cause.description)" }
     }
     if let elapsed { object["seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 }

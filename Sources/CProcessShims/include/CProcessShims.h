@@ -12,6 +12,10 @@ int mpetl_set_parent_death_signal(int signal);
 /// A file descriptor that becomes readable when process `pid` exits (close-on-exec).
 int mpetl_pidfd_open(pid_t pid);
 
+/// An anonymous shared-memory file of `size` bytes (close-on-exec), for memory a parent maps
+/// and hands to a child it spawns; -1 with errno on failure.
+int mpetl_shared_memory_file(const char *name, off_t size);
+
 /// Names the calling thread (the first 15 bytes), as `top -H` and /proc/self/task/N/comm show it.
 int mpetl_set_thread_name(const char *name);
 

@@ -216,9 +216,9 @@ final class CoordinatorLoop: ThreadLoop {
             }
         case .spawnFailed(let address, let reason):
             update(address.pipeline) { $0.spawnFailed(stage: address.stage, worker: address.worker, error: reason) }
-        case .workerExited(let address, let status):
+        case .workerExited(let address, let status, let held):
             agents[identity]?.workers.remove(address)
-            workerExited(address, status: status)
+            workerExited(address, status: status, holding: held)
         case .heartbeat:
             // Answered, so drivers notice a coordinator that went away.
             perform([.send(to: identity, .heartbeat)])
@@ -238,7 +238,7 @@ final class CoordinatorLoop: ThreadLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .welcome, .fenced, .assign, .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .welcome, .fenced, .assign, .suspects, .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded:
             Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }

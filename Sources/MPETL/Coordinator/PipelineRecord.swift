@@ -75,6 +75,8 @@ struct PipelineRecord {
     }
     private var skippedIDs: Set<SkippedKey> = []
     static let skippedKept = 100_000
+    /// Items that killed workers of a stage.
+    var poison = PoisonLedger()
     private(set) var phase: Phase = .launching
     private(set) var killDeadline: ContinuousClock.Instant?
     let startDeadline: ContinuousClock.Instant
@@ -209,6 +211,8 @@ struct PipelineRecord {
             return [.send(to: slot.identity!, .exit)]
         }
         var actions: [CoordinatorAction] = [.send(to: slot.identity!, .assign(consumers: consumers(of: address.stage + 1, from: slot.host)))]
+        let suspects = poison.suspects(of: address.stage)
+        if !suspects.isEmpty { actions.append(.send(to: slot.identity!, .suspects(suspects))) }
         for (producer, host) in producers(of: address.stage) {
             let reachable = Self.reachable([(slot.host, slot.endpoints)], from: host)
             guard let endpoint = reachable.first else { continue }
@@ -396,7 +400,8 @@ struct PipelineRecord {
                     reason: "could not start a worker process: \(error)", pid: nil, host: nil))
     }
 
-    mutating func exited(stage: Int, worker: Int, status: ExitStatus) -> [CoordinatorAction] {
+    /// `held`: the item the worker was running, when its agent could tell.
+    mutating func exited(stage: Int, worker: Int, status: ExitStatus, holding held: HeldItem? = nil) -> [CoordinatorAction] {
         var slot = slots[stage][worker]
         slot.exited = true
         slots[stage][worker] = slot
@@ -411,7 +416,7 @@ struct PipelineRecord {
             // Its teardown ran and every item had reached the end: nothing is lost.
             if finishing && slot.finished { return completeIfDone() }
             if phase == .running && !finishing {
-                return lose(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker), status: status)
+                return lose(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker), status: status, holding: held)
             }
             if slot.remote && !slot.ready && phase != .running {
                 return drop(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker))
@@ -436,8 +441,13 @@ struct PipelineRecord {
     /// replacement starts while the stage's restarts last. What cannot be replayed fails the
     /// pipeline: batches from `Pipeline.send` links (their senders keep no copies), and what a
     /// dead worker had sent through its own links.
-    private mutating func lose(_ address: WorkerAddress, status: ExitStatus) -> [CoordinatorAction] {
+    private mutating func lose(_ address: WorkerAddress, status: ExitStatus, holding held: HeldItem?) -> [CoordinatorAction] {
         let slot = slots[address.stage][address.worker]
+        let suspects: [CoordinatorAction]
+        switch tracePoison(address, status: status, holding: held) {
+        case .failed(let actions): return actions
+        case .suspected(let actions): suspects = actions
+        }
         let stageLabel = registration.stages[address.stage].label
         let countedAtRisk = openInbound.contains(where: SendLink.isCounted)
             || finalInbound.contains { SendLink.isCounted($0.key) && received(throughLink: $0.key) < $0.value }
@@ -446,15 +456,17 @@ struct PipelineRecord {
                                pid: slot.pid, host: slot.host, code: .workerDied))
         }
         slots[address.stage][address.worker].lost = true
-        var actions: [CoordinatorAction] = [.send(to: driver, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker))]
+        // Suspects first: the workers that get the replay should know which item killed this one.
+        var actions: [CoordinatorAction] = suspects + [.send(to: driver, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker))]
         for (producer, _) in producers(of: address.stage) where producer != driver {
             actions.append(.send(to: producer, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)))
         }
         let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
         guard restartsLeft[address.stage] > 0 else {
             guard live > 0 else {
-                return fail(report(address, reason: "the worker \(status), no worker of the stage is left, and its \(Self.restarts(forProcesses: registration.stages[address.stage].processes)) restarts are used up; items it held are lost",
-                                   pid: slot.pid, host: slot.host, code: .workerDied))
+                let failure = report(address, reason: "the worker \(status), no worker of the stage is left, and its \(Self.restarts(forProcesses: registration.stages[address.stage].processes)) restarts are used up; items it held are lost",
+                                     pid: slot.pid, host: slot.host, code: .workerDied)
+                return fail(namingSoleCulprit(failure, stage: address.stage))
             }
             Log.warning("\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches are replayed to the \(live) other worker(s) (no restarts left)")
             return actions
@@ -495,7 +507,7 @@ struct PipelineRecord {
         return phase == .launching || phase == .connecting ? startDeadline : nil
     }
 
-    private mutating func fail(_ failure: FailureReport) -> [CoordinatorAction] {
+    mutating func fail(_ failure: FailureReport) -> [CoordinatorAction] {
         switch phase {
         case .failing, .failed, .finished: return []
         default: break
@@ -518,7 +530,7 @@ struct PipelineRecord {
 
     // MARK: Helpers
 
-    private var allSlots: [Slot] { slots.flatMap { $0 } }
+    var allSlots: [Slot] { slots.flatMap { $0 } }
 
     /// Who pushes into `stage`, by connection identity, with their hosts: the driver for stage
     /// 0, else the previous stage's workers that said hello and still run.
@@ -534,7 +546,7 @@ struct PipelineRecord {
         slots.indices.contains(address.stage) && slots[address.stage].indices.contains(address.worker)
     }
 
-    private func report(_ address: WorkerAddress, reason: String, pid: Int32?, host: String?,
+    func report(_ address: WorkerAddress, reason: String, pid: Int32?, host: String?,
                         code: PipelineError.Code = .startFailed) -> FailureReport {
         FailureReport(code: code.name, pipeline: label, stage: address.stage,
                       stageLabel: registration.stages.indices.contains(address.stage) ? registration.stages[address.stage].label : nil,

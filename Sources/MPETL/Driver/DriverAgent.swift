@@ -186,7 +186,7 @@ private final class AgentLoop: ThreadLoop {
                 if poller.isReadable(dealerItem) { try receiveControlMessages() }
                 for collector in watched where poller.isReadable(collector.item) { try collect(collector.id) }
                 for child in children where poller.isReadable(child.item) {
-                    if let (address, status) = spawner.reap(child.pid) { try send(.workerExited(address, status)) }
+                    if let exited = spawner.reap(child.pid) { try send(exited) }
                 }
                 try reportDueProgress()
                 if let loss = coordinator.check(exited: coordinatorExit.map { poller.isReadable($0) } ?? false) {

@@ -65,6 +65,9 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
     public var host: String?
     /// A description of the item being processed, when one was.
     public var item: String?
+    /// How many worker processes the item ended, when it is a *poison item*: one that killed
+    /// every worker that ran it (a crash in the body), with ``code`` ``Code/workerDied``.
+    public var workersKilled: Int?
     /// What happened and what to do about it.
     public var reason: String
     /// What the stage's own code (body, setup, teardown or commit) threw, when that is the
@@ -119,5 +122,6 @@ extension PipelineError {
         self.init(code: Code(name: report.code), pipeline: report.pipeline, stage: report.stageLabel, pid: report.pid,
                   host: report.host, item: report.item, reason: report.reason)
         cause = report.cause
+        workersKilled = report.workersKilled
     }
 }

@@ -68,6 +68,7 @@ struct StageDefinition: Sendable {
     }
 
     var summary: StageSummary {
-        StageSummary(label: label, processes: processes.resolved, chunkSize: chunkSize)
+        StageSummary(label: label, processes: processes.resolved, chunkSize: chunkSize,
+                     skipsFailedItems: errorPolicy == .skip ? true : nil)
     }
 }

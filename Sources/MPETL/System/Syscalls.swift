@@ -22,6 +22,21 @@ enum ExitStatus: Codable, Equatable, Sendable, CustomStringConvertible {
 
     var isSuccess: Bool { self == .exited(0) }
 
+    /// Whether the kernel's OOM killer may have ended it (it sends SIGKILL, as people do).
+    var mayBeOutOfMemory: Bool { self == .signaled(SIGKILL) }
+
+    /// Whether the process ended itself: a crash signal (a bad access, an abort, a trap) or a
+    /// failing exit status, as code it ran can cause. Signals that come from outside (SIGKILL,
+    /// SIGTERM, SIGINT, SIGHUP: a person, a supervisor, the OOM killer) and a lost host are not:
+    /// they say nothing about the item the process was running.
+    var isSelfInflicted: Bool {
+        switch self {
+        case .exited(let code): code != 0
+        case .signaled(let signal): [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS].contains(signal)
+        case .lost: false
+        }
+    }
+
     var description: String {
         switch self {
         case .exited(let code): "exited with status \(code)"
@@ -41,11 +56,14 @@ struct SystemCallError: Error, CustomStringConvertible {
 enum Syscalls {
     /// Starts `executable` with `arguments` (argv[0] included) and `environment`, its standard
     /// input reading /dev/null and its output and error shared with this process.
-    static func spawn(executable: String, arguments: [String], environment: [String: String]) throws -> pid_t {
+    /// Each of `handing` is a descriptor of this process and the number the child gets it as.
+    static func spawn(executable: String, arguments: [String], environment: [String: String],
+                      handing: [(descriptor: Int32, as: Int32)] = []) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        for handed in handing { posix_spawn_file_actions_adddup2(&actions, handed.descriptor, handed.as) }
 
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -57,6 +75,32 @@ enum Syscalls {
         let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard result == 0 else { throw SystemCallError(function: "posix_spawn \(executable)", code: result) }
         return pid
+    }
+
+    /// A new anonymous shared-memory file of `size` bytes, mapped into this process: the
+    /// descriptor (close-on-exec) to hand to a child, and the mapping, which outlives it.
+    /// - Throws: ``SystemCallError`` when the kernel refuses (descriptors or memory run out).
+    static func sharedMemory(named name: String, size: Int) throws -> (descriptor: Int32, memory: UnsafeMutableRawPointer) {
+        let descriptor = mpetl_shared_memory_file(name, off_t(size))
+        guard descriptor >= 0 else { throw SystemCallError(function: "memfd_create", code: errno) }
+        do {
+            return (descriptor, try mapShared(descriptor, size: size))
+        } catch {
+            closeDescriptor(descriptor)
+            throw error
+        }
+    }
+
+    /// Maps `size` bytes of the shared-memory file `descriptor`, readable and writable.
+    static func mapShared(_ descriptor: Int32, size: Int) throws -> UnsafeMutableRawPointer {
+        guard let memory = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), memory != MAP_FAILED else {
+            throw SystemCallError(function: "mmap", code: errno)
+        }
+        return memory
+    }
+
+    static func unmap(_ memory: UnsafeMutableRawPointer, size: Int) {
+        _ = munmap(memory, size)
     }
 
     /// A descriptor that becomes readable when `pid` exits; for a child, or for any process

@@ -8,7 +8,13 @@ final class WorkerSpawner {
     struct Child {
         var address: WorkerAddress
         var exitDescriptor: Int32
+        /// Where the worker writes the item it runs, read when it exits.
+        var heldItem: HeldItemRecord
     }
+
+    /// The descriptor number a worker receives its ``HeldItemRecord`` as (the first after
+    /// standard input, output and error).
+    static let heldItemDescriptor: Int32 = 3
 
     /// What every worker of this agent shares.
     struct Program {
@@ -31,12 +37,15 @@ final class WorkerSpawner {
         let assignment = WorkerAssignment(
             coordinatorEndpoint: program.coordinatorEndpoint, pipelineID: request.address.pipeline,
             ordinal: request.ordinal, stage: request.address.stage, worker: request.address.worker,
-            runDirectory: program.runDirectory, parentPID: Syscalls.processID)
+            runDirectory: program.runDirectory, parentPID: Syscalls.processID, heldItemDescriptor: Self.heldItemDescriptor)
         var environment = program.environment
         environment[WorkerAssignment.environmentKey] = assignment.environmentValue
-        let pid = try Syscalls.spawn(executable: program.executable, arguments: program.arguments, environment: environment)
+        let heldItem = try HeldItemRecord()
+        let pid = try Syscalls.spawn(executable: program.executable, arguments: program.arguments, environment: environment,
+                                     handing: heldItem.descriptor.map { [($0, Self.heldItemDescriptor)] } ?? [])
+        heldItem.closeDescriptor()
         do {
-            children[pid] = Child(address: request.address, exitDescriptor: try Syscalls.exitDescriptor(for: pid))
+            children[pid] = Child(address: request.address, exitDescriptor: try Syscalls.exitDescriptor(for: pid), heldItem: heldItem)
         } catch {
             Syscalls.kill(pid, signal: SIGKILL)
             _ = Syscalls.reap(pid)
@@ -54,12 +63,13 @@ final class WorkerSpawner {
         }
     }
 
-    /// Reaps `pid` if it has exited.
-    func reap(_ pid: Int32) -> (WorkerAddress, ExitStatus)? {
+    /// Reaps `pid` if it has exited: the message that tells the coordinator, with the item the
+    /// worker was running, if any.
+    func reap(_ pid: Int32) -> ControlMessage? {
         guard let child = children[pid], let status = Syscalls.reap(pid) else { return nil }
         Syscalls.closeDescriptor(child.exitDescriptor)
         children[pid] = nil
-        return (child.address, status)
+        return .workerExited(child.address, status, holding: child.heldItem.held)
     }
 
     /// Kills one of this agent's workers; other pids are refused.

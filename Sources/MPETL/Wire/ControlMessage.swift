@@ -101,6 +101,9 @@ struct StageSummary: Codable, Equatable, Sendable {
     var label: String
     var processes: Int
     var chunkSize: Int
+    /// True when the stage's error policy is ``ErrorPolicy/skip``: an item that keeps killing
+    /// its workers is then quarantined instead of failing the pipeline.
+    var skipsFailedItems: Bool? = nil
 }
 
 /// A stage's failure as it travels to the driver.
@@ -113,6 +116,8 @@ struct FailureReport: Codable, Equatable, Sendable {
     var pid: Int32?
     var host: String?
     var item: String?
+    /// How many workers the item killed, when it is a poison item.
+    var workersKilled: Int?
     var reason: String
     /// What the user's code threw, when that is the failure.
     var cause: PipelineError.Cause?
@@ -197,7 +202,8 @@ enum ControlMessage: Codable, Sendable {
     case workerHost(WorkerHostInfo)
     case spawned(WorkerAddress, pid: Int32)
     case spawnFailed(WorkerAddress, reason: String)
-    case workerExited(WorkerAddress, ExitStatus)
+    /// `holding`: the item it was running, read from its ``HeldItemRecord``.
+    case workerExited(WorkerAddress, ExitStatus, holding: HeldItem? = nil)
     case heartbeat
     // coordinator → a producer (worker, or the driver for stage 0)
     /// A consumer acknowledged this producer's batches up to `upTo`: it may forget them.
@@ -208,6 +214,9 @@ enum ControlMessage: Codable, Sendable {
     case consumerAdded(pipeline: String, stage: Int, ConsumerEndpoint)
     // coordinator → worker
     case assign(consumers: [ConsumerEndpoint])
+    /// Items that killed workers of this worker's stage: describe them before running them,
+    /// and skip the quarantined ones. The whole list, each time it changes.
+    case suspects([SuspectItem])
     case refuse(reason: String)
     case finish
     case exit

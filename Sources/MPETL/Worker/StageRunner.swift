@@ -10,8 +10,9 @@ enum BatchFailure: Error {
 
 /// Runs one stage's user code inside a worker process: setup, items, teardown.
 protocol StageRunner: AnyObject {
-    /// Runs the user's setup once for this process; binds the emitter to `output`.
-    func setUp(output: BatchSender) throws
+    /// Runs the user's setup once for this process; binds the emitter to `output`. Each item
+    /// passes `quarantine` before its body runs.
+    func setUp(output: BatchSender, quarantine: ItemQuarantine) throws
     /// Decodes all `count` items from `items`, then runs the body on each: a malformed batch is
     /// refused whole, before any of it runs. What an item emits gets ids derived from its id
     /// in `ids`.
@@ -34,6 +35,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     private var state: State?
     private var emitter: Emitter<Output>?
     private var output: BatchSender?
+    private var quarantine = ItemQuarantine(record: nil)
     private var committing: (any Committing)?
     private var skipped: [(item: String, error: String, id: UInt64)] = []
 
@@ -45,7 +47,8 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
         self.body = body
     }
 
-    func setUp(output: BatchSender) throws {
+    func setUp(output: BatchSender, quarantine: ItemQuarantine) throws {
+        self.quarantine = quarantine
         emitter = Emitter(holdingUntilCommit: policy != .fail) { try output.append($0) }
         self.output = output
         let state = try setup()
@@ -90,6 +93,10 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
                 throw .malformed("item \(index + 1) of \(count) is not a \(Input.self): \(error)")
             }
             let id = BatchHeader.id(index, in: ids)
+            if let reason = quarantine.admit(id, describe: { describe(input) }) {
+                skipped.append((describe(input), reason, id))
+                continue
+            }
             output.startItem(id: id)
             var attemptsLeft = if case .retry(let times) = policy { max(0, times) } else { 0 }
             while true {
@@ -108,9 +115,11 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
                         skipped.append((describe(input), "\(error)", id))
                         break
                     }
+                    quarantine.release()
                     throw .item(description: describe(input), underlying: error)
                 }
             }
+            quarantine.release()
         }
         guard reader.isAtEnd else {
             throw .malformed("\(items.count - reader.offset) bytes follow the \(count) items the header announced")

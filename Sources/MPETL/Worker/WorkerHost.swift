@@ -116,9 +116,7 @@ public final class WorkerHost {
             let due = [lastIntroduction + Liveness.heartbeatInterval, watch.nextDeadline].compactMap { $0 }.min()!
             try poller.poll(timeoutMilliseconds: max(0, Int(ContinuousClock.now.duration(to: due) / .milliseconds(1)) + 1))
             for child in children where poller.isReadable(child.item) {
-                if let (address, status) = spawner.reap(child.pid) {
-                    try dealer.send(try encoder.encode(ControlMessage.workerExited(address, status)))
-                }
+                if let exited = spawner.reap(child.pid) { try dealer.send(try encoder.encode(exited)) }
             }
             if poller.isReadable(dealerItem) {
                 while try dealer.tryReceive(into: frame) {

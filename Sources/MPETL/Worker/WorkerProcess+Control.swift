@@ -85,6 +85,7 @@ extension WorkerProcess {
             } else {
                 try namedSends.add(pipeline: pipeline, consumer: consumer)
             }
+        case .suspects(let list): quarantine.update(list)
         case .finish: try finish()
         case .abort:
             try? runner.tearDown()

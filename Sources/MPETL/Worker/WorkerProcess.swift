@@ -31,6 +31,7 @@ final class WorkerProcess {
     @exclusivity(unchecked) var lastControlCheck: UInt64 = 0
     var namedSends: NamedSends!
     let runner: any StageRunner
+    let quarantine: ItemQuarantine
     let encoder = MessagePackEncoder()
     let decoder = MessagePackDecoder()
     @exclusivity(unchecked) var counters = WorkerCounters()
@@ -61,6 +62,8 @@ final class WorkerProcess {
         outputChunkSize = assignment.stage + 1 < stages.count ? stages[assignment.stage + 1].chunkSize : definition.chunkSize
         highWaterMarks = FlowControl.highWaterMarks(for: stages, maxSize: maxSize)
         runner = definition.makeRunner(definition.errorPolicy)
+        // Without the record the worker still runs; only a death it causes goes untraced.
+        quarantine = ItemQuarantine(record: assignment.heldItemDescriptor.flatMap { try? HeldItemRecord(mapping: $0) })
 
         context = try Context()
         control = try ClusterSecurity.socket(context, type: .dealer, role: .client)
@@ -93,7 +96,7 @@ final class WorkerProcess {
         namedSends = sends
         NamedSends.current.withLock { $0 = sends }
         do {
-            try runner.setUp(output: sender)
+            try runner.setUp(output: sender, quarantine: quarantine)
         } catch {
             try reportFailure(item: nil, reason: "setup threw: \(error)", cause: error)
         }

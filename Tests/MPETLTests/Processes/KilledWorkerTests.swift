@@ -72,6 +72,11 @@ struct KilledWorkerTests {
         #expect(result["stage"] as? String == "task 1 (Int -> Int)")
         #expect((result["error"] as? String ?? "").contains("restarts are used up"), "\(result)")
         #expect((result["error"] as? String ?? "").contains("killed by signal 9"), "\(result)")
+        // SIGKILL makes no item poison (a person or the OOM killer sends it), but once the
+        // restarts are used up the error still names the item every lost worker was running.
+        #expect(result["item"] as? String == "500", "\(result)")
+        #expect(result["workersKilled"] as? Int == 6, "two workers and four restarts: \(result)")
+        #expect((result["error"] as? String ?? "").contains("OOM killer"), "\(result)")
         #expect((result["seconds"] as? Double ?? 99) < 30, "join returned within seconds")
     }
 }

@@ -45,6 +45,10 @@ struct ProtocolVectorTests {
              .welcome(CoordinatorInfo(process: ProcessIdentity(pid: 7, kernelScope: "boot/pid:[1]/net:[2]"), hostTimeoutMilliseconds: 30_000))),
             ("control-fenced", "an agent declared lost is refused from now on", .fenced(reason: "silent for 30 s")),
             ("control-resolve", "a worker asks where the pipeline named \"inbox\" is", .resolve(name: "inbox", from: address)),
+            ("control-worker-exited-holding", "an agent's worker was killed by SIGSEGV while running the item with id 42, described as \"7\"",
+             .workerExited(address, .signaled(11), holding: HeldItem(id: 42, item: "7"))),
+            ("control-suspects", "item 42 is suspected; item 43 is quarantined, and workers skip it with that reason",
+             .suspects([SuspectItem(id: 42), SuspectItem(id: 43, quarantine: "quarantined: it killed 2 workers of this stage")])),
         ]
         return [
             try value("int-small", "Int 5: positive fixint", 5),

@@ -27,6 +27,8 @@ struct WireFuzzTests {
             .skipped(address, [SkippedItem(stage: "task 1", item: "3", error: "e", pid: 1, host: "h")]),
             .feedComplete(pipeline: "p", batches: 3, items: 300),
             .workerExited(address, .signaled(9)),
+            .workerExited(address, .signaled(11), holding: HeldItem(id: 42, item: "7")),
+            .suspects([SuspectItem(id: 42, quarantine: "q")]),
             .status([PipelineStats(pipeline: "p", stages: [])]),
         ]
         var corpus = try messages.map { try encoder.encode($0) }

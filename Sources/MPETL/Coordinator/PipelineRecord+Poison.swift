@@ -1,0 +1,52 @@
+/// Tracing worker deaths to the items that caused them (see ``PoisonLedger``).
+extension PipelineRecord {
+    enum PoisonVerdict {
+        /// The item is a suspect (or was quarantined): tell the stage's workers, then replay.
+        case suspected([CoordinatorAction])
+        /// The item is poison and the stage does not skip: the pipeline fails naming it.
+        case failed([CoordinatorAction])
+    }
+
+    /// Counts a worker of `address`'s stage that died while running `held` (nil: between items).
+    mutating func tracePoison(_ address: WorkerAddress, status: ExitStatus, holding held: HeldItem?) -> PoisonVerdict {
+        guard let held else {
+            poison.recordDeath(stage: address.stage)
+            return .suspected([])
+        }
+        let entry = poison.recordDeath(stage: address.stage, holding: held, status: status)
+        let stage = registration.stages[address.stage]
+        if entry.crashes >= PoisonLedger.quarantineThreshold {
+            guard stage.skipsFailedItems == true else {
+                let slot = slots[address.stage][address.worker]
+                var failure = report(address, reason: "a poison item: it killed \(entry.killed), every worker that ran it; fix the body for it, or add the stage with onError: .skip to quarantine such items and go on",
+                                     pid: slot.pid, host: slot.host, code: .workerDied)
+                failure.item = entry.name(id: held.id)
+                failure.workersKilled = entry.deaths
+                return .failed(fail(failure))
+            }
+            if entry.quarantine == nil {
+                poison.quarantine(stage: address.stage, id: held.id, reason: "quarantined: it killed \(entry.killed)")
+                Log.warning("\(label): \(stage.label) quarantined the item \(entry.name(id: held.id)): it killed \(entry.killed); it is skipped and join() reports it")
+            }
+        }
+        let list = poison.suspects(of: address.stage)
+        let actions: [CoordinatorAction] = slots[address.stage].compactMap { slot in
+            guard let identity = slot.identity, !slot.exited, !slot.lost, !slot.dropped else { return nil }
+            return .send(to: identity, .suspects(list))
+        }
+        return .suspected(actions)
+    }
+
+    /// A stage ran out of workers and restarts: names the item if every worker it lost held it.
+    func namingSoleCulprit(_ failure: FailureReport, stage: Int) -> FailureReport {
+        guard let (id, entry) = poison.soleCulprit(of: stage), entry.deaths > 1 else { return failure }
+        var failure = failure
+        failure.item = entry.name(id: id)
+        failure.workersKilled = entry.deaths
+        failure.reason += "; every worker it lost was running this item (\(entry.killed)): a poison item"
+        if entry.statuses.contains(where: \.mayBeOutOfMemory) {
+            failure.reason += " (SIGKILL is also what the kernel's OOM killer sends: see dmesg)"
+        }
+        return failure
+    }
+}
