@@ -7,7 +7,7 @@ extension CoordinatorLoop {
         switch message {
         case .feedComplete(let pipeline, _, _):
             return records[pipeline]?.driver == identity
-        case .hello(let address, _, _, _, _):
+        case .hello(let address, _, _, _, _, _):
             return records[address.pipeline]?.mayClaim(address, identity: identity) ?? true
         case .resolve(_, let address) where address.isExternal:
             return true

@@ -80,7 +80,7 @@ extension CoordinatorLoop {
         guard let record = records[target] else { return }
         let senderHost = records[lookup.from.pipeline]?.host(of: lookup.from)
         let route = SendRoute(name: lookup.name, pipeline: target, ordinal: record.registration.ordinal, producer: producer,
-                              endpoints: counted ? record.allStageZeroEndpoints : record.stageZeroEndpoints(from: senderHost),
+                              endpoints: counted ? record.allStageZeroLinkEndpoints : record.stageZeroLinkEndpoints(from: senderHost),
                               consumers: counted ? [] : record.consumers(of: 0, from: senderHost), input: record.registration.input)
         let senderLabel = records[lookup.from.pipeline]?.label ?? lookup.from.pipeline
         perform([

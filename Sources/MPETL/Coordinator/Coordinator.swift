@@ -195,14 +195,15 @@ final class CoordinatorLoop: ThreadLoop {
             if let record = records[pipeline] {
                 perform([.send(to: identity, .stats(pipeline: pipeline, stats: record.stats()))])
             }
-        case .hello(let address, let pid, let host, let fingerprint, let inputEndpoints):
+        case .hello(let address, let pid, let host, let fingerprint, let inputEndpoints, let linkEndpoints):
             guard records[address.pipeline] != nil else {
                 perform([.send(to: identity, .refuse(reason: "no pipeline \(address.pipeline) is registered with this coordinator"))])
                 return
             }
             let replacement = records[address.pipeline]?.phase == .running
             update(address.pipeline) {
-                $0.hello(address, identity: identity, pid: pid, host: host, fingerprint: fingerprint, endpoints: inputEndpoints)
+                $0.hello(address, identity: identity, pid: pid, host: host, fingerprint: fingerprint, endpoints: inputEndpoints,
+                         linkEndpoints: linkEndpoints ?? [])
             }
             if replacement && address.stage == 0 { tellLinkSenders(into: address, .added) }
         case .workerHost(let info):

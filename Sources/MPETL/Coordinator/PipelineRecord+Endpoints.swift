@@ -23,13 +23,13 @@ extension PipelineRecord {
         }
     }
 
-    /// Stage 0's endpoints as a process on `host` reaches them (`Pipeline.send` links).
-    func stageZeroEndpoints(from host: String?) -> [String] {
-        consumers(of: 0, from: host).map(\.endpoint)
+    /// Stage 0's link endpoints as a process on `host` reaches them (counted `Pipeline.send` links).
+    func stageZeroLinkEndpoints(from host: String?) -> [String] {
+        Self.reachable((slots.first ?? []).filter { !$0.dropped && !$0.exited }.map { ($0.host, $0.linkEndpoints) }, from: host)
     }
 
-    /// Every endpoint of stage 0, both transports: an external sender picks those it reaches.
-    var allStageZeroEndpoints: [String] {
-        slots.first?.filter { !$0.dropped && !$0.exited }.flatMap(\.endpoints) ?? []
+    /// Every link endpoint of stage 0, both transports: an external sender picks those it reaches.
+    var allStageZeroLinkEndpoints: [String] {
+        slots.first?.filter { !$0.dropped && !$0.exited }.flatMap(\.linkEndpoints) ?? []
     }
 }

@@ -24,6 +24,8 @@ struct PipelineRecord {
         /// The worker's input: `ipc://` for its own host, and `tcp://` when it can be reached
         /// from others.
         var endpoints: [String] = []
+        /// A first-stage worker's PULL for counted `Pipeline.send` links, likewise.
+        var linkEndpoints: [String] = []
         /// The agent that started it: the driver, or a worker host.
         var agent: [UInt8]?
         /// Started by a worker host beyond the declared count: if it cannot join, the pipeline
@@ -153,7 +155,7 @@ struct PipelineRecord {
     }
 
     mutating func hello(_ address: WorkerAddress, identity: [UInt8], pid: Int32, host: String,
-                        fingerprint: String, endpoints: [String]) -> [CoordinatorAction] {
+                        fingerprint: String, endpoints: [String], linkEndpoints: [String] = []) -> [CoordinatorAction] {
         guard isKnown(address), !slots[address.stage][address.worker].dropped else {
             return [.send(to: identity, .refuse(reason: "\(label) has no stage \(address.stage) worker \(address.worker)"))]
         }
@@ -170,6 +172,7 @@ struct PipelineRecord {
         slots[address.stage][address.worker].pid = pid
         slots[address.stage][address.worker].host = host
         slots[address.stage][address.worker].endpoints = endpoints
+        slots[address.stage][address.worker].linkEndpoints = linkEndpoints
         if case .failing(let failure) = phase { return [.send(to: identity, .abort(reason: failure.reason))] }
         if phase == .running { return joinReplacement(address) }
         return wireIfAllSaidHello()

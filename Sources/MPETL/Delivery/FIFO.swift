@@ -40,6 +40,9 @@ struct FIFO<Element> {
         set { storage[head + offset] = newValue }
     }
 
+    /// The elements, front to back.
+    var elements: ArraySlice<Element> { storage[head...] }
+
     /// Empties the queue, returning what it held in order.
     mutating func removeAll() -> [Element] {
         defer {

@@ -2,8 +2,9 @@ import Foundation
 import Synchronization
 import ZeroMQ
 
-/// The driver's feed into stage 0: batches by stage 0's chunk size, one PUSH per first-stage
-/// worker, every batch kept until that worker acknowledges it (see ``AcknowledgedTransport``).
+/// The driver's feed into stage 0: batches by stage 0's chunk size, one DEALER per first-stage
+/// worker, sent by demand and kept until that worker acknowledges it (see
+/// ``AcknowledgedTransport``).
 ///
 /// Safe to call from any thread: every use of the sockets happens while holding `lock`. The
 /// agent thread delivers acknowledgements and consumer changes as ``Event``s; it applies them
@@ -32,17 +33,15 @@ final class Feeder: @unchecked Sendable {
         self.onComplete = onComplete
         transport = try AcknowledgedTransport(
             consumers: consumers,
-            connect: { endpoint in try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark) },
+            connect: { endpoint in try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark) },
             // Weak: the run keeps this feeder (to deliver events), and a cycle would keep the
             // feed's sockets open for the life of the program.
-            waitForRoom: { [unowned self, weak run] sockets in
+            waitForRoom: { [unowned self, weak run] wait in
                 // Waits in short steps: the agent's events and the run's failure arrive meanwhile.
-                if sockets.isEmpty {
+                if wait.isEmpty {
                     waitForEvent(milliseconds: 50)
                 } else {
-                    let poller = Poller()
-                    for socket in sockets { poller.add(socket, events: .writable) }
-                    _ = try poller.poll(timeoutMilliseconds: 50)
+                    _ = try Poller(waitingOn: wait).poll(timeoutMilliseconds: 50)
                 }
                 if let failure = run?.failure { throw failure }
                 try applyEvents(draining: false)

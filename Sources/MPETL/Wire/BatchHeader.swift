@@ -69,6 +69,19 @@ struct BatchHeader: Equatable, Sendable {
         UnsafeRawBufferPointer(rebasing: message[(message.count - Int(itemCount) * Self.idSize)...])
     }
 
+    /// Rewrites the sequence number of an encoded batch: a transport numbers the batches of
+    /// each connection itself.
+    @inline(__always)
+    static func stamp(sequence: UInt64, into batch: inout [UInt8]) {
+        batch.withUnsafeMutableBytes { $0.storeBytes(of: sequence.littleEndian, toByteOffset: 16, as: UInt64.self) }
+    }
+
+    /// The item count of an encoded batch this process wrote (no checks).
+    @inline(__always)
+    static func itemCount(of batch: UnsafeRawBufferPointer) -> Int {
+        Int(UInt32(littleEndian: batch.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+    }
+
     /// Id number `index` of the buffer ``ids(of:)`` returns.
     @inline(__always)
     static func id(_ index: Int, in ids: UnsafeRawBufferPointer) -> UInt64 {

@@ -79,9 +79,10 @@ struct SendRoute: Codable, Equatable, Sendable {
     var ordinal: UInt32
     /// The producer id this link stamps on its batches; the receiver counts them by it.
     var producer: UInt32
-    /// Every first-stage endpoint the sender can reach (for a counted link's single PUSH).
+    /// Every first-stage link endpoint (PULL) the sender can reach, for a counted link's
+    /// single PUSH.
     var endpoints: [String]
-    /// The same, by worker: an acknowledged link has a PUSH per worker.
+    /// Each first-stage worker's input (ROUTER): an acknowledged link has a DEALER per worker.
     var consumers: [ConsumerEndpoint] = []
     var input: StageInput
 
@@ -176,7 +177,9 @@ enum ControlMessage: Codable, Sendable {
     /// Another pipeline began sending to `pipeline`: its join must wait for that one.
     case senderAdded(pipeline: String, sender: String, senderLabel: String)
     // worker → coordinator (the collector reports progress as the stage after the last)
-    case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoints: [String])
+    /// `inputEndpoints`: the worker's ROUTER, for producers that take credit; `linkEndpoints`:
+    /// a first-stage worker's PULL, for counted `Pipeline.send` links.
+    case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoints: [String], linkEndpoints: [String]? = nil)
     case workerReady(WorkerAddress)
     case progress(WorkerAddress, WorkerCounters)
     /// The last sequence number done (processed, outputs acknowledged) of each producer's

@@ -3,7 +3,8 @@ import Synchronization
 import ZeroMQ
 
 /// The `Pipeline.send` links of one worker process: straight into each named pipeline's
-/// first-stage workers, one PUSH per worker, every batch kept until it is done there.
+/// first-stage workers, one DEALER per worker, sent by demand and every batch kept until it is
+/// done there.
 ///
 /// A name is resolved once, by asking the coordinator, which also starts counting the link.
 /// Items are batched by the receiver's first stage chunk size, like the driver's feed. The
@@ -34,7 +35,7 @@ final class NamedSends: @unchecked Sendable {
     /// The worker's input batch being processed: what it sends counts against it.
     private let currentInput: () -> Int
     private let resolveRoute: (String) throws -> SendRoute
-    private let waitForRoom: ([Socket]) throws -> Void
+    private let waitForRoom: (RoomWait) throws -> Void
     private var links: [String: Link] = [:]
     /// Batches that left since the worker last looked, by the inputs they came from.
     private var sentInputs: [ClosedRange<Int>] = []
@@ -44,7 +45,7 @@ final class NamedSends: @unchecked Sendable {
     ///   - waitForRoom: waits until one of the receivers' sockets can take a batch (as for the
     ///     worker's output).
     init(context: Context, currentItem: @escaping () -> UInt64, currentInput: @escaping () -> Int,
-         resolve: @escaping (String) throws -> SendRoute, waitForRoom: @escaping ([Socket]) throws -> Void) {
+         resolve: @escaping (String) throws -> SendRoute, waitForRoom: @escaping (RoomWait) throws -> Void) {
         self.context = context
         self.currentItem = currentItem
         self.currentInput = currentInput
@@ -133,7 +134,7 @@ final class NamedSends: @unchecked Sendable {
         let context = context
         let transport = try AcknowledgedTransport(
             consumers: route.consumers,
-            connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: route.input.highWaterMark) },
+            connect: { try AcknowledgedTransport.dealer(context, to: $0, highWaterMark: route.input.highWaterMark) },
             sending: { [unowned self] inputs in sentInputs.append(inputs) },
             waitForRoom: waitForRoom)
         let link = Link(route: route, sender: BatchSender(transport: transport, pipeline: route.ordinal, stage: 0,

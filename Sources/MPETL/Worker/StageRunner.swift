@@ -6,6 +6,8 @@ enum BatchFailure: Error {
     case item(description: String, underlying: any Error)
     /// Earlier batches of its producer never arrived: the connection lost them.
     case outOfSequence(String)
+    /// Sending the producer its credit failed: the worker's own socket failed.
+    case transport(any Error)
 }
 
 /// Runs one stage's user code inside a worker process: setup, items, teardown.

@@ -36,12 +36,13 @@ extension WorkerProcess {
         if ContinuousClock.now - lastReport > .milliseconds(250) { try reportProgress() }
     }
 
-    /// Waits until one of `sockets` can take a batch, or the coordinator changed the consumers;
-    /// leaves at once if the coordinator aborts. Keeps acknowledging meanwhile, so producers
-    /// upstream can forget what this worker finished.
-    func waitForRoom(on sockets: [Socket]) throws {
-        let poller = Poller()
-        let outputItems = sockets.map { poller.add($0, events: .writable) }
+    /// Waits until a consumer may have room (its queue can take a batch, or it sent credit), or
+    /// the coordinator changed the consumers; leaves at once if the coordinator aborts. Keeps
+    /// acknowledging and granting credit meanwhile, so producers upstream can forget what this
+    /// worker finished and are not kept waiting by it.
+    func waitForRoom(_ wait: RoomWait) throws {
+        try grantOwedCredit()
+        let poller = Poller(waitingOn: wait)
         let controlItem = poller.add(control, events: .readable)
         try poller.poll(timeoutMilliseconds: nil)
         if poller.isReadable(controlItem) {
@@ -49,7 +50,6 @@ extension WorkerProcess {
             // Waiting for room happens inside a body call: a committing state must not commit.
             if ledger.hasNews && !runner.commits { try reportDone() }
         }
-        _ = outputItems
     }
 
     /// Sends what lost consumers (of the next stage, or of a named pipeline) left to the others.

@@ -3,11 +3,13 @@ import ZeroMQ
 
 /// A worker process running one replica of one stage, from hello to exit.
 ///
-/// It binds its own PULL input, says hello to the coordinator with the fingerprint of the
-/// program's pipeline, connects a PUSH to each worker of the next stage (or the driver's
-/// results collector), runs setup, and then processes batches until the coordinator says
-/// everything has reached the end. It acknowledges each input batch once that batch is done
-/// (see ``InputLedger``), and reports its counters whenever it runs out of input.
+/// It binds its own ROUTER input (and, in a first stage, a PULL for counted `Pipeline.send`
+/// links), says hello to the coordinator with the fingerprint of the program's pipeline,
+/// connects a DEALER to each worker of the next stage (or a PUSH to the driver's results
+/// collector), runs setup, and then processes batches until the coordinator says everything
+/// has reached the end. It grants its producers credit as it starts their batches (see
+/// ``DemandLedger``), acknowledges each input batch once that batch is done (see
+/// ``InputLedger``), and reports its counters whenever it runs out of input.
 final class WorkerProcess {
     let assignment: WorkerAssignment
     let definition: StageDefinition
@@ -18,12 +20,18 @@ final class WorkerProcess {
 
     let context: Context
     let control: Socket
+    /// Batches from producers that take credit: the driver's feed, the previous stage's
+    /// workers, acknowledged `Pipeline.send` links.
     let input: Socket
+    /// Batches from counted `Pipeline.send` links (a driver's, or another language's PUSH):
+    /// first stages only.
+    let linkInput: Socket?
     // The per-batch state below is only touched by the worker's one thread and never through
     // overlapping accesses: no dynamic exclusivity checks (see BatchSender).
     @exclusivity(unchecked) var transport: AcknowledgedTransport?
     @exclusivity(unchecked) var sender: BatchSender!
     @exclusivity(unchecked) var ledger = InputLedger()
+    @exclusivity(unchecked) var demand = DemandLedger()
     /// When done batches were last reported, and input last processed, in ``Self/nanoseconds``.
     @exclusivity(unchecked) var lastDoneReport: UInt64 = 0
     @exclusivity(unchecked) var lastInput: UInt64 = 0
@@ -69,30 +77,44 @@ final class WorkerProcess {
         control = try ClusterSecurity.socket(context, type: .dealer, role: .client)
         try control.setLinger(milliseconds: 0)
         try control.connect(assignment.coordinatorEndpoint)
-        input = try ClusterSecurity.socket(context, type: .pull, role: .server)
+        input = try ClusterSecurity.socket(context, type: .router, role: .server)
         try input.setLinger(milliseconds: 0)
+        // Grants are never dropped for want of room: a lost one could leave a producer waiting.
+        try input.setSendHighWaterMark(0)
         if highWaterMarks[assignment.stage] > 0 { try input.setReceiveHighWaterMark(highWaterMarks[assignment.stage]) }
+        if assignment.stage == 0 {
+            let links = try ClusterSecurity.socket(context, type: .pull, role: .server)
+            try links.setLinger(milliseconds: 0)
+            if highWaterMarks[0] > 0 { try links.setReceiveHighWaterMark(highWaterMarks[0]) }
+            linkInput = links
+        } else {
+            linkInput = nil
+        }
+    }
+
+    /// Binds `socket` where producers on this host (`ipc://`) and, when advertised, on others
+    /// (TCP) reach it; returns the endpoints.
+    private func bindInput(_ socket: Socket, name: String) throws -> [String] {
+        let endpoint = "ipc://\(assignment.runDirectory)/p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID)\(name).sock"
+        try socket.bind(endpoint)
+        guard let address = NetworkExposure.advertisedAddress else { return [endpoint] }
+        try socket.bind("tcp://\(address):*")
+        return [endpoint, try socket.lastEndpoint()]
     }
 
     func serve() throws -> Never {
         Log.add(["pipeline": "\(pipelineLabel)", "stage": "\(definition.label)", "worker": "\(assignment.worker)"])
         Log.debug("worker starting")
-        let endpoint = "ipc://\(assignment.runDirectory)/p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID).sock"
-        try input.bind(endpoint)
-        var endpoints = [endpoint]
-        if let address = NetworkExposure.advertisedAddress {
-            // Reachable from other hosts too: producers there connect over TCP.
-            try input.bind("tcp://\(address):*")
-            endpoints.append(try input.lastEndpoint())
-        }
+        let endpoints = try bindInput(input, name: "")
+        let linkEndpoints = try linkInput.map { try bindInput($0, name: "-links") }
         try sendControl(.hello(assignment.address, pid: Syscalls.processID, host: Syscalls.hostName,
-                               fingerprint: fingerprint, inputEndpoints: endpoints))
+                               fingerprint: fingerprint, inputEndpoints: endpoints, linkEndpoints: linkEndpoints))
         let downstream = try awaitAssignment()
         try connectOutput(to: downstream)
         let output = sender!
         let sends = NamedSends(context: context, currentItem: { output.parentID }, currentInput: { output.currentInput },
                                resolve: { [unowned self] name in try self.resolve(name) },
-                               waitForRoom: { [unowned self] sockets in try self.waitForRoom(on: sockets) })
+                               waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) })
         namedSends = sends
         NamedSends.current.withLock { $0 = sends }
         do {
@@ -123,14 +145,19 @@ final class WorkerProcess {
     func connectOutput(to consumers: [ConsumerEndpoint]) throws {
         if !consumers.isEmpty {
             let nextStage = assignment.stage + 1
-            let highWaterMark = nextStage < highWaterMarks.count ? highWaterMarks[nextStage] : 0
+            // The next stage's workers grant credit; the results collector takes everything.
+            let toWorkers = nextStage < highWaterMarks.count
+            let highWaterMark = toWorkers ? highWaterMarks[nextStage] : 0
             let context = context
             transport = try AcknowledgedTransport(
-                consumers: consumers,
-                connect: { endpoint in try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark) },
+                consumers: consumers, demandDriven: toWorkers,
+                connect: { endpoint in
+                    toWorkers ? try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark)
+                        : try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark)
+                },
                 // unowned(unsafe): called per batch, and the worker outlives its transport.
                 sending: { [unowned(unsafe) self] inputs in self.ledger.sent(inputs) },
-                waitForRoom: { [unowned self] sockets in try self.waitForRoom(on: sockets) })
+                waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) })
         }
         sender = BatchSender(transport: transport, pipeline: assignment.ordinal, stage: assignment.stage + 1,
                              producer: UInt32(assignment.worker), chunkSize: outputChunkSize)
@@ -162,21 +189,23 @@ final class WorkerProcess {
 
     func processUntilFinished() throws -> Never {
         let message = Message()
+        let connection = Message()
         let poller = Poller()
-        let inputItem = poller.add(input, events: .readable)
+        let inputItems = [poller.add(input, events: .readable)] + (linkInput.map { [poller.add($0, events: .readable)] } ?? [])
         let controlItem = poller.add(control, events: .readable)
         while true {
-            if try input.tryReceive(into: message) {
-                let now = try process(message)
+            if let fromProducer = try tryReceiveBatch(into: message, connection: connection) {
+                let now = try process(message, grantingThrough: fromProducer ? connection : nil)
                 lastInput = now
                 if now &- lastControlCheck >= Self.controlIntervalNanoseconds { try checkControlWhileBusy(now: now) }
                 continue
             }
-            // Out of input. Step by step, unless input returns first: pass on the partial
-            // batch, say which batches are done, tell the coordinator how far this worker got,
-            // then sleep until woken.
+            // Out of input. Step by step, unless input returns first: say how far this worker
+            // got to its producers, pass on the partial batch, say which batches are done,
+            // tell the coordinator, then sleep until woken.
+            try grantOwedCredit()
             if sender.pendingItems > 0 || namedSends.pendingItems > 0 {
-                if try waitForInput(poller, inputItem, controlItem, milliseconds: Self.partialBatchGrace) { continue }
+                if try waitForInput(poller, inputItems, controlItem, milliseconds: Self.partialBatchGrace) { continue }
                 try sender.flush()
                 try namedSends.flush()
                 settle()
@@ -186,7 +215,7 @@ final class WorkerProcess {
                 let due = min(lastInput &+ Self.quietNanoseconds, lastDoneReport &+ Self.doneIntervalNanoseconds)
                 if now < due {
                     // Whatever wakes this (input, an acknowledgement) changes what comes next.
-                    _ = try waitForInput(poller, inputItem, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
+                    _ = try waitForInput(poller, inputItems, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
                     continue
                 }
                 try reportDone()
@@ -194,24 +223,55 @@ final class WorkerProcess {
             if progressChanged {
                 let wait = max(.zero, Self.reportInterval - (ContinuousClock.now - lastReport))
                 if wait > .zero {
-                    _ = try waitForInput(poller, inputItem, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1)
+                    _ = try waitForInput(poller, inputItems, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1)
                     continue
                 }
                 try reportProgress()
             }
-            _ = try waitForInput(poller, inputItem, controlItem, milliseconds: nil)
+            _ = try waitForInput(poller, inputItems, controlItem, milliseconds: nil)
         }
     }
 
     /// Polls input and control; handles control messages. True when input is waiting.
-    func waitForInput(_ poller: Poller, _ inputItem: Poller.Item, _ controlItem: Poller.Item,
+    func waitForInput(_ poller: Poller, _ inputItems: [Poller.Item], _ controlItem: Poller.Item,
                               milliseconds: Int?) throws -> Bool {
         guard try poller.poll(timeoutMilliseconds: milliseconds) > 0 else { return false }
         if poller.isReadable(controlItem) {
             try handleControlMessages()
             try drainBacklogs()
         }
-        return poller.isReadable(inputItem)
+        return inputItems.contains { poller.isReadable($0) }
+    }
+
+    /// Takes the next batch from either input into `message`: true when it came from a producer
+    /// that takes credit (through `connection`), false from a counted link, nil when none waits.
+    /// A message of more frames than a batch is dropped whole and counted as malformed.
+    @inline(__always)
+    func tryReceiveBatch(into message: Message, connection: Message) throws -> Bool? {
+        if try input.tryReceive(into: connection) {
+            // A ROUTER always hands the connection's frame first, then the peer's frames.
+            guard connection.hasMore else { return try tryReceiveBatch(into: message, connection: connection) }
+            try input.receive(into: message)
+            guard !message.hasMore else {
+                while message.hasMore { try input.receive(into: message) }
+                noteMalformed(bytes: message.count, peer: message.peerAddress, reason: "it had more than one frame")
+                return try tryReceiveBatch(into: message, connection: connection)
+            }
+            return true
+        }
+        if let linkInput, try linkInput.tryReceive(into: message) { return false }
+        return nil
+    }
+
+    /// Sends each producer the grant it is owed: the worker is about to wait for input.
+    func grantOwedCredit() throws {
+        for producer in demand.owed { try sendGrant(to: producer) }
+    }
+
+    func sendGrant(to producer: UInt32) throws {
+        guard let (connection, grant) = demand.grant(producer) else { return }
+        try input.send(connection, flags: .more)
+        try input.send(Credit.encode(grant))
     }
 
     var progressChanged: Bool {
@@ -241,8 +301,9 @@ final class WorkerProcess {
         return min(output ?? links, links)
     }
 
-    /// Processes one batch; returns the time it ended, in ``Self/nanoseconds``.
-    func process(_ message: Message) throws -> UInt64 {
+    /// Processes one batch; returns the time it ended, in ``Self/nanoseconds``. `connection`,
+    /// when the batch came from a producer that takes credit, is where its grants go.
+    func process(_ message: Message, grantingThrough connection: Message?) throws -> UInt64 {
         var ended = Self.nanoseconds
         let failure = message.withUnsafeBytes { (bytes) -> BatchFailure? in
             let header: BatchHeader
@@ -268,6 +329,15 @@ final class WorkerProcess {
                 ledger.processed(input)
                 settle()
             }
+            if let connection {
+                let grantNow = connection.withUnsafeBytes {
+                    demand.started(producer: header.producer, connection: $0, sequence: header.sequence,
+                                   items: Int(header.itemCount), at: ended)
+                }
+                if grantNow {
+                    do { try sendGrant(to: header.producer) } catch { return .transport(error) }
+                }
+            }
             let began = ended
             do throws(BatchFailure) {
                 try runner.process(items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount))
@@ -276,6 +346,7 @@ final class WorkerProcess {
             }
             ended = Self.nanoseconds
             counters.countBatch(items: header.itemCount, busyNanoseconds: ended &- began)
+            demand.timed(items: Int(header.itemCount), nanoseconds: ended &- began, at: ended)
             return nil
         }
         let newlySkipped = runner.takeSkipped()
@@ -298,16 +369,22 @@ final class WorkerProcess {
             // Dropped whole. A forged one (no known producer's next number) was never
             // recorded; one from a real producer counts as done, as running it again would
             // not help, so its producer is not kept waiting.
-            counters.malformed += 1
-            if !warnedMalformed {
-                warnedMalformed = true
-                let peer = message.peerAddress.map { " from \($0)" } ?? ""
-                Log.warning("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(message.count) bytes\(peer) (\(reason)); further ones are only counted in stats")
-            }
+            noteMalformed(bytes: message.count, peer: message.peerAddress, reason: reason)
+        case .transport(let error):
+            throw error
         case .item(let item, let underlying):
             counters.errors += 1
             try reportFailure(item: item, reason: "the stage threw: \(underlying)", cause: underlying)
         }
         return ended
+    }
+
+    /// Counts a malformed batch; warns about the first.
+    func noteMalformed(bytes: Int, peer: String?, reason: String) {
+        counters.malformed += 1
+        guard !warnedMalformed else { return }
+        warnedMalformed = true
+        let peer = peer.map { " from \($0)" } ?? ""
+        Log.warning("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(bytes) bytes\(peer) (\(reason)); further ones are only counted in stats")
     }
 }

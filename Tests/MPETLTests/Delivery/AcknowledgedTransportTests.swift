@@ -2,9 +2,10 @@ import Testing
 @testable import MPETL
 import ZeroMQ
 
-/// The producer side of acknowledgements, over real ZeroMQ sockets: round-robin with one PUSH
-/// per consumer, numbering per connection, forgetting on acknowledgement, replaying a lost
-/// consumer's batches to the others, and taking on a replacement.
+/// The producer side of acknowledgements, over real ZeroMQ sockets: one connection per
+/// consumer, numbering per connection, forgetting on acknowledgement, replaying a lost
+/// consumer's batches to the others, and taking on a replacement (here to PULL consumers that
+/// take everything, as the results collector does; credit is tested below).
 @Suite("Acknowledged transport")
 struct AcknowledgedTransportTests {
     let context: Context
@@ -25,7 +26,7 @@ struct AcknowledgedTransportTests {
     func transport(to workers: [Int]) throws -> AcknowledgedTransport {
         let context = context
         return try AcknowledgedTransport(
-            consumers: workers.map { ConsumerEndpoint(worker: $0, endpoint: "inproc://acknowledged-\($0)") },
+            consumers: workers.map { ConsumerEndpoint(worker: $0, endpoint: "inproc://acknowledged-\($0)") }, demandDriven: false,
             connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: 0) },
             waitForRoom: { _ in Issue.record("no queue should be full here") })
     }
@@ -98,11 +99,11 @@ struct AcknowledgedTransportTests {
         var waits: [Int] = []
         var transport: AcknowledgedTransport!
         transport = try AcknowledgedTransport(
-            consumers: [ConsumerEndpoint(worker: 0, endpoint: "inproc://acknowledged-0")],
+            consumers: [ConsumerEndpoint(worker: 0, endpoint: "inproc://acknowledged-0")], demandDriven: false,
             connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: 0) },
-            waitForRoom: { sockets in
+            waitForRoom: { wait in
                 // The acknowledgement this wait is for arrives meanwhile.
-                waits.append(sockets.count)
+                waits.append(wait.writable.count + wait.readable.count)
                 transport.acknowledge(consumer: 0, upTo: 1) { _ in }
             })
         var batch = Self.batch(marker: 1) + [UInt8](repeating: 7, count: 1 << 20)
@@ -112,5 +113,100 @@ struct AcknowledgedTransportTests {
         #expect(waits == [0], "one wait, on no socket: the queue had room, the budget did not")
         #expect(transport.unacknowledged == batches - 1)
         #expect(try receivedEventually(at: 0, count: batches).count == batches)
+    }
+}
+
+/// Dispatch by demand over real DEALER → ROUTER connections: a consumer gets only what its
+/// window admits, a consumer that grants nothing holds only its window, and a grant opens it.
+@Suite("Credit-based dispatch")
+struct CreditDispatchTests {
+    let context: Context
+    let consumers: [Socket]
+
+    init() throws {
+        let context = try Context()
+        var consumers: [Socket] = []
+        for index in 0..<2 {
+            let socket = try Socket(context, type: .router)
+            try socket.bind("inproc://credit-\(index)")
+            consumers.append(socket)
+        }
+        self.context = context
+        self.consumers = consumers
+    }
+
+    static func batch(items: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: BatchHeader.size)
+        BatchHeader(pipeline: 0, stage: 0, producer: 7, sequence: 0, itemCount: UInt32(items)).write(into: &bytes)
+        return bytes + [UInt8](repeating: 0xC0, count: items) + [UInt8](repeating: 0, count: items * BatchHeader.idSize)
+    }
+
+    /// (connection, sequence, items) of each batch waiting at consumer `index`, within a second.
+    func received(at index: Int, atLeast count: Int) throws -> [(connection: [UInt8], sequence: UInt64, items: Int)] {
+        var batches: [([UInt8], UInt64, Int)] = []
+        let connection = Message(), body = Message()
+        let deadline = ContinuousClock.now + .seconds(2)
+        repeat {
+            while try consumers[index].tryReceive(into: connection) {
+                try consumers[index].receive(into: body)
+                let header = try body.withUnsafeBytes { try BatchHeader(parsing: $0) }
+                batches.append((connection.bytes, header.sequence, Int(header.itemCount)))
+            }
+        } while batches.count < count && ContinuousClock.now < deadline
+        return batches
+    }
+
+    func grant(from index: Int, to connection: [UInt8], through sequence: UInt64, window: UInt32) throws {
+        try consumers[index].send(connection, flags: .more)
+        try consumers[index].send(Credit.encode(Credit.Grant(startedThrough: sequence, window: window)))
+    }
+
+    @Test func aConsumerThatStartsNothingHoldsOnlyItsWindowAndTheOtherTakesTheRest() throws {
+        let context = context
+        var waited = 0
+        let transport = try AcknowledgedTransport(
+            consumers: (0..<2).map { ConsumerEndpoint(worker: $0, endpoint: "inproc://credit-\($0)") },
+            connect: { try AcknowledgedTransport.dealer(context, to: $0, highWaterMark: 0) },
+            waitForRoom: { wait in
+                waited += 1
+                #expect(wait.readable.count == 2, "both are out of credit: wait for a grant")
+                throw CancellationError()
+            })
+        // The initial window is 8 items each: 4 batches of 4 items fill both.
+        for _ in 0..<4 {
+            var batch = Self.batch(items: 4)
+            try transport.send(&batch, inputs: 0...0)
+        }
+        #expect(waited == 0)
+        let stuck = try received(at: 0, atLeast: 2)
+        let busy = try received(at: 1, atLeast: 2)
+        #expect(stuck.map(\.items) == [4, 4] && busy.map(\.items) == [4, 4], "each took its window's worth")
+        #expect(transport.queuedItems == 16)
+        var fifth = Self.batch(items: 4)
+        #expect(throws: CancellationError.self) { try transport.send(&fifth, inputs: 0...0) }
+        #expect(waited == 1, "with no room anywhere, the producer waits instead of overfilling a queue")
+
+        // Consumer 1 started both and asks for 100 items: the waiting batch and the next go to it.
+        try grant(from: 1, to: busy[0].connection, through: 2, window: 100)
+        let deadline = ContinuousClock.now + .seconds(2)
+        while transport.queuedItems > 8 + 4, ContinuousClock.now < deadline { transport.readGrants() }
+        try transport.drainBacklog()
+        for _ in 0..<10 {
+            var batch = Self.batch(items: 4)
+            try transport.send(&batch, inputs: 0...0)
+        }
+        #expect(try received(at: 1, atLeast: 11).count == 11, "the consumer with room takes everything")
+        #expect(try received(at: 0, atLeast: 0).isEmpty, "the one that started nothing gets nothing more (inproc delivers in order, so it would be there)")
+    }
+
+    @Test func aBatchLargerThanTheWindowStillGoesToAConsumerWithNothingWaiting() throws {
+        let context = context
+        let transport = try AcknowledgedTransport(
+            consumers: [ConsumerEndpoint(worker: 0, endpoint: "inproc://credit-0")],
+            connect: { try AcknowledgedTransport.dealer(context, to: $0, highWaterMark: 0) },
+            waitForRoom: { _ in throw CancellationError() })
+        var batch = Self.batch(items: 100)
+        try transport.send(&batch, inputs: 0...0)
+        #expect(try received(at: 0, atLeast: 1).map(\.items) == [100])
     }
 }
