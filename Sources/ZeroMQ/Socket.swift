@@ -66,11 +66,13 @@ public final class Socket {
     /// - Returns: `false` when the message could not be queued now (every peer is full, or
     ///   there is none); the caller keeps the payload and may poll for ``PollEvents/writable``.
     public func trySend(_ bytes: UnsafeRawBufferPointer, flags: SendFlags = []) throws(ZMQError) -> Bool {
-        do {
-            try send(bytes, flags: flags.union(.dontWait))
-            return true
-        } catch where error.code == .wouldBlock {
-            return false
+        // EAGAIN is the common answer on a busy path: told apart from errors without building one.
+        while true {
+            if zmq_send(handle, bytes.baseAddress, bytes.count, flags.union(.dontWait).rawValue) != -1 { return true }
+            let code = zmq_errno()
+            if code == EAGAIN { return false }
+            if code == EINTR { continue }
+            throw ZMQError(code: .init(rawValue: code), function: "zmq_send")
         }
     }
 
@@ -89,11 +91,12 @@ public final class Socket {
     /// Receives one frame into `message` without blocking.
     /// - Returns: `false` when no frame is waiting.
     public func tryReceive(into message: Message) throws(ZMQError) -> Bool {
-        do {
-            try receive(into: message, flags: .dontWait)
-            return true
-        } catch where error.code == .wouldBlock {
-            return false
+        while true {
+            if zmq_msg_recv(message.pointer, handle, ReceiveFlags.dontWait.rawValue) != -1 { return true }
+            let code = zmq_errno()
+            if code == EAGAIN { return false }
+            if code == EINTR { continue }
+            throw ZMQError(code: .init(rawValue: code), function: "zmq_msg_recv")
         }
     }
 

@@ -47,7 +47,9 @@ enum Baseline {
             ready += 1
         }
         var counted = [UInt64](repeating: 0, count: sinks)
-        let batches = stride(from: 0, to: spec.items, by: spec.chunk).map { first in (first, min(spec.items, first + spec.chunk)) }
+        // Batches sized by the load are compared with raw batches of 100.
+        let chunk = spec.chunk == 0 ? 100 : spec.chunk
+        let batches = stride(from: 0, to: spec.items, by: chunk).map { first in (first, min(spec.items, first + chunk)) }
         let wall = try seconds {
             for (first, end) in batches {
                 try push.send(try encode(spec.workload, first..<end, of: spec.items))

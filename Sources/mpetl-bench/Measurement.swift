@@ -19,7 +19,7 @@ struct Measurement {
 
     var json: String {
         var object: [String: Any] = [
-            "workload": spec.workload, "items": spec.items, "chunk": spec.chunk, "processes": spec.processes,
+            "workload": spec.workload, "items": spec.items, "chunk": spec.chunkLabel, "processes": spec.processes,
             "items_per_s": itemsPerSecond.rounded(), "wall_s": wallSeconds, "start_s": startSeconds,
             "p50_latency_ms": latency.p50.isNaN ? NSNull() : latency.p50, "p99_latency_ms": latency.p99.isNaN ? NSNull() : latency.p99,
             "join_tail_ms": joinTailMilliseconds,
@@ -48,7 +48,7 @@ struct Measurement {
             return String(format: format, value)
         }
         return Self.row([
-            spec.workload, "\(spec.items)", "\(spec.chunk)", "\(spec.processes)", number(itemsPerSecond, "%.0f"),
+            spec.workload, "\(spec.items)", spec.chunkLabel, "\(spec.processes)", number(itemsPerSecond, "%.0f"),
             number(megabytesPerSecond, "%.0f"), number(latency.p50, "%.2f"), number(latency.p99, "%.2f"),
             number(joinTailMilliseconds, "%.2f"), number(startSeconds, "%.3f"), number(peakRSSDriverMB, "%.1f"),
             number(peakRSSWorkerMB, "%.1f"), number(wallSeconds, "%.3f"), number(baselineItemsPerSecond, "%.0f"),

@@ -5,11 +5,16 @@ import MPETL
 struct RunSpec {
     var workload: String
     var items: Int
+    /// 0: chunkSize left out, batches sized by the load.
     var chunk: Int
     var processes: Int
     var maxSize: Int?
     /// Bytes per item, for MB/s; nil when it does not apply.
     var itemBytes: Int?
+
+    /// The `chunkSize:` argument this run passes.
+    var chunkSize: Int? { chunk == 0 ? nil : chunk }
+    var chunkLabel: String { chunk == 0 ? "auto" : "\(chunk)" }
 }
 
 /// The benchmark's workloads. Every pipeline is built and started in the same order in the
@@ -21,8 +26,8 @@ enum Workloads {
         switch spec.workload {
         case "w1":
             let pipeline = Pipeline()
-            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunk) { (line: String) in line.uppercased() }
-            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunk) { (line: String, emit: Emitter<Sample>) in
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (line: String) in line.uppercased() }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (line: String, emit: Emitter<Sample>) in
                 // A counting destination that passes on only the sampled items' timings.
                 if let sample = Line.sample(of: line) { emit(sample) }
             }
@@ -31,20 +36,20 @@ enum Workloads {
             // The task is the whole job: it burns the CPU and passes on only the sampled
             // items' timings, so what scales is the work, not a stage behind it.
             let pipeline = Pipeline()
-            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunk) { (probe: Probe, emit: Emitter<Sample>) in
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (probe: Probe, emit: Emitter<Sample>) in
                 SharedClock.burnCPU(microseconds: 50)
                 if let sample = probe.sample { emit(sample) }
             }
             return try drive(pipeline, spec, monitor) { Probe($0, of: spec.items) }
         case "w3":
             let pipeline = Pipeline(maxSize: spec.maxSize)
-            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunk) { (probe: Probe) in probe }
-            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunk) { (probe: Probe) in probe.sample }
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (probe: Probe) in probe }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (probe: Probe) in probe.sample }
             return try drive(pipeline, spec, monitor) { Probe($0, of: spec.items) }
         case "w4":
             let pipeline = Pipeline()
-            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunk) { (blob: Blob) in blob }
-            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunk) { (blob: Blob) in blob.sample }
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (blob: Blob) in blob }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (blob: Blob) in blob.sample }
             return try drive(pipeline, spec, monitor) { Blob($0, of: spec.items) }
         default:
             throw BenchError("unknown workload \(spec.workload)")

@@ -9,36 +9,45 @@ import MPETL
 if let index = CommandLine.arguments.firstIndex(of: Baseline.roleFlag) {
     Baseline.runRole(Array(CommandLine.arguments[(index + 1)...]))
 }
+if let index = CommandLine.arguments.firstIndex(of: DemandWorkloads.stuckRole) {
+    try DemandWorkloads.runStuckChild(maxSize: Int(CommandLine.arguments[index + 1]) ?? 4)
+}
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func value(_ name: String) -> Int? {
     guard let index = arguments.firstIndex(of: "--\(name)"), index + 1 < arguments.count else { return nil }
-    return Int(arguments[index + 1])
+    // `--chunk auto` leaves chunkSize out: batches sized by the load.
+    return arguments[index + 1] == "auto" ? 0 : Int(arguments[index + 1])
 }
 
 let usage = """
     usage: mpetl-bench [WORKLOAD ...] [--baseline] [--json] [--items N] [--chunk N] [--processes N]
       w1       1,000,000 short strings -> uppercase task -> counting destination; 2 processes per stage;
-               chunkSize 1 and 100
-      w2       200,000 items, a task burning 50 us of CPU per item; 1 and 2 processes; chunkSize 1 and 100
+               chunkSize left out (auto), 1 and 100
+      w2       200,000 items, a task burning 50 us of CPU per item; 1 and 2 processes; chunkSize auto, 1
+               and 100
       w3       10,000,000 items fed with maxSize 10,000 (memory stays flat); also 1,000,000 to compare
       w4       100,000 items of 4 KiB each (bytes throughput)
       startup  start() to first result with 6 workers
       idle     CPU used by 6 idle workers over one second
       results  driver memory holding 1,000,000 Int results after join(), and after reading them
+      stuck    a task of 2 processes whose body never returns for item 7 (2 ms otherwise), fed 0..<200
+               with maxSize 1, 4, 16 and 50: how many items finish
+      mixed    20,000 items through 2 workers, one 4x slower per item: throughput against the sum of
+               the two workers' own rates
       all      every workload above (the default)
-      --items, --chunk, --processes override the workload's own figures; --baseline also runs
+      --items, --chunk (a number, or auto), --processes override the workload's own figures; --baseline also runs
       the same shapes over raw PUSH/PULL and prints each figure's ratio to it.
     """
 
-let known = ["w1", "w2", "w3", "w4", "startup", "idle", "results", "all"]
+let known = ["w1", "w2", "w3", "w4", "startup", "idle", "results", "stuck", "mixed", "all"]
 let named = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil }
 if arguments.contains("--help") || named.contains(where: { !known.contains($0) }) {
     print(usage)
     exit(named.isEmpty || arguments.contains("--help") ? 0 : 64)
 }
-let selected = named.isEmpty || named.contains("all") ? ["w1", "w2", "w3", "w4", "startup", "idle", "results"] : named
+let selected = named.isEmpty || named.contains("all") ? ["w1", "w2", "w3", "w4", "startup", "idle", "results", "stuck", "mixed"] : named
 let json = arguments.contains("--json")
 let withBaseline = arguments.contains("--baseline")
 
@@ -49,9 +58,9 @@ func specs(for workload: String) -> [RunSpec] {
                 maxSize: maxSize, itemBytes: bytes)
     }
     switch workload {
-    case "w1": return chunk != nil ? [spec(1_000_000, 100, 2)] : [spec(1_000_000, 1, 2), spec(1_000_000, 100, 2)]
+    case "w1": return chunk != nil ? [spec(1_000_000, 100, 2)] : [spec(1_000_000, 0, 2), spec(1_000_000, 1, 2), spec(1_000_000, 100, 2)]
     case "w2":
-        return (chunk.map { [$0] } ?? [1, 100]).flatMap { chunk in
+        return (chunk.map { [$0] } ?? [0, 1, 100]).flatMap { chunk in
             (processes.map { [$0] } ?? [1, 2]).map { processes in
                 RunSpec(workload: "w2", items: items ?? 200_000, chunk: chunk, processes: processes)
             }
@@ -73,6 +82,14 @@ for workload in selected {
     case "startup", "idle":
         let lines = try Probes.run(workload)
         if !Pipeline.isWorkerProcess { for line in lines { print(json ? line.json : line.text) } }
+    case "stuck":
+        guard !Pipeline.isWorkerProcess else { continue }
+        for maxSize in value("max-size").map({ [$0] }) ?? [1, 4, 16, 50] {
+            let line = try DemandWorkloads.stuck(maxSize: maxSize)
+            print(json ? line.json : line.text)
+        }
+    case "mixed":
+        if let line = try DemandWorkloads.mixed(items: value("items") ?? 20_000) { print(json ? line.json : line.text) }
     case "results":
         for chunk in value("chunk").map({ [$0] }) ?? [1, 100] {
             if let line = try ResultsMemory.run(items: value("items") ?? 1_000_000, chunk: chunk) {

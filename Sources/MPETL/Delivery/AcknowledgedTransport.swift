@@ -71,13 +71,16 @@ final class AcknowledgedTransport: BatchTransport {
     /// that found every consumer without room.
     private var backlog = FIFO<Waiting>()
     private var draining = false
+    /// Whether `send` may wait for room; false for a thread that must not block, whose batches
+    /// wait in the backlog instead.
+    var waitsForRoom = true
     /// Unacknowledged bytes a producer keeps in all, before it waits for acknowledgements.
     static let retentionBudget = 32 << 20
     /// Each consumer's share of ``retentionBudget``.
     @exclusivity(unchecked) private var retentionLimit = retentionBudget
     /// How many batches may leave on what the producer last heard before it reads the grants
     /// again: reading costs a receive per consumer, and a stale view only errs towards waiting.
-    static let batchesPerGrantRead = 8
+    static let batchesPerGrantRead = 32
 
     /// - Parameters:
     ///   - demandDriven: the consumers are workers that grant credit; false for the results
@@ -107,11 +110,28 @@ final class AcknowledgedTransport: BatchTransport {
             + backlog.elements.reduce(0) { total, waiting in total + waiting.bytes.withUnsafeBytes(BatchHeader.itemCount(of:)) }
     }
 
+    /// What the roomiest consumer can take now, for a batch sized by the load; at least 1 (a
+    /// batch always fits a consumer with nothing waiting).
+    var batchLimit: Int {
+        var best = 1
+        for consumer in consumers {
+            guard let credit = consumer.credit else { return AutomaticBatching.maximumItems }
+            best = max(best, credit.room)
+        }
+        return best
+    }
+
+    /// Whether a consumer has nothing waiting from this producer, as far as it knows: a batch
+    /// sent now would be started at once.
+    var hasIdleConsumer: Bool {
+        consumers.contains { ($0.credit?.unstartedItems ?? 0) == 0 }
+    }
+
     func send(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws {
         sending(inputs)
         if backlog.isEmpty, try place(&batch, inputs: inputs) { return }
         backlog.append(Waiting(bytes: batch.withUnsafeBytes { Array($0) }, inputs: inputs))
-        try drainBacklog()
+        if waitsForRoom { try drainBacklog() }
     }
 
     /// Sends the backlog, waiting for room as needed. Safe to call from inside `waitForRoom`

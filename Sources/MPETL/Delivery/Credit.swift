@@ -23,7 +23,7 @@ enum Credit {
     /// strands only a few items and latency stays low.
     static let queuedNanoseconds: UInt64 = 10_000_000
     /// The window before a worker has timed any item.
-    static let initialWindow = 8
+    static let initialWindow = 4
     /// The largest window: bounds what one worker holds whatever its speed.
     static let maximumWindow = 1 << 20
 

@@ -23,6 +23,9 @@ final class DriverAgent: Sendable {
         /// and ends the process by `signal` itself, so its parent (a shell, `launch`) sees it
         /// was interrupted (status 128 + signal); a second SIGINT ends it at once.
         case stop(signal: Int32)
+        /// Sends the run's partial feed batch at `at` (``DispatchTime`` nanoseconds) if it is
+        /// still waiting then (see ``AutomaticBatching``).
+        case flushFeed(run: PipelineRun, at: UInt64)
         /// Polls the pipe the stop-signal handler writes each signal's number to.
         case watchSignals(descriptor: Int32)
     }
@@ -130,6 +133,8 @@ private final class AgentLoop: ThreadLoop {
     /// The read end of the stop-signal pipe, once the driver handles signals.
     private var stopSignals: Int32?
     private var runs: [String: PipelineRun] = [:]
+    /// Feeds with a partial batch to send once it has lingered, by run id, with when.
+    private var lingeringFeeds: [String: (run: PipelineRun, at: UInt64)] = [:]
     private var collectors: [String: Collector] = [:]
     /// External sends waiting for the coordinator: routes by name, acknowledgements by link.
     private var pendingRoutes: [String: [ControlReply<SendRoute>]] = [:]
@@ -171,7 +176,8 @@ private final class AgentLoop: ThreadLoop {
             // Wake when an unreported collector's report is due, and to say this driver is alive.
             let due = ([stopping?.deadline].compactMap { $0 } + collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
                 .map { $0.lastReport + Self.reportInterval } + collectors.values.compactMap(\.receipts.nextReport)
-                + [lastHeartbeat + Liveness.heartbeatInterval] + [coordinator.nextDeadline].compactMap { $0 }).min()
+                + [lastHeartbeat + Liveness.heartbeatInterval] + [coordinator.nextDeadline].compactMap { $0 }
+                + lingeringFeeds.values.map { ContinuousClock.now + .nanoseconds(Int64(bitPattern: $0.at &- DispatchTime.now().uptimeNanoseconds)) }).min()
             let timeout = due.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
@@ -189,6 +195,7 @@ private final class AgentLoop: ThreadLoop {
                     if let exited = spawner.reap(child.pid) { try send(exited) }
                 }
                 try reportDueProgress()
+                flushLingeringFeeds()
                 if let loss = coordinator.check(exited: coordinatorExit.map { poller.isReadable($0) } ?? false) {
                     coordinatorIsGone(loss.error)
                 }
@@ -207,6 +214,15 @@ private final class AgentLoop: ThreadLoop {
                 for run in runs.values { run.markFailed(failure) }
                 return
             }
+        }
+    }
+
+    private func flushLingeringFeeds() {
+        guard !lingeringFeeds.isEmpty else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        for (id, feed) in lingeringFeeds where feed.at <= now {
+            lingeringFeeds[id] = nil
+            feed.run.flushLingeringFeed()
         }
     }
 
@@ -253,6 +269,8 @@ private final class AgentLoop: ThreadLoop {
                 try send(.sendsClosed(producer: producer, batches: batches))
             case .stop(let signal):
                 try interrupted(by: signal)
+            case .flushFeed(let run, let at):
+                lingeringFeeds[run.id] = (run, min(at, lingeringFeeds[run.id]?.at ?? at))
             case .watchSignals(let descriptor):
                 stopSignals = descriptor
             }

@@ -24,7 +24,7 @@ final class DriverSession: Sendable {
         lastOutput = stages[stages.count - 1].output
         let id = "\(Syscalls.hostName):\(Syscalls.processID):\(ordinal)"
         run = PipelineRun(id: id, label: label)
-        let input = StageInput(typeName: stages[0].input.name, chunkSize: stages[0].chunkSize,
+        let input = StageInput(typeName: stages[0].input.name, chunkSize: stages[0].wireChunkSize,
                                highWaterMark: FlowControl.highWaterMarks(for: stages, maxSize: maxSize)[0])
         // The agent binds the results collector (if the last stage returns values), fills in
         // its endpoints, and registers the pipeline.
@@ -36,7 +36,11 @@ final class DriverSession: Sendable {
         do {
             let agent = runtime.agent
             feeder = try Feeder(context: runtime.context, run: run, consumers: consumers, ordinal: ordinal,
-                                chunkSize: input.chunkSize, highWaterMark: input.highWaterMark) { [id] batches, items in
+                                chunkSize: input.chunkSize, highWaterMark: input.highWaterMark,
+                                onLinger: { [weak run] deadline in
+                                    // Weak: the run keeps this feeder (see Feeder on the cycle).
+                                    if let run { agent.enqueue(.flushFeed(run: run, at: deadline)) }
+                                }) { [id] batches, items in
                 agent.send(.feedComplete(pipeline: id, batches: batches, items: items))
             }
             run.attach(feeder)

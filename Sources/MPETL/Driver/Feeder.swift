@@ -27,10 +27,17 @@ final class Feeder: @unchecked Sendable {
     private let wakeUp = NSCondition()
     /// Called once, when the feed is closed and all of it was acknowledged.
     private let onComplete: (_ batches: UInt64, _ items: UInt64) -> Void
+    /// Asks the agent thread to call ``flushLingering()`` at the given time (``DispatchTime``
+    /// nanoseconds): a partial batch sized by the load must not wait for the next `feed`.
+    private let onLinger: (UInt64) -> Void
+    /// Whether a linger request is with the agent: one at a time, however often `feed` returns.
+    private let lingerRequested = Atomic<Bool>(false)
 
     init(context: Context, run: PipelineRun, consumers: [ConsumerEndpoint], ordinal: UInt32,
-         chunkSize: Int, highWaterMark: Int, onComplete: @escaping (UInt64, UInt64) -> Void) throws {
+         chunkSize: Int, highWaterMark: Int, onLinger: @escaping (UInt64) -> Void,
+         onComplete: @escaping (UInt64, UInt64) -> Void) throws {
         self.onComplete = onComplete
+        self.onLinger = onLinger
         transport = try AcknowledgedTransport(
             consumers: consumers,
             connect: { endpoint in try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark) },
@@ -67,6 +74,38 @@ final class Feeder: @unchecked Sendable {
         }
         try applyEvents(draining: true)
         for item in items { try sender.append(item) }
+        try leavePartialBatch()
+    }
+
+    /// At the end of a `feed`, with batches sized by the load: a partial batch goes now if a
+    /// worker is idle (the stage would wait for it otherwise), else at the latest when it has
+    /// lingered, unless more items fill it first. Must hold `lock`.
+    private func leavePartialBatch() throws {
+        guard sender.isAutomatic, sender.pendingItems > 0 else { return }
+        if transport.hasIdleConsumer {
+            try sender.flush()
+        } else if !lingerRequested.exchange(true, ordering: .relaxed) {
+            onLinger(sender.pendingSince &+ AutomaticBatching.lingerNanoseconds)
+        }
+    }
+
+    /// From the agent thread, once a partial batch may have lingered: sends it if it did,
+    /// without waiting for room (what finds none waits in the backlog for the next `feed`, an
+    /// acknowledgement or `join`). Does nothing while a user thread feeds: it will see to it.
+    func flushLingering() {
+        lingerRequested.store(false, ordering: .relaxed)
+        guard lock.try() else { return }
+        defer { unlock() }
+        transport.waitsForRoom = false
+        defer { transport.waitsForRoom = true }
+        do {
+            try sender.flushIfLingering(now: DispatchTime.now().uptimeNanoseconds)
+            if sender.pendingItems > 0, !lingerRequested.exchange(true, ordering: .relaxed) {
+                onLinger(sender.pendingSince &+ AutomaticBatching.lingerNanoseconds)
+            }
+        } catch {
+            Log.warning("the feed could not send a lingering batch: \(error)")
+        }
     }
 
     /// Sends the partial batch and closes the feed; the feed completes once all is acknowledged.

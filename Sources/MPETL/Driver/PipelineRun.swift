@@ -70,6 +70,11 @@ final class PipelineRun: @unchecked Sendable {
         current?.deliver(event)
     }
 
+    /// From the agent thread: sends the feed's partial batch if it has lingered.
+    func flushLingeringFeed() {
+        locked { feeder }?.flushLingering()
+    }
+
     /// Connects the feed to the events the agent delivers, including those that came first.
     func attach(_ feeder: Feeder) {
         let early: [Feeder.Event] = locked {

@@ -13,7 +13,8 @@ enum FlowControl {
         return stages.indices.map { index in
             let producers = index == 0 ? 1 : stages[index - 1].processes.resolved
             let queues = 2 * producers * stages[index].processes.resolved
-            return max(1, maxSize / max(1, stages[index].chunkSize) / max(1, queues))
+            let batch = stages[index].chunkSize ?? AutomaticBatching.largestBatch(maxSize: maxSize, queues: queues)
+            return max(1, maxSize / max(1, batch) / max(1, queues))
         }
     }
 }

@@ -17,13 +17,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
@@ -36,13 +37,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output
     ) throws {
@@ -55,13 +57,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
@@ -74,13 +77,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
@@ -93,7 +97,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -102,7 +107,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -117,7 +122,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -126,7 +132,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -141,7 +147,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -150,7 +157,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -165,7 +172,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -174,7 +182,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -195,13 +203,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
@@ -214,13 +223,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output
     ) throws {
@@ -233,13 +243,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
@@ -252,13 +263,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
@@ -271,7 +283,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -280,7 +293,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -295,7 +308,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -304,7 +318,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -319,7 +333,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -328,7 +343,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -343,7 +358,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -352,7 +368,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -375,13 +391,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
@@ -394,13 +411,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Output
     ) throws {
@@ -413,13 +431,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
@@ -432,13 +451,14 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
@@ -451,7 +471,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -460,7 +481,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -475,7 +496,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -484,7 +506,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -499,7 +521,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -508,7 +531,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
@@ -523,7 +546,8 @@ extension Pipeline {
     ///
     /// - Parameters:
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
-    ///   - chunkSize: items per message into this stage; raise it for many cheap items.
+    ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
+    ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
@@ -532,7 +556,7 @@ extension Pipeline {
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
         processes: ProcessCount = 1,
-        chunkSize: Int = 1,
+        chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,

@@ -72,9 +72,9 @@ public final class Pipeline: Sendable {
 
     func add(_ stage: StageDefinition) throws {
         let label = name ?? "this pipeline"
-        guard stage.chunkSize >= 1 else {
+        if let chunkSize = stage.chunkSize, chunkSize < 1 {
             throw PipelineError(code: .invalidDefinition, pipeline: label,
-                                reason: "chunkSize must be at least 1, got \(stage.chunkSize)")
+                                reason: "chunkSize must be at least 1, got \(chunkSize); leave it out (nil) to size batches by the load")
         }
         if case .retry(let times) = stage.errorPolicy, times < 0 {
             throw PipelineError(code: .invalidDefinition, pipeline: label,
@@ -126,7 +126,7 @@ public final class Pipeline: Sendable {
             let stages = Self.executionOrder(state.stages)
             try Self.validate(stages, label: label)
             let fingerprint = BuildIdentity.fingerprint(
-                stages: "\(label): " + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize)" }.joined(separator: ", "))
+                stages: "\(label): " + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize.map(String.init) ?? "auto")" }.joined(separator: ", "))
             switch ProcessRole.current {
             case .worker(let assignment) where assignment.ordinal == ordinal:
                 WorkerProcess.run(assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)

@@ -3,7 +3,7 @@
 
 extension StageDefinition {
     static func returning<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> State, teardown: (@Sendable (State) throws -> Void)?,
         body: @escaping @Sendable (Input, State) throws -> Output?
     ) -> StageDefinition {
@@ -14,7 +14,7 @@ extension StageDefinition {
     }
 
     static func returning<Input: Decodable & Sendable, Output: Codable & Sendable>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> Void, teardown: (@Sendable (()) throws -> Void)?,
         body: @escaping @Sendable (Input) throws -> Output?
     ) -> StageDefinition {
@@ -26,7 +26,7 @@ extension StageDefinition {
     /// A body that always returns a value: no `Optional` to unwrap per item, which in
     /// unspecialised generic code costs a metadata look-up.
     static func mapping<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> State, teardown: (@Sendable (State) throws -> Void)?,
         body: @escaping @Sendable (Input, State) throws -> Output
     ) -> StageDefinition {
@@ -36,7 +36,7 @@ extension StageDefinition {
     }
 
     static func mapping<Input: Decodable & Sendable, Output: Codable & Sendable>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> Void, teardown: (@Sendable (()) throws -> Void)?,
         body: @escaping @Sendable (Input) throws -> Output
     ) -> StageDefinition {
@@ -46,7 +46,7 @@ extension StageDefinition {
     }
 
     static func consuming<Input: Decodable & Sendable, State>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> State, teardown: (@Sendable (State) throws -> Void)?,
         body: @escaping @Sendable (Input, State) throws -> Void
     ) -> StageDefinition {
@@ -56,7 +56,7 @@ extension StageDefinition {
     }
 
     static func consuming<Input: Decodable & Sendable>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> Void, teardown: (@Sendable (()) throws -> Void)?,
         body: @escaping @Sendable (Input) throws -> Void
     ) -> StageDefinition {
@@ -66,7 +66,7 @@ extension StageDefinition {
     }
 
     static func emitting<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> State, teardown: (@Sendable (State) throws -> Void)?,
         body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
     ) -> StageDefinition {
@@ -74,7 +74,7 @@ extension StageDefinition {
     }
 
     static func emitting<Input: Decodable & Sendable, Output: Codable & Sendable>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> Void, teardown: (@Sendable (()) throws -> Void)?,
         body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) -> StageDefinition {

@@ -35,7 +35,8 @@ struct TypeTag: Equatable, Sendable, CustomStringConvertible {
 struct StageDefinition: Sendable {
     var kind: StageKind
     var processes: ProcessCount
-    var chunkSize: Int
+    /// Items per batch into this stage; nil: sized by the load (see ``AutomaticBatching``).
+    var chunkSize: Int?
     var input: TypeTag
     /// nil when the body returns nothing.
     var output: TypeTag?
@@ -47,7 +48,7 @@ struct StageDefinition: Sendable {
     var label = ""
 
     init<Input: Decodable & Sendable, Output: Encodable & Sendable, State>(
-        kind: StageKind, processes: ProcessCount, chunkSize: Int,
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)?,
         body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
@@ -67,8 +68,12 @@ struct StageDefinition: Sendable {
         return copy
     }
 
+    /// The chunk size as batch senders and the wire take it: ``AutomaticBatching/automatic`` (0)
+    /// when the load sizes batches.
+    var wireChunkSize: Int { chunkSize ?? AutomaticBatching.automatic }
+
     var summary: StageSummary {
-        StageSummary(label: label, processes: processes.resolved, chunkSize: chunkSize,
+        StageSummary(label: label, processes: processes.resolved, chunkSize: wireChunkSize,
                      skipsFailedItems: errorPolicy == .skip ? true : nil)
     }
 }

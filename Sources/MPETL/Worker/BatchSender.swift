@@ -1,3 +1,4 @@
+import Dispatch
 import ZeroMQ
 
 /// Where a ``BatchSender`` puts a finished batch.
@@ -6,10 +7,18 @@ protocol BatchTransport: AnyObject {
     /// worker's input batches the items came from (see ``InputLedger``); the bytes may be
     /// changed in place (a transport stamps its own sequence numbers).
     func send(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws
+    /// How many items the next batch may hold when the load sizes batches (see
+    /// ``AutomaticBatching``): what the roomiest consumer can take now.
+    var batchLimit: Int { get }
 }
 
-/// Gathers encoded items and their ids into batches of `chunkSize` and hands each full batch
-/// to its transport.
+extension BatchTransport {
+    var batchLimit: Int { AutomaticBatching.maximumItems }
+}
+
+/// Gathers encoded items and their ids into batches of `chunkSize` (or, for
+/// ``AutomaticBatching/automatic``, of what the load calls for) and hands each full batch to its
+/// transport.
 ///
 /// Used by workers for their output and their `Pipeline.send` links, and by the driver for its
 /// feed. Counters say what left, for stats.
@@ -22,7 +31,12 @@ final class BatchSender {
     @exclusivity(unchecked) private var writer: MessagePackWriter
     @exclusivity(unchecked) private var ids: [UInt64] = []
     @exclusivity(unchecked) private var header: BatchHeader
-    private let chunkSize: Int
+    /// Whether the load sizes batches; else every batch but the last holds `limit` items.
+    let isAutomatic: Bool
+    /// Items the current batch may hold.
+    @exclusivity(unchecked) private var limit: Int
+    /// When the current batch's first item came, in ``DispatchTime`` nanoseconds (automatic only).
+    @exclusivity(unchecked) private(set) var pendingSince: UInt64 = 0
     @exclusivity(unchecked) private(set) var batchesSent: UInt64 = 0
     @exclusivity(unchecked) private(set) var itemsSent: UInt64 = 0
     /// The item whose processing emits the next items, and how many it emitted so far.
@@ -38,15 +52,21 @@ final class BatchSender {
     ///   - stage: the stage the batches are for (the receiver's position).
     init(transport: (any BatchTransport)?, pipeline: UInt32, stage: Int, producer: UInt32, chunkSize: Int) {
         self.transport = transport
-        self.chunkSize = max(1, chunkSize)
+        isAutomatic = chunkSize == AutomaticBatching.automatic
+        limit = isAutomatic ? 1 : max(1, chunkSize)
         header = BatchHeader(pipeline: pipeline, stage: UInt16(truncatingIfNeeded: stage),
                              producer: producer, sequence: 1, itemCount: 0)
         writer = MessagePackWriter(reservingCapacity: 4096)
-        ids.reserveCapacity(self.chunkSize)
+        ids.reserveCapacity(isAutomatic ? AutomaticBatching.maximumItems : limit)
         startBatch()
     }
 
     var pendingItems: Int { Int(header.itemCount) }
+
+    /// Whether each item started checks the linger of a partial batch sized by the load: set by
+    /// a worker whose items are slow (or not yet timed), so what earlier items emitted does not
+    /// wait behind a long one. Fast items skip the clock; their batch ends soon anyway.
+    @exclusivity(unchecked) var checksLingerPerItem = false
 
     /// Names the item whose processing emits the next values: their ids derive from its id.
     @inline(__always)
@@ -55,15 +75,38 @@ final class BatchSender {
         emitted = 0
     }
 
+    /// Names the next item, first sending what earlier items emitted if it has lingered (when
+    /// ``checksLingerPerItem``).
+    @inline(__always)
+    func startItemFlushingLingering(id: UInt64) throws {
+        startItem(id: id)
+        if checksLingerPerItem && header.itemCount > 0 { try flushIfLingering(now: DispatchTime.now().uptimeNanoseconds) }
+    }
+
     /// Encodes `value` into the current batch, sending the batch when it is full.
     func append<T: Encodable>(_ value: T) throws {
         guard transport != nil else { return }
         try writer.encode(value)
-        if header.itemCount == 0 { firstInputOfBatch = currentInput }
+        if header.itemCount == 0 { startedBatch() }
         ids.append(ItemID.child(of: parentID, index: emitted))
         emitted &+= 1
         header.itemCount += 1
-        if header.itemCount >= chunkSize { try flush() }
+        if header.itemCount >= limit || (isAutomatic && writer.bytes.count >= AutomaticBatching.maximumBytes) { try flush() }
+    }
+
+    /// The first item of a batch: where it came from, and (sized by the load) how many may
+    /// join it and since when it waits.
+    private func startedBatch() {
+        firstInputOfBatch = currentInput
+        guard isAutomatic, let transport else { return }
+        limit = max(1, min(AutomaticBatching.maximumItems, transport.batchLimit))
+        pendingSince = DispatchTime.now().uptimeNanoseconds
+    }
+
+    /// Sends a batch sized by the load whose first item has waited ``AutomaticBatching/lingerNanoseconds``.
+    func flushIfLingering(now: UInt64) throws {
+        guard isAutomatic, header.itemCount > 0, now &- pendingSince >= AutomaticBatching.lingerNanoseconds else { return }
+        try flush()
     }
 
     /// Sends the current batch if it holds any item.

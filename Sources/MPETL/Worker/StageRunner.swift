@@ -99,7 +99,11 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
                 skipped.append((describe(input), reason, id))
                 continue
             }
-            output.startItem(id: id)
+            do {
+                try output.startItemFlushingLingering(id: id)
+            } catch {
+                throw .transport(error)
+            }
             var attemptsLeft = if case .retry(let times) = policy { max(0, times) } else { 0 }
             while true {
                 do {

@@ -9,6 +9,9 @@ extension WorkerProcess {
     /// Never called in the middle of a body call when the state commits.
     func reportDone() throws {
         guard ledger.hasNews else { return }
+        // Skips first: once its batch is acknowledged, a skipped item is never run again, so a
+        // skip not yet reported when this worker dies would be lost.
+        try reportSkipped()
         do {
             try runner.commit()
         } catch {

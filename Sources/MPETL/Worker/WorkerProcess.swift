@@ -32,6 +32,8 @@ final class WorkerProcess {
     @exclusivity(unchecked) var sender: BatchSender!
     @exclusivity(unchecked) var ledger = InputLedger()
     @exclusivity(unchecked) var demand = DemandLedger()
+    /// When a grant held back at the last dry moment falls due, in ``Self/nanoseconds``.
+    @exclusivity(unchecked) var heldGrantDue: UInt64?
     /// When done batches were last reported, and input last processed, in ``Self/nanoseconds``.
     @exclusivity(unchecked) var lastDoneReport: UInt64 = 0
     @exclusivity(unchecked) var lastInput: UInt64 = 0
@@ -67,7 +69,7 @@ final class WorkerProcess {
         definition = stages[assignment.stage]
         self.pipelineLabel = pipelineLabel
         self.fingerprint = fingerprint
-        outputChunkSize = assignment.stage + 1 < stages.count ? stages[assignment.stage + 1].chunkSize : definition.chunkSize
+        outputChunkSize = assignment.stage + 1 < stages.count ? stages[assignment.stage + 1].wireChunkSize : definition.wireChunkSize
         highWaterMarks = FlowControl.highWaterMarks(for: stages, maxSize: maxSize)
         runner = definition.makeRunner(definition.errorPolicy)
         // Without the record the worker still runs; only a death it causes goes untraced.
@@ -161,6 +163,8 @@ final class WorkerProcess {
         }
         sender = BatchSender(transport: transport, pipeline: assignment.ordinal, stage: assignment.stage + 1,
                              producer: UInt32(assignment.worker), chunkSize: outputChunkSize)
+        // Until its items are timed, a worker treats them as slow.
+        sender.checksLingerPerItem = sender.isAutomatic
     }
 
     // MARK: Processing
@@ -197,13 +201,15 @@ final class WorkerProcess {
             if let fromProducer = try tryReceiveBatch(into: message, connection: connection) {
                 let now = try process(message, grantingThrough: fromProducer ? connection : nil)
                 lastInput = now
+                // A batch sized by the load waits no longer than its linger, however busy this is.
+                if sender.isAutomatic { try sender.flushIfLingering(now: now) }
                 if now &- lastControlCheck >= Self.controlIntervalNanoseconds { try checkControlWhileBusy(now: now) }
                 continue
             }
             // Out of input. Step by step, unless input returns first: say how far this worker
-            // got to its producers, pass on the partial batch, say which batches are done,
-            // tell the coordinator, then sleep until woken.
-            try grantOwedCredit()
+            // got to producers that may need it, pass on the partial batch, say which batches
+            // are done, tell the coordinator, grant what was held back, then sleep until woken.
+            try grantDueCredit()
             if sender.pendingItems > 0 || namedSends.pendingItems > 0 {
                 if try waitForInput(poller, inputItems, controlItem, milliseconds: Self.partialBatchGrace) { continue }
                 try sender.flush()
@@ -227,6 +233,15 @@ final class WorkerProcess {
                     continue
                 }
                 try reportProgress()
+            }
+            if let due = heldGrantDue {
+                let now = Self.nanoseconds
+                if now < due {
+                    _ = try waitForInput(poller, inputItems, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
+                    continue
+                }
+                try grantDueCredit()
+                continue
             }
             _ = try waitForInput(poller, inputItems, controlItem, milliseconds: nil)
         }
@@ -263,13 +278,21 @@ final class WorkerProcess {
         return nil
     }
 
-    /// Sends each producer the grant it is owed: the worker is about to wait for input.
-    func grantOwedCredit() throws {
-        for producer in demand.owed { try sendGrant(to: producer) }
+    /// Sends the producers the grants that are due: the worker is about to wait for input.
+    /// Notes when the next held-back one is.
+    func grantDueCredit() throws {
+        let now = Self.nanoseconds
+        heldGrantDue = try demand.forEachDue(at: now) { try sendGrant(to: $0, at: now) }
     }
 
-    func sendGrant(to producer: UInt32) throws {
-        guard let (connection, grant) = demand.grant(producer) else { return }
+    /// Sends every producer the grant it is owed: the worker is about to block.
+    func grantOwedCredit() throws {
+        let now = Self.nanoseconds
+        for producer in demand.owed { try sendGrant(to: producer, at: now) }
+    }
+
+    func sendGrant(to producer: UInt32, at now: UInt64 = nanoseconds) throws {
+        guard let (connection, grant) = demand.grant(producer, at: now) else { return }
         try input.send(connection, flags: .more)
         try input.send(Credit.encode(grant))
     }
@@ -335,7 +358,7 @@ final class WorkerProcess {
                                    items: Int(header.itemCount), at: ended)
                 }
                 if grantNow {
-                    do { try sendGrant(to: header.producer) } catch { return .transport(error) }
+                    do { try sendGrant(to: header.producer, at: ended) } catch { return .transport(error) }
                 }
             }
             let began = ended
@@ -347,6 +370,7 @@ final class WorkerProcess {
             ended = Self.nanoseconds
             counters.countBatch(items: header.itemCount, busyNanoseconds: ended &- began)
             demand.timed(items: Int(header.itemCount), nanoseconds: ended &- began, at: ended)
+            sender.checksLingerPerItem = sender.isAutomatic && demand.itemsAreSlow
             return nil
         }
         let newlySkipped = runner.takeSkipped()

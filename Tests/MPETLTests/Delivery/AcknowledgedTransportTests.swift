@@ -172,27 +172,28 @@ struct CreditDispatchTests {
                 #expect(wait.readable.count == 2, "both are out of credit: wait for a grant")
                 throw CancellationError()
             })
-        // The initial window is 8 items each: 4 batches of 4 items fill both.
+        // Before any grant each takes the initial window: 4 batches of half of it fill both.
+        let half = Credit.initialWindow / 2
         for _ in 0..<4 {
-            var batch = Self.batch(items: 4)
+            var batch = Self.batch(items: half)
             try transport.send(&batch, inputs: 0...0)
         }
         #expect(waited == 0)
         let stuck = try received(at: 0, atLeast: 2)
         let busy = try received(at: 1, atLeast: 2)
-        #expect(stuck.map(\.items) == [4, 4] && busy.map(\.items) == [4, 4], "each took its window's worth")
-        #expect(transport.queuedItems == 16)
-        var fifth = Self.batch(items: 4)
+        #expect(stuck.map(\.items) == [half, half] && busy.map(\.items) == [half, half], "each took its window's worth")
+        #expect(transport.queuedItems == 4 * half)
+        var fifth = Self.batch(items: half)
         #expect(throws: CancellationError.self) { try transport.send(&fifth, inputs: 0...0) }
         #expect(waited == 1, "with no room anywhere, the producer waits instead of overfilling a queue")
 
         // Consumer 1 started both and asks for 100 items: the waiting batch and the next go to it.
         try grant(from: 1, to: busy[0].connection, through: 2, window: 100)
         let deadline = ContinuousClock.now + .seconds(2)
-        while transport.queuedItems > 8 + 4, ContinuousClock.now < deadline { transport.readGrants() }
+        while transport.queuedItems > 2 * half + half, ContinuousClock.now < deadline { transport.readGrants() }
         try transport.drainBacklog()
         for _ in 0..<10 {
-            var batch = Self.batch(items: 4)
+            var batch = Self.batch(items: half)
             try transport.send(&batch, inputs: 0...0)
         }
         #expect(try received(at: 1, atLeast: 11).count == 11, "the consumer with room takes everything")

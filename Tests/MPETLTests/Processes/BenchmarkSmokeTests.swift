@@ -8,7 +8,8 @@ struct BenchmarkSmokeTests {
         let run = try Programs.run("mpetl-bench", ["w1", "w2", "w4", "--items", "3000", "--baseline", "--json"], timeout: .seconds(120))
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let objects = try run.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
-        #expect(objects.map { $0["workload"] as? String ?? "?" } == ["w1", "w1", "w2", "w2", "w2", "w2", "w4"])
+        #expect(objects.map { $0["workload"] as? String ?? "?" } == ["w1", "w1", "w1", "w2", "w2", "w2", "w2", "w2", "w2", "w4"])
+        #expect(objects.map { "\($0["chunk"] ?? "?")" }.prefix(3) == ["auto", "1", "100"], "chunkSize left out, 1 and 100")
         let keys = ["workload", "items", "chunk", "processes", "items_per_s", "wall_s", "p50_latency_ms", "p99_latency_ms",
                     "peak_rss_driver_mb", "peak_rss_worker_mb", "baseline_items_per_s"]
         for object in objects {
@@ -16,6 +17,16 @@ struct BenchmarkSmokeTests {
             #expect(object["verified"] as? Bool == true, "the last stage saw every item: \(object)")
         }
         #expect(objects.last?["mb_per_s"] != nil, "w4 reports bytes throughput")
+    }
+
+    @Test func theDemandWorkloadsReportWhatFinishedAndTheShareOfTheSlowWorker() throws {
+        let run = try Programs.run("mpetl-bench", ["stuck", "mixed", "--max-size", "4", "--items", "2000", "--json"], timeout: .seconds(120))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let objects = try run.lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        #expect(objects.map { $0["workload"] as? String ?? "?" } == ["stuck", "mixed"])
+        #expect((objects.first?["finished"] as? Double ?? 0) > 0 && (objects.first?["finished"] as? Double ?? 999) < 200,
+                "some items finish, the stuck one never: \(objects)")
+        #expect(objects.last?["ratio_to_sum_of_own_rates"] != nil && objects.last?["slow_share"] != nil, "\(objects)")
     }
 
     @Test func unknownWorkloadsGetTheUsage() throws {
