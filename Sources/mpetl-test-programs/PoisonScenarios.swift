@@ -45,3 +45,62 @@ func poison() throws {
         report(error, elapsed: ContinuousClock.now - began)
     }
 }
+
+/// A task of 2 processes whose body never returns for item `--stuck` (7; -1 for none) and takes
+/// `--sleep-ms` (2) otherwise, fed `--items` (60). Prints "started" once the feed began. With `--timeout` milliseconds and `--policy` (fail, skip,
+/// retry), prints what join said. Without a timeout, prints once `stats()` shows the stuck item
+/// (how many items finished by then, and who holds it), then exits, ending its workers.
+func stuckItem() throws {
+    let items = option("items", default: 60)
+    let stuck = option("stuck", default: 7)
+    let timeout = option("timeout", default: 0)
+    let pause = option("sleep-ms", default: 2)
+    let policy: ErrorPolicy = switch stringOption("policy", default: "fail") {
+    case "skip": .skip
+    case "retry": .retry(1)
+    default: .fail
+    }
+    let pipeline = Pipeline(name: "stuck")
+    try pipeline.addTask(processes: 2, onError: policy, timeout: timeout > 0 ? .milliseconds(timeout) : nil) { (value: Int) -> Int in
+        if value == stuck {
+            while true { sleep(60) }
+        }
+        usleep(UInt32(pause * 1_000))
+        return value
+    }
+    try pipeline.start()
+    print("started")
+    fflush(nil)
+    guard timeout > 0 else {
+        let feeder = Thread { try? pipeline.feed(contentsOf: 0..<items) }
+        feeder.start()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let stage = try pipeline.stats().stages[0]
+            if let long = stage.longRunning.first {
+                printJSON(["item": long.item, "pid": Int(long.pid), "seconds": long.seconds, "finished": Int(stage.itemsOut),
+                           "queueDepth": Int(stage.queueDepth)])
+                exit(0)
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        printJSON(["error": "stats() never showed the stuck item"])
+        exit(0)
+    }
+    let began = ContinuousClock.now
+    do {
+        try pipeline.feed(contentsOf: 0..<items)
+        let report = try pipeline.join()
+        let results = Array(try pipeline.asCompleted(as: Int.self))
+        var expected: [Int: Int] = [:]
+        for value in 0..<items where value != stuck { expected[value] = 1 }
+        var result = compare(results, expected: expected)
+        result["joined"] = true
+        result["skipped"] = report.skipped.map(\.item)
+        result["skippedErrors"] = report.skipped.map(\.error)
+        result["workersLost"] = report.stats.stages.reduce(0) { $0 + $1.workersLost }
+        printJSON(result)
+    } catch {
+        report(error, elapsed: ContinuousClock.now - began)
+    }
+}

@@ -225,6 +225,7 @@ let scenarios: [String: () throws -> Void] = [
     "named-chaos": namedChaos,
     "buffered-writes": bufferedWrites,
     "poison": poison,
+    "stuck-item": stuckItem,
     "inbox": inbox,
     "outbox": outbox,
     "outbox-from-driver": outboxFromDriver,

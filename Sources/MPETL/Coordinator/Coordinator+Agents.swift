@@ -158,6 +158,19 @@ extension CoordinatorLoop {
         }
     }
 
+    /// An agent's long-running items: each of its workers shows the item it names, or none.
+    /// Items of workers that are not the agent's own are ignored.
+    func runningItems(_ items: [RunningItem], from identity: [UInt8]) {
+        guard let workers = agents[identity]?.workers else { return }
+        let byWorker = Dictionary(items.filter { workers.contains($0.address) }.map { ($0.address, $0) }, uniquingKeysWith: { $1 })
+        for address in workers {
+            update(address.pipeline) { record in
+                record.setRunningItem(byWorker[address], of: address)
+                return []
+            }
+        }
+    }
+
     /// A worker ended. If it was lost mid-stream, the `Pipeline.send` links it touched change
     /// too: a first-stage worker's link senders replay to its siblings, and a sender's links
     /// close (what it sent comes again from the workers its inputs are replayed to).

@@ -176,8 +176,8 @@ final class CoordinatorLoop: ThreadLoop {
         switch message {
         case .register(let registration):
             register(registration, driver: identity)
-        case .feedComplete(let pipeline, let batches, _):
-            update(pipeline) { $0.feedComplete(batches: batches) }
+        case .feedComplete(let pipeline, let batches, let items):
+            update(pipeline) { $0.feedComplete(batches: batches, items: items) }
         case .done(let address, let upTo):
             if let record = records[address.pipeline] { perform(record.acknowledgements(from: address, upTo: upTo)) }
             if address.stage == 0 { relayLinkAcknowledgements(from: address, upTo) }
@@ -220,6 +220,8 @@ final class CoordinatorLoop: ThreadLoop {
         case .workerExited(let address, let status, let held):
             agents[identity]?.workers.remove(address)
             workerExited(address, status: status, holding: held)
+        case .runningItems(let items):
+            runningItems(items, from: identity)
         case .heartbeat:
             // Answered, so drivers notice a coordinator that went away.
             perform([.send(to: identity, .heartbeat)])

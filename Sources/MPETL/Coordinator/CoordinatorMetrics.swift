@@ -53,7 +53,7 @@ struct CoordinatorMetrics {
             errors: Counter(label: "mpetl_errors", dimensions: dimensions),
             malformed: Counter(label: "mpetl_malformed_batches", dimensions: dimensions),
             workersLost: Counter(label: "mpetl_workers_lost", dimensions: dimensions),
-            queueDepth: Gauge(label: "mpetl_queue_depth_batches", dimensions: dimensions),
+            queueDepth: Gauge(label: "mpetl_queue_depth_items", dimensions: dimensions),
             workers: Gauge(label: "mpetl_workers", dimensions: dimensions),
             batchDuration: Metrics.Timer(label: "mpetl_batch_duration", dimensions: dimensions))
     }

@@ -15,6 +15,7 @@ extension PipelineRecord {
         }
         let entry = poison.recordDeath(stage: address.stage, holding: held, status: status)
         let stage = registration.stages[address.stage]
+        if let seconds = held.timedOutAfter, let verdict = timedOut(address, held, after: seconds, entry) { return verdict }
         if entry.crashes >= PoisonLedger.quarantineThreshold {
             guard stage.skipsFailedItems == true else {
                 let slot = slots[address.stage][address.worker]
@@ -35,6 +36,29 @@ extension PipelineRecord {
             return .send(to: identity, .suspects(list))
         }
         return .suspected(actions)
+    }
+
+    /// An item ran past its stage's timeout and its worker was ended: under `.skip` it is
+    /// quarantined at once, under `.retry(n)` replayed up to n times, else the pipeline fails.
+    /// nil: replay it (a retry is left).
+    private mutating func timedOut(_ address: WorkerAddress, _ held: HeldItem, after seconds: Double,
+                                   _ entry: PoisonLedger.Entry) -> PoisonVerdict? {
+        let stage = registration.stages[address.stage]
+        let ran = "ran \(String(format: "%.1f", seconds)) s, past the stage's timeout"
+        if stage.skipsFailedItems == true {
+            if entry.quarantine == nil {
+                poison.quarantine(stage: address.stage, id: held.id, reason: "timed out: \(ran); skipped")
+                Log.warning("\(label): \(stage.label) skips the item \(held.name): it \(ran)")
+            }
+            return nil
+        }
+        if entry.timeouts <= stage.retries ?? 0 { return nil }
+        let slot = slots[address.stage][address.worker]
+        let times = entry.timeouts > 1 ? " (it timed out \(entry.timeouts) times: each try ran past the limit)" : ""
+        var failure = report(address, reason: "the item \(ran)\(times); its worker was ended. Raise the stage's timeout:, or add it with onError: .skip to skip such items",
+                             pid: slot.pid, host: slot.host, code: .timedOut)
+        failure.item = held.name
+        return .failed(fail(failure))
     }
 
     /// A stage ran out of workers and restarts: names the item if every worker it lost held it.

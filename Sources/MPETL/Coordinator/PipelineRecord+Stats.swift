@@ -13,8 +13,9 @@ extension PipelineRecord {
             let workers = slots[stage]
             var perHost: [String: Int] = [:]
             for slot in workers where !slot.dropped && (!slot.exited || slot.finished) { perHost[slot.host ?? "?", default: 0] += 1 }
-            let sent = stage == 0 ? (feedTotal ?? 0) : slots[stage - 1].reduce(0) { $0 + $1.counters.batchesOut }
-            let received = workers.reduce(0) { $0 + $1.counters.batchesIn }
+            // In items: what reached the stage (or was sent to it) and is not finished yet.
+            let sent = stage == 0 ? (feedItems ?? 0) : slots[stage - 1].reduce(0) { $0 + $1.counters.itemsOut }
+            let received = workers.reduce(0) { $0 + $1.counters.itemsIn }
             return StageStats(
                 label: registration.stages[stage].label, workersPerHost: perHost,
                 itemsIn: workers.reduce(0) { $0 + $1.counters.itemsIn },
@@ -24,7 +25,13 @@ extension PipelineRecord {
                 malformed: workers.reduce(0) { $0 + $1.counters.malformed },
                 batches: workers.reduce(0) { $0 + $1.counters.batchesIn },
                 busySeconds: Double(workers.reduce(0) { $0 + $1.counters.busyNanoseconds }) / 1e9,
-                workersLost: workers.filter(\.lost).count)
+                workersLost: workers.filter(\.lost).count,
+                longRunning: workers.compactMap { slot in
+                    slot.runningItem.map {
+                        LongRunningItem(pid: $0.pid, host: slot.host ?? "?",
+                                        item: $0.item.name, seconds: $0.seconds)
+                    }
+                })
         }, state: state, failure: failure?.reason)
     }
 }

@@ -43,6 +43,8 @@ struct PipelineRecord {
         /// the worker must keep its sockets open (not exit) until they are.
         var unacknowledged: Set<UInt32> = []
         var exitHeld = false
+        /// The item it has been running for a second or more, as its agent last said.
+        var runningItem: RunningItem?
     }
 
     enum Phase: Equatable {
@@ -55,6 +57,8 @@ struct PipelineRecord {
     private(set) var collector = WorkerCounters()
     /// Batches fed, once the feed is closed and all of it was acknowledged.
     private(set) var feedTotal: UInt64?
+    /// Items fed, likewise.
+    private(set) var feedItems: UInt64?
     /// Set when everything has reached the end and the workers were told to finish.
     private(set) var finishing = false
     /// Replacement workers each stage may still start.
@@ -125,6 +129,12 @@ struct PipelineRecord {
         slot.exited = false
         slots[stage].append(slot)
         return slots[stage].count - 1
+    }
+
+    /// What an agent says its worker at `address` has been running for a while (nil: nothing long).
+    mutating func setRunningItem(_ item: RunningItem?, of address: WorkerAddress) {
+        guard isKnown(address), !slots[address.stage][address.worker].exited else { return }
+        slots[address.stage][address.worker].runningItem = item
     }
 
     func slot(at address: WorkerAddress) -> Slot? {
@@ -242,8 +252,9 @@ struct PipelineRecord {
     // MARK: Progress and end of stream
 
     /// The driver's feed is closed and every batch of it was acknowledged.
-    mutating func feedComplete(batches: UInt64) -> [CoordinatorAction] {
+    mutating func feedComplete(batches: UInt64, items: UInt64? = nil) -> [CoordinatorAction] {
         feedTotal = batches
+        feedItems = items
         return advance()
     }
 
@@ -407,6 +418,7 @@ struct PipelineRecord {
     mutating func exited(stage: Int, worker: Int, status: ExitStatus, holding held: HeldItem? = nil) -> [CoordinatorAction] {
         var slot = slots[stage][worker]
         slot.exited = true
+        slot.runningItem = nil
         slots[stage][worker] = slot
         if slot.dropped { return [] }
         switch phase {
@@ -465,7 +477,9 @@ struct PipelineRecord {
             actions.append(.send(to: producer, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)))
         }
         let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
-        guard restartsLeft[address.stage] > 0 else {
+        // A worker ended for a timeout was ended on purpose: it is always replaced.
+        let timedOut = held?.timedOutAfter != nil
+        guard timedOut || restartsLeft[address.stage] > 0 else {
             guard live > 0 else {
                 let failure = report(address, reason: "the worker \(status), no worker of the stage is left, and its \(Self.restarts(forProcesses: registration.stages[address.stage].processes)) restarts are used up; items it held are lost",
                                      pid: slot.pid, host: slot.host, code: .workerDied)
@@ -474,7 +488,7 @@ struct PipelineRecord {
             Log.warning("\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches are replayed to the \(live) other worker(s) (no restarts left)")
             return actions
         }
-        restartsLeft[address.stage] -= 1
+        if !timedOut { restartsLeft[address.stage] -= 1 }
         var replacement = Slot()
         replacement.agent = driver
         replacement.host = registration.host

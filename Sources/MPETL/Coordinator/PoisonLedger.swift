@@ -16,6 +16,8 @@ struct PoisonLedger {
         var deaths = 0
         /// Those that ended themselves (see ``ExitStatus/isSelfInflicted``).
         var crashes = 0
+        /// Those their agent ended because the item ran past the stage's timeout.
+        var timeouts = 0
         /// The item's description, from a worker that described it before it died.
         var item: String?
         /// How each worker it killed ended.
@@ -48,7 +50,11 @@ struct PoisonLedger {
     mutating func recordDeath(stage: Int, holding held: HeldItem, status: ExitStatus) -> Entry {
         var entry = stages[stage]?[held.id] ?? Entry()
         entry.deaths += 1
-        if status.isSelfInflicted { entry.crashes += 1 }
+        if held.timedOutAfter != nil {
+            entry.timeouts += 1
+        } else if status.isSelfInflicted {
+            entry.crashes += 1
+        }
         entry.statuses.append(status)
         if let item = held.item { entry.item = item }
         stages[stage, default: [:]][held.id] = entry

@@ -55,8 +55,8 @@ final class AcknowledgedTransport: BatchTransport {
     private let connect: (String) throws -> Socket
     /// Whether the consumers grant credit (workers) or take everything (the results collector).
     private let demandDriven: Bool
-    /// Told about each new batch before it leaves, with the inputs it came from.
-    private let sending: (ClosedRange<Int>) -> Void
+    /// Told about each new batch before it leaves: the inputs it came from, and its items.
+    private let sending: (ClosedRange<Int>, Int) -> Void
     /// Returns once a consumer may have room (or the consumers changed); throws to stop.
     private let waitForRoom: (RoomWait) throws -> Void
     // Touched per batch by the owner's one thread (see BatchSender on exclusivity checks).
@@ -90,7 +90,7 @@ final class AcknowledgedTransport: BatchTransport {
     ///   - waitForRoom: waits until one of the given sockets is ready; it may handle
     ///     acknowledgements and consumer changes meanwhile.
     init(consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (String) throws -> Socket,
-         sending: @escaping (ClosedRange<Int>) -> Void = { _ in },
+         sending: @escaping (ClosedRange<Int>, Int) -> Void = { _, _ in },
          waitForRoom: @escaping (RoomWait) throws -> Void) throws {
         self.connect = connect
         self.demandDriven = demandDriven
@@ -128,7 +128,7 @@ final class AcknowledgedTransport: BatchTransport {
     }
 
     func send(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws {
-        sending(inputs)
+        sending(inputs, batch.withUnsafeBytes(BatchHeader.itemCount(of:)))
         if backlog.isEmpty, try place(&batch, inputs: inputs) { return }
         backlog.append(Waiting(bytes: batch.withUnsafeBytes { Array($0) }, inputs: inputs))
         if waitsForRoom { try drainBacklog() }

@@ -29,6 +29,9 @@ struct DemandLedger {
     /// costs nothing to speak of: at least ``slowItemNanoseconds``.
     var itemsAreSlow: Bool { itemNanoseconds == 0 || itemNanoseconds >= Self.slowItemNanoseconds }
     static let slowItemNanoseconds = 10_000.0
+    /// Whether items take a millisecond or more (or are not timed yet): then describing each,
+    /// for progress and errors, costs under a thousandth.
+    var itemsTakeMilliseconds: Bool { itemNanoseconds == 0 || itemNanoseconds >= 1_000_000 }
     /// The window each producer is granted, in items.
     private(set) var window = Credit.initialWindow
     /// Producers that sent within ``activeNanoseconds``: they share the window.

@@ -133,6 +133,8 @@ private final class AgentLoop: ThreadLoop {
     /// The read end of the stop-signal pipe, once the driver handles signals.
     private var stopSignals: Int32?
     private var runs: [String: PipelineRun] = [:]
+    /// When a worker's item next reaches its stage's timeout, if one is timed.
+    private var nextItemTimeout: ContinuousClock.Instant?
     /// Feeds with a partial batch to send once it has lingered, by run id, with when.
     private var lingeringFeeds: [String: (run: PipelineRun, at: UInt64)] = [:]
     private var collectors: [String: Collector] = [:]
@@ -177,7 +179,8 @@ private final class AgentLoop: ThreadLoop {
             let due = ([stopping?.deadline].compactMap { $0 } + collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
                 .map { $0.lastReport + Self.reportInterval } + collectors.values.compactMap(\.receipts.nextReport)
                 + [lastHeartbeat + Liveness.heartbeatInterval] + [coordinator.nextDeadline].compactMap { $0 }
-                + lingeringFeeds.values.map { ContinuousClock.now + .nanoseconds(Int64(bitPattern: $0.at &- DispatchTime.now().uptimeNanoseconds)) }).min()
+                + lingeringFeeds.values.map { ContinuousClock.now + .nanoseconds(Int64(bitPattern: $0.at &- DispatchTime.now().uptimeNanoseconds)) }
+                + [nextItemTimeout].compactMap { $0 }).min()
             let timeout = due.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
                 try poller.poll(timeoutMilliseconds: timeout)
@@ -196,6 +199,9 @@ private final class AgentLoop: ThreadLoop {
                 }
                 try reportDueProgress()
                 flushLingeringFeeds()
+                let items = spawner.watchItems()
+                nextItemTimeout = items.nextTimeout
+                if let report = items.report { try send(report) }
                 if let loss = coordinator.check(exited: coordinatorExit.map { poller.isReadable($0) } ?? false) {
                     coordinatorIsGone(loss.error)
                 }

@@ -104,6 +104,13 @@ final class DriverSession: Sendable {
     func stats() -> PipelineStats {
         let generation = run.currentStatsGeneration
         runtime.agent.send(.statsRequest(pipeline: run.id))
-        return run.waitForStats(after: generation, timeout: .seconds(2)) ?? PipelineStats(pipeline: label, stages: [])
+        var stats = run.waitForStats(after: generation, timeout: .seconds(2)) ?? PipelineStats(pipeline: label, stages: [])
+        // Only the driver knows what it has fed so far: stage 0's queue is that, less what the
+        // stage finished.
+        if !stats.stages.isEmpty {
+            let fed = run.itemsFed
+            stats.stages[0].queueDepth = fed > stats.stages[0].itemsIn ? fed - stats.stages[0].itemsIn : 0
+        }
+        return stats
     }
 }

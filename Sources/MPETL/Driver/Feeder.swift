@@ -30,6 +30,8 @@ final class Feeder: @unchecked Sendable {
     /// Asks the agent thread to call ``flushLingering()`` at the given time (``DispatchTime``
     /// nanoseconds): a partial batch sized by the load must not wait for the next `feed`.
     private let onLinger: (UInt64) -> Void
+    /// Items that left in batches, for `stats()` while a feed runs (a long `feed` holds `lock`).
+    let itemsSent = Atomic<UInt64>(0)
     /// Whether a linger request is with the agent: one at a time, however often `feed` returns.
     private let lingerRequested = Atomic<Bool>(false)
 
@@ -41,6 +43,7 @@ final class Feeder: @unchecked Sendable {
         transport = try AcknowledgedTransport(
             consumers: consumers,
             connect: { endpoint in try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark) },
+            sending: { [unowned self] _, items in itemsSent.add(UInt64(items), ordering: .relaxed) },
             // Weak: the run keeps this feeder (to deliver events), and a cycle would keep the
             // feed's sockets open for the life of the program.
             waitForRoom: { [unowned self, weak run] wait in

@@ -70,6 +70,9 @@ final class PipelineRun: @unchecked Sendable {
         current?.deliver(event)
     }
 
+    /// Items the feed has sent into stage 0 so far.
+    var itemsFed: UInt64 { locked { feeder }?.itemsSent.load(ordering: .relaxed) ?? 0 }
+
     /// From the agent thread: sends the feed's partial batch if it has lingered.
     func flushLingeringFeed() {
         locked { feeder }?.flushLingering()

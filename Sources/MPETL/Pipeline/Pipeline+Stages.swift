@@ -20,15 +20,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
-        try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -40,15 +43,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Output
     ) throws {
-        try add(.mapping(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.mapping(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -60,15 +66,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
-        try add(.consuming(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.consuming(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -80,15 +89,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.emitting(kind: .origin, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -100,6 +112,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -109,11 +123,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
-        try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.returning(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -125,6 +140,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -134,11 +151,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output
     ) throws {
-        try add(.mapping(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.mapping(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -150,6 +168,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -159,11 +179,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Void
     ) throws {
-        try add(.consuming(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.consuming(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -175,6 +196,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -184,11 +207,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.emitting(kind: .origin, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     // MARK: Tasks
@@ -206,15 +230,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
-        try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -226,15 +253,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Output
     ) throws {
-        try add(.mapping(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.mapping(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -246,15 +276,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
-        try add(.consuming(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.consuming(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -266,15 +299,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.emitting(kind: .task, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -286,6 +322,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -295,11 +333,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
-        try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.returning(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -311,6 +350,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -320,11 +361,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output
     ) throws {
-        try add(.mapping(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.mapping(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -336,6 +378,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -345,11 +389,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Void
     ) throws {
-        try add(.consuming(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.consuming(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -361,6 +406,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -370,11 +417,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.emitting(kind: .task, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     // MARK: Destinations
@@ -394,15 +442,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Output?
     ) throws {
-        try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -414,15 +465,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Output
     ) throws {
-        try add(.mapping(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.mapping(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -434,15 +488,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input) throws -> Void
     ) throws {
-        try add(.consuming(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.consuming(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -454,15 +511,18 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
     /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         _ body: @escaping @Sendable (Input, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError))
+        try add(.emitting(kind: .destination, processes: processes, chunkSize: chunkSize, setup: {}, teardown: nil, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -474,6 +534,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -483,11 +545,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output?
     ) throws {
-        try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.returning(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -499,6 +562,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -508,11 +573,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Output
     ) throws {
-        try add(.mapping(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.mapping(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -524,6 +590,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -533,11 +601,12 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State) throws -> Void
     ) throws {
-        try add(.consuming(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.consuming(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -549,6 +618,8 @@ extension Pipeline {
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
     ///   - onError: what a throwing body does: fail the pipeline (default), skip the item, or retry.
+    ///   - timeout: the longest one item may run; an item still running after it fails under
+    ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - setup: runs once in each worker process before its first item; its result is passed
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
@@ -558,10 +629,11 @@ extension Pipeline {
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
+        timeout: Duration? = nil,
         setup: @escaping @Sendable () throws -> State,
         teardown: (@Sendable (State) throws -> Void)? = nil,
         _ body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
     ) throws {
-        try add(.emitting(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError))
+        try add(.emitting(kind: .destination, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body).onError(onError).timeout(timeout))
     }
 }

@@ -76,6 +76,10 @@ public final class Pipeline: Sendable {
             throw PipelineError(code: .invalidDefinition, pipeline: label,
                                 reason: "chunkSize must be at least 1, got \(chunkSize); leave it out (nil) to size batches by the load")
         }
+        if let timeout = stage.timeout, timeout <= .zero {
+            throw PipelineError(code: .invalidDefinition, pipeline: label,
+                                reason: "timeout must be positive, got \(timeout); leave it out (nil) for no limit")
+        }
         if case .retry(let times) = stage.errorPolicy, times < 0 {
             throw PipelineError(code: .invalidDefinition, pipeline: label,
                                 reason: "retry takes how many more attempts to make, at least 0; got \(times)")

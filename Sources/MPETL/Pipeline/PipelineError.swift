@@ -30,6 +30,9 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
         /// its stage had no worker and no restart left, or it held items another program sent
         /// with `Pipeline.send`.
         public static let workerDied = Code(name: "worker died")
+        /// An item ran longer than its stage's `timeout:`, and the stage's policy neither skips
+        /// it nor has a retry left.
+        public static let timedOut = Code(name: "timed out")
         /// Workers could not be started or connected.
         public static let startFailed = Code(name: "start failed")
         /// The last stage returns nothing, so there are no results to read.

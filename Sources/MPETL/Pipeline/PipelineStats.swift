@@ -31,7 +31,9 @@ public struct StageStats: Codable, Equatable, Sendable {
     public var itemsIn: UInt64
     /// Items the stage passed on.
     public var itemsOut: UInt64
-    /// Batches sent to this stage that its workers have not finished yet, as last reported.
+    /// Items sent to this stage that its workers have not finished yet, as last reported:
+    /// waiting in queues, or held by a worker that has not started them. (For the first stage,
+    /// `stats()` counts what the driver fed so far.)
     public var queueDepth: UInt64
     /// Items whose body threw.
     public var errors: UInt64
@@ -44,7 +46,29 @@ public struct StageStats: Codable, Equatable, Sendable {
     /// Workers that died mid-stream: their unacknowledged batches were replayed to the others,
     /// and replacements started.
     public var workersLost: Int = 0
+    /// Items a worker of this stage has been running for a second or more: a stuck or slow item
+    /// and who holds it. (A stage with a `timeout:` ends such items once they pass it.)
+    public var longRunning: [LongRunningItem] = []
 
     /// Total worker processes.
     public var workers: Int { workersPerHost.values.reduce(0, +) }
+}
+
+/// An item a worker has been running for a while.
+///
+/// ```swift
+/// for long in try pipeline.stats().stages.flatMap(\.longRunning) {
+///     print("worker \(long.pid) on \(long.host) has run \(long.item) for \(long.seconds) s")
+/// }
+/// ```
+public struct LongRunningItem: Codable, Equatable, Sendable {
+    /// The worker process running it.
+    public var pid: Int32
+    /// That worker's host.
+    public var host: String
+    /// A description of the item, as errors give it; its lineage id when the stage's items are
+    /// fast (under a millisecond each, so not described one by one).
+    public var item: String
+    /// How long it has been running, in seconds, when the stats were taken (at least this long).
+    public var seconds: Double
 }

@@ -42,6 +42,8 @@ struct StageDefinition: Sendable {
     var output: TypeTag?
     /// What a throwing body does.
     var errorPolicy = ErrorPolicy.fail
+    /// The longest one item may run, if limited.
+    var timeout: Duration?
     /// Builds the object that runs the stage inside a worker process.
     var makeRunner: @Sendable (ErrorPolicy) -> any StageRunner
     /// Set when the pipeline orders its stages, e.g. `task 2 (String -> Int)`.
@@ -72,8 +74,16 @@ struct StageDefinition: Sendable {
     /// when the load sizes batches.
     var wireChunkSize: Int { chunkSize ?? AutomaticBatching.automatic }
 
+    /// The same stage with an item timeout.
+    func timeout(_ timeout: Duration?) -> StageDefinition {
+        var copy = self
+        copy.timeout = timeout
+        return copy
+    }
+
     var summary: StageSummary {
         StageSummary(label: label, processes: processes.resolved, chunkSize: wireChunkSize,
-                     skipsFailedItems: errorPolicy == .skip ? true : nil)
+                     skipsFailedItems: errorPolicy == .skip ? true : nil,
+                     retries: { if case .retry(let times) = errorPolicy { return times } else { return nil } }())
     }
 }

@@ -285,4 +285,16 @@ enum Syscalls {
         fflush(nil)
         Glibc.exit(code)
     }
+
+    /// Whether `pid` is stopped (SIGSTOP, Ctrl-Z, a debugger): its state in `/proc/PID/stat`
+    /// is `T` or `t`. False when it cannot be read (it exited).
+    static func isStopped(_ pid: pid_t) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/stat") else { return false }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() else { return false }
+        // "PID (COMM) STATE ...": the command may hold spaces and parentheses, the state follows the last ")".
+        guard let close = data.lastIndex(of: UInt8(ascii: ")")), close + 2 < data.endIndex else { return false }
+        let state = data[close + 2]
+        return state == UInt8(ascii: "T") || state == UInt8(ascii: "t")
+    }
 }

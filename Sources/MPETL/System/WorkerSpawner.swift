@@ -8,9 +8,27 @@ final class WorkerSpawner {
     struct Child {
         var address: WorkerAddress
         var exitDescriptor: Int32
-        /// Where the worker writes the item it runs, read when it exits.
+        /// Where the worker writes the item it runs, sampled while it runs and read when it exits.
         var heldItem: HeldItemRecord
+        /// The item count last sampled, and since when it has not changed (``DispatchTime``
+        /// nanoseconds): an unstamped item has run at least that long.
+        var sampledCount: UInt64 = 0
+        var sampledSince: UInt64 = 0
+        /// Set once this agent ended the worker for running past its stage's timeout.
+        var timedOutAfter: Double?
+        /// How long its current timed item has run, counting only time this agent watched it
+        /// run: not while the worker was stopped (SIGSTOP, Ctrl-Z), nor while this agent was
+        /// (a gap between two looks longer than twice ``timeoutStepNanoseconds``).
+        var timedElapsed: UInt64 = 0
+        var lastLook: UInt64 = 0
     }
+
+    /// How long an item runs before the agent reports it (progress and `stats()` show it).
+    static let longItemNanoseconds: UInt64 = 1_000_000_000
+    /// How often the agent looks at timed items, and half the longest gap between two looks it
+    /// counts as time the item ran: a longer one means the agent itself was stopped or starved,
+    /// and the item gets the benefit of the doubt.
+    static let timeoutStepNanoseconds: UInt64 = 100_000_000
 
     /// The descriptor number a worker receives its ``HeldItemRecord`` as (the first after
     /// standard input, output and error).
@@ -27,6 +45,7 @@ final class WorkerSpawner {
 
     private let program: Program
     private(set) var children: [Int32: Child] = [:]
+    private var runningReports = RunningItemReports()
 
     init(program: Program) {
         self.program = program
@@ -69,7 +88,61 @@ final class WorkerSpawner {
         guard let child = children[pid], let status = Syscalls.reap(pid) else { return nil }
         Syscalls.closeDescriptor(child.exitDescriptor)
         children[pid] = nil
-        return .workerExited(child.address, status, holding: child.heldItem.held)
+        var held = child.heldItem.held
+        if let timedOutAfter = child.timedOutAfter, held != nil { held!.timedOutAfter = timedOutAfter }
+        return .workerExited(child.address, status, holding: held)
+    }
+
+    /// For the agent's loop, each turn: ends workers past their timeout, and returns the
+    /// `runningItems` report to send if one is due, and when to look again for a timeout (as a
+    /// ``ContinuousClock`` instant, for the loop's poll).
+    func watchItems() -> (report: ControlMessage?, nextTimeout: ContinuousClock.Instant?) {
+        guard !children.isEmpty || runningReports.hasSent else { return (nil, nil) }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let (long, nextTimeout) = inspectItems(now: now)
+        return (runningReports.due(long, at: now).map(ControlMessage.runningItems),
+                nextTimeout.map { ContinuousClock.now + .nanoseconds(Int64(bitPattern: $0 &- now)) })
+    }
+
+    /// Looks at what each worker is running, at `now` (``DispatchTime`` nanoseconds): ends the
+    /// workers whose item ran past their stage's timeout, and returns the items running for at
+    /// least ``longItemNanoseconds`` and when to look again for a timeout.
+    func inspectItems(now: UInt64) -> (long: [RunningItem], nextTimeout: UInt64?) {
+        var long: [RunningItem] = []
+        var nextTimeout: UInt64?
+        for (pid, var child) in children where child.timedOutAfter == nil {
+            defer { children[pid] = child }
+            guard let page = child.heldItem.snapshot else {
+                child.sampledCount = 0
+                continue
+            }
+            let newItem = page.count != child.sampledCount
+            if newItem {
+                child.sampledCount = page.count
+                child.sampledSince = now
+            }
+            let began = page.startedAt > 0 && page.startedAt <= now ? page.startedAt : child.sampledSince
+            if page.timeout > 0, page.startedAt > 0 {
+                if newItem {
+                    child.timedElapsed = now &- began
+                } else if now &- child.lastLook <= 2 * Self.timeoutStepNanoseconds, !Syscalls.isStopped(pid) {
+                    child.timedElapsed &+= now &- child.lastLook
+                }
+                if child.timedElapsed >= page.timeout {
+                    // Stuck or slow past its limit: only ending the process stops a body.
+                    child.timedOutAfter = Double(child.timedElapsed) / 1e9
+                    Syscalls.kill(pid, signal: SIGKILL)
+                    child.lastLook = now
+                    continue
+                }
+                nextTimeout = min(nextTimeout ?? .max, now &+ min(page.timeout &- child.timedElapsed, Self.timeoutStepNanoseconds))
+            }
+            child.lastLook = now
+            if now &- began >= Self.longItemNanoseconds {
+                long.append(RunningItem(address: child.address, pid: pid, item: page.item, seconds: Double(now &- began) / 1e9))
+            }
+        }
+        return (long, nextTimeout)
     }
 
     /// Kills one of this agent's workers; other pids are refused.

@@ -105,6 +105,9 @@ struct StageSummary: Codable, Equatable, Sendable {
     /// True when the stage's error policy is ``ErrorPolicy/skip``: an item that keeps killing
     /// its workers is then quarantined instead of failing the pipeline.
     var skipsFailedItems: Bool? = nil
+    /// `n` when the policy is ``ErrorPolicy/retry(_:)``: an item that timed out is replayed up to
+    /// `n` times.
+    var retries: Int? = nil
 }
 
 /// A stage's failure as it travels to the driver.
@@ -207,6 +210,9 @@ enum ControlMessage: Codable, Sendable {
     case spawnFailed(WorkerAddress, reason: String)
     /// `holding`: the item it was running, read from its ``HeldItemRecord``.
     case workerExited(WorkerAddress, ExitStatus, holding: HeldItem? = nil)
+    /// Every item this agent's workers have been running for a second or more (empty: none
+    /// now): for `stats()` and progress.
+    case runningItems([RunningItem])
     case heartbeat
     // coordinator → a producer (worker, or the driver for stage 0)
     /// A consumer acknowledged this producer's batches up to `upTo`: it may forget them.

@@ -1,17 +1,29 @@
+import Dispatch
+
 /// What a worker knows about items that killed workers of its stage, and where it records the
 /// item it runs (see ``HeldItemRecord``).
 ///
-/// Before the body runs on an item, ``admit(_:describe:)`` records the item, describes it if
-/// it is a suspect (so its agent can name it should this worker die too), and refuses it once
-/// the coordinator quarantined it. Only the worker's one thread uses it.
+/// Before the body runs on an item, ``admit(_:describe:)`` records the item, describes it when
+/// that is worth its cost (a suspect, or a slow stage, so its agent can name it), stamps its
+/// start when the stage is timed, and refuses it once the coordinator quarantined it. Only the
+/// worker's one thread uses it.
 final class ItemQuarantine {
     private let record: HeldItemRecord?
     private var suspects: [UInt64: SuspectItem] = [:]
+    /// Whether every item is described: its stage is slow (a description costs about a
+    /// microsecond; an item here takes a millisecond or more) or not timed yet.
+    var describesEveryItem = false
+    /// Whether the stage has a timeout: every item's start is stamped for the agent.
+    private let timed: Bool
+    /// Taken on the fast path only when nothing above applies.
+    private var plain: Bool { suspects.isEmpty && !describesEveryItem && !timed }
 
     /// `record` is nil where no agent handed one over (an older agent): items are then not
-    /// recorded, and deaths are not traced to them.
-    init(record: HeldItemRecord?) {
+    /// recorded, and deaths are not traced to them. `timeout`: the stage's, for the agent.
+    init(record: HeldItemRecord?, timeout: Duration? = nil) {
         self.record = record
+        timed = timeout != nil
+        if let timeout { record?.setTimeout(nanoseconds: UInt64(max(1, timeout / .nanoseconds(1)))) }
     }
 
     /// The coordinator's current list for this worker's stage.
@@ -23,20 +35,23 @@ final class ItemQuarantine {
     /// it is quarantined (the body must not run; the item is skipped).
     @inline(__always)
     func admit(_ id: UInt64, describe: () -> String) -> String? {
-        if suspects.isEmpty {
+        if plain {
             record?.hold(id)
             return nil
         }
-        return admitAmongSuspects(id, describe: describe)
+        return admitInDetail(id, describe: describe)
     }
 
-    private func admitAmongSuspects(_ id: UInt64, describe: () -> String) -> String? {
-        guard let suspect = suspects[id] else {
-            record?.hold(id)
-            return nil
+    private func admitInDetail(_ id: UInt64, describe: () -> String) -> String? {
+        let suspect = suspects[id]
+        if let reason = suspect?.quarantine { return reason }
+        guard let record else { return nil }
+        let startedAt = timed || describesEveryItem ? DispatchTime.now().uptimeNanoseconds : 0
+        if suspect != nil || describesEveryItem {
+            record.hold(id, describedAs: describe(), startedAt: startedAt)
+        } else {
+            record.hold(id, startedAt: startedAt)
         }
-        if let reason = suspect.quarantine { return reason }
-        record?.hold(id, describedAs: describe())
         return nil
     }
 

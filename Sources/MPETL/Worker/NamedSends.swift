@@ -135,7 +135,7 @@ final class NamedSends: @unchecked Sendable {
         let transport = try AcknowledgedTransport(
             consumers: route.consumers,
             connect: { try AcknowledgedTransport.dealer(context, to: $0, highWaterMark: route.input.highWaterMark) },
-            sending: { [unowned self] inputs in sentInputs.append(inputs) },
+            sending: { [unowned self] inputs, _ in sentInputs.append(inputs) },
             waitForRoom: waitForRoom)
         let link = Link(route: route, sender: BatchSender(transport: transport, pipeline: route.ordinal, stage: 0,
                                                           producer: route.producer, chunkSize: route.input.chunkSize),

@@ -99,6 +99,7 @@ public final class WorkerHost {
             host: name, slots: slots, program: program.split(separator: "/").last.map(String.init) ?? program)))
         var watch = CoordinatorWatch(endpoint: coordinator, embedded: false, limit: answerTimeout, setting: "--answer-timeout")
         var lastIntroduction = ContinuousClock.now - Liveness.heartbeatInterval
+        var nextItemTimeout: ContinuousClock.Instant?
         let frame = Message()
         while true {
             // The introduction doubles as the heartbeat, so a coordinator that lost this host
@@ -113,11 +114,14 @@ public final class WorkerHost {
             let dealerItem = poller.add(dealer, events: .readable)
             let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
             let coordinatorExit = watch.exitDescriptor.map { poller.add(fileDescriptor: $0, events: .readable) }
-            let due = [lastIntroduction + Liveness.heartbeatInterval, watch.nextDeadline].compactMap { $0 }.min()!
+            let due = [lastIntroduction + Liveness.heartbeatInterval, watch.nextDeadline, nextItemTimeout].compactMap { $0 }.min()!
             try poller.poll(timeoutMilliseconds: max(0, Int(ContinuousClock.now.duration(to: due) / .milliseconds(1)) + 1))
             for child in children where poller.isReadable(child.item) {
                 if let exited = spawner.reap(child.pid) { try dealer.send(try encoder.encode(exited)) }
             }
+            let items = spawner.watchItems()
+            nextItemTimeout = items.nextTimeout
+            if let report = items.report { _ = try encoder.encode(report).withUnsafeBytes { try dealer.trySend($0) } }
             if poller.isReadable(dealerItem) {
                 while try dealer.tryReceive(into: frame) {
                     watch.heard()

@@ -73,7 +73,10 @@ final class WorkerProcess {
         highWaterMarks = FlowControl.highWaterMarks(for: stages, maxSize: maxSize)
         runner = definition.makeRunner(definition.errorPolicy)
         // Without the record the worker still runs; only a death it causes goes untraced.
-        quarantine = ItemQuarantine(record: assignment.heldItemDescriptor.flatMap { try? HeldItemRecord(mapping: $0) })
+        quarantine = ItemQuarantine(record: assignment.heldItemDescriptor.flatMap { try? HeldItemRecord(mapping: $0) },
+                                    timeout: definition.timeout)
+        // Until its items are timed, a worker describes each (they may be slow).
+        quarantine.describesEveryItem = true
 
         context = try Context()
         control = try ClusterSecurity.socket(context, type: .dealer, role: .client)
@@ -158,7 +161,7 @@ final class WorkerProcess {
                         : try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark)
                 },
                 // unowned(unsafe): called per batch, and the worker outlives its transport.
-                sending: { [unowned(unsafe) self] inputs in self.ledger.sent(inputs) },
+                sending: { [unowned(unsafe) self] inputs, _ in self.ledger.sent(inputs) },
                 waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) })
         }
         sender = BatchSender(transport: transport, pipeline: assignment.ordinal, stage: assignment.stage + 1,
@@ -371,6 +374,7 @@ final class WorkerProcess {
             counters.countBatch(items: header.itemCount, busyNanoseconds: ended &- began)
             demand.timed(items: Int(header.itemCount), nanoseconds: ended &- began, at: ended)
             sender.checksLingerPerItem = sender.isAutomatic && demand.itemsAreSlow
+            quarantine.describesEveryItem = demand.itemsTakeMilliseconds
             return nil
         }
         let newlySkipped = runner.takeSkipped()
