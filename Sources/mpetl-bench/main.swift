@@ -42,7 +42,7 @@ let usage = """
     """
 
 let known = ["w1", "w2", "w3", "w4", "startup", "idle", "results", "stuck", "mixed", "all"]
-let named = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil }
+let named = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil && $0 != "auto" }
 if arguments.contains("--help") || named.contains(where: { !known.contains($0) }) {
     print(usage)
     exit(named.isEmpty || arguments.contains("--help") ? 0 : 64)
