@@ -27,13 +27,20 @@ func poison() throws {
         return value
     }
     try pipeline.start()
+    try feedAndReport(pipeline, items: items, except: poisoned)
+}
+
+/// Feeds 0..<`items`, joins, and prints how the results compare with every item but `missing`
+/// (the one a stage cannot finish), what was skipped and how many workers were lost; or the
+/// error with how long join took.
+func feedAndReport(_ pipeline: Pipeline, items: Int, except missing: Int) throws {
     let began = ContinuousClock.now
     do {
         try pipeline.feed(contentsOf: 0..<items)
         let report = try pipeline.join()
         let results = Array(try pipeline.asCompleted(as: Int.self))
         var expected: [Int: Int] = [:]
-        for value in 0..<items where value != poisoned { expected[value] = 1 }
+        for value in 0..<items where value != missing { expected[value] = 1 }
         var result = compare(results, expected: expected)
         result["joined"] = true
         result["skipped"] = report.skipped.map(\.item)
@@ -87,20 +94,5 @@ func stuckItem() throws {
         printJSON(["error": "stats() never showed the stuck item"])
         exit(0)
     }
-    let began = ContinuousClock.now
-    do {
-        try pipeline.feed(contentsOf: 0..<items)
-        let report = try pipeline.join()
-        let results = Array(try pipeline.asCompleted(as: Int.self))
-        var expected: [Int: Int] = [:]
-        for value in 0..<items where value != stuck { expected[value] = 1 }
-        var result = compare(results, expected: expected)
-        result["joined"] = true
-        result["skipped"] = report.skipped.map(\.item)
-        result["skippedErrors"] = report.skipped.map(\.error)
-        result["workersLost"] = report.stats.stages.reduce(0) { $0 + $1.workersLost }
-        printJSON(result)
-    } catch {
-        report(error, elapsed: ContinuousClock.now - began)
-    }
+    try feedAndReport(pipeline, items: items, except: stuck)
 }

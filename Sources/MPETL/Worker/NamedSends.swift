@@ -82,6 +82,12 @@ final class NamedSends: @unchecked Sendable {
         try locked { for link in links.values { try link.sender.flush() } }
     }
 
+    /// Sends each partial batch sized by the load that has lingered (see ``AutomaticBatching``).
+    func flushIfLingering(now: UInt64) throws {
+        guard opened.load(ordering: .relaxed) else { return }
+        try locked { for link in links.values { try link.sender.flushIfLingering(now: now) } }
+    }
+
     /// Takes the inputs of the batches sent since the last call, for the worker's ledger.
     func takeSentInputs() -> [ClosedRange<Int>] {
         guard opened.load(ordering: .relaxed) else { return [] }

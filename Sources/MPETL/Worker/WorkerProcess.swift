@@ -206,6 +206,7 @@ final class WorkerProcess {
                 lastInput = now
                 // A batch sized by the load waits no longer than its linger, however busy this is.
                 if sender.isAutomatic { try sender.flushIfLingering(now: now) }
+                try namedSends.flushIfLingering(now: now)
                 if now &- lastControlCheck >= Self.controlIntervalNanoseconds { try checkControlWhileBusy(now: now) }
                 continue
             }
