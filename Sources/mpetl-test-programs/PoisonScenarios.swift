@@ -54,7 +54,9 @@ func feedAndReport(_ pipeline: Pipeline, items: Int, except missing: Int) throws
 }
 
 /// A task of 2 processes whose body never returns for item `--stuck` (7; -1 for none) and takes
-/// `--sleep-ms` (2) otherwise, fed `--items` (60). Prints "started" once the feed began. With `--timeout` milliseconds and `--policy` (fail, skip,
+/// `--sleep-ms` (2) otherwise, fed `--items` (60). Prints "started" once the feed began. With
+/// `--stop-group-at N`, the program runs in a process group of its own and the body stops the
+/// whole group (driver, agent, workers: as Ctrl-Z does) as it starts item N, once. With `--timeout` milliseconds and `--policy` (fail, skip,
 /// retry), prints what join said. Without a timeout, prints once `stats()` shows the stuck item
 /// (how many items finished by then, and who holds it), then exits, ending its workers.
 func stuckItem() throws {
@@ -62,6 +64,12 @@ func stuckItem() throws {
     let stuck = option("stuck", default: 7)
     let timeout = option("timeout", default: 0)
     let pause = option("sleep-ms", default: 2)
+    let stopAt = option("stop-group-at", default: -1)
+    // Made before start(), so the workers (spawned by this process) are in the group too; the
+    // marker makes the stop happen once, whichever worker runs the item first.
+    let marker = NSTemporaryDirectory() + "mpetl-stop-group-\(Pipeline.isWorkerProcess ? getpgrp() : getpid())"
+    if stopAt >= 0 && !Pipeline.isWorkerProcess { setpgid(0, 0) }
+    defer { if stopAt >= 0 && !Pipeline.isWorkerProcess { unlink(marker) } }
     let policy: ErrorPolicy = switch stringOption("policy", default: "fail") {
     case "skip": .skip
     case "retry": .retry(1)
@@ -71,6 +79,13 @@ func stuckItem() throws {
     try pipeline.addTask(processes: 2, onError: policy, timeout: timeout > 0 ? .milliseconds(timeout) : nil) { (value: Int) -> Int in
         if value == stuck {
             while true { sleep(60) }
+        }
+        if value == stopAt {
+            let claimed = open(marker, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            if claimed >= 0 {
+                close(claimed)
+                kill(0, SIGSTOP)
+            }
         }
         usleep(UInt32(pause * 1_000))
         return value

@@ -14,8 +14,9 @@ final class WorkerSpawner {
         /// nanoseconds): an unstamped item has run at least that long.
         var sampledCount: UInt64 = 0
         var sampledSince: UInt64 = 0
-        /// Set once this agent ended the worker for running past its stage's timeout.
-        var timedOutAfter: Double?
+        /// Set once this agent ended the worker for running past its stage's timeout: the item,
+        /// with how long it ran.
+        var timedOut: HeldItem?
         /// How long its current timed item has run, counting only time this agent watched it
         /// run: not while the worker was stopped (SIGSTOP, Ctrl-Z), nor while this agent was
         /// (a gap between two looks longer than twice ``timeoutStepNanoseconds``).
@@ -88,9 +89,7 @@ final class WorkerSpawner {
         guard let child = children[pid], let status = Syscalls.reap(pid) else { return nil }
         Syscalls.closeDescriptor(child.exitDescriptor)
         children[pid] = nil
-        var held = child.heldItem.held
-        if let timedOutAfter = child.timedOutAfter, held != nil { held!.timedOutAfter = timedOutAfter }
-        return .workerExited(child.address, status, holding: held)
+        return .workerExited(child.address, status, holding: child.timedOut ?? child.heldItem.held)
     }
 
     /// For the agent's loop, each turn: ends workers past their timeout, and returns the
@@ -110,10 +109,19 @@ final class WorkerSpawner {
     func inspectItems(now: UInt64) -> (long: [RunningItem], nextTimeout: UInt64?) {
         var long: [RunningItem] = []
         var nextTimeout: UInt64?
-        for (pid, var child) in children where child.timedOutAfter == nil {
-            defer { children[pid] = child }
+        for (pid, var child) in children where child.timedOut == nil {
+            // Whether the time since the last look counts: this agent looked regularly (it was
+            // not stopped or starved itself) and the worker is not stopped.
+            let watched = now &- child.lastLook <= 2 * Self.timeoutStepNanoseconds
+            defer {
+                child.lastLook = now
+                children[pid] = child
+            }
             guard let page = child.heldItem.snapshot else {
                 child.sampledCount = 0
+                // A timed stage is looked at every step even between items, so an item's first
+                // moments are watched too.
+                if child.heldItem.timeoutNanoseconds > 0 { nextTimeout = min(nextTimeout ?? .max, now &+ Self.timeoutStepNanoseconds) }
                 continue
             }
             let newItem = page.count != child.sampledCount
@@ -123,21 +131,24 @@ final class WorkerSpawner {
             }
             let began = page.startedAt > 0 && page.startedAt <= now ? page.startedAt : child.sampledSince
             if page.timeout > 0, page.startedAt > 0 {
+                let counts = watched && !Syscalls.isStopped(pid)
                 if newItem {
-                    child.timedElapsed = now &- began
-                } else if now &- child.lastLook <= 2 * Self.timeoutStepNanoseconds, !Syscalls.isStopped(pid) {
+                    // Only what ran since the last look, and only if that look was recent.
+                    child.timedElapsed = counts ? now &- max(began, child.lastLook) : 0
+                } else if counts {
                     child.timedElapsed &+= now &- child.lastLook
                 }
                 if child.timedElapsed >= page.timeout {
-                    // Stuck or slow past its limit: only ending the process stops a body.
-                    child.timedOutAfter = Double(child.timedElapsed) / 1e9
+                    // Stuck or slow past its limit: only ending the process stops a body. The
+                    // item is kept now: by the time the exit is reaped the page may show another.
+                    var item = page.item
+                    item.timedOutAfter = Double(child.timedElapsed) / 1e9
+                    child.timedOut = item
                     Syscalls.kill(pid, signal: SIGKILL)
-                    child.lastLook = now
                     continue
                 }
                 nextTimeout = min(nextTimeout ?? .max, now &+ min(page.timeout &- child.timedElapsed, Self.timeoutStepNanoseconds))
             }
-            child.lastLook = now
             if now &- began >= Self.longItemNanoseconds {
                 long.append(RunningItem(address: child.address, pid: pid, item: page.item, seconds: Double(now &- began) / 1e9))
             }

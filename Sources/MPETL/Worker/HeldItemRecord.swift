@@ -94,6 +94,9 @@ final class HeldItemRecord {
 
     // MARK: Agent side
 
+    /// The stage's timeout in nanoseconds, 0 for none (readable between items too).
+    var timeoutNanoseconds: UInt64 { memory.load(fromByteOffset: Self.timeoutOffset, as: UInt64.self) }
+
     /// What the worker is running (or was, when it ended); nil between items.
     var held: HeldItem? { snapshot?.item }
 

@@ -1,4 +1,5 @@
 import Foundation
+@testable import MPETL
 import Testing
 
 /// An item whose body never returns: it holds only its worker's window, `stats()` names it, and
@@ -66,6 +67,27 @@ extension StuckItemTests {
             _ = poll(nil, 0, 100)
         }
         kill(worker, SIGCONT)
+        let finished = try program.finish(within: .seconds(60))
+        let result = try finished.json()
+        #expect(result["joined"] as? Bool == true, "\(result)")
+        #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result)")
+        #expect(result["workersLost"] as? Int == 0, "\(result)")
+    }
+}
+
+extension StuckItemTests {
+    @Test func aWholeProgramStoppedJustAsAnItemStartsIsNotTimedOut() throws {
+        // The body stops the program's whole group (driver, its agent, the workers) as item 10
+        // starts, as a Ctrl-Z would: the agent has not seen the item yet, and must not charge
+        // it the pause when it looks again.
+        let program = try Programs.launch("mpetl-test-programs", ["stuck-item", "--stuck", "-1", "--items", "20", "--sleep-ms", "200",
+                                                                 "--timeout", "1000", "--policy", "fail", "--stop-group-at", "10"])
+        defer { kill(program.pid, SIGKILL) }
+        #expect(waitUntil(timeout: .seconds(60)) { Syscalls.isStopped(program.pid) }, "the group stops itself at item 10")
+        // The pause is the quantity under test: 2.5 s, well past the 1 s timeout.
+        let stoppedAt = ContinuousClock.now
+        while ContinuousClock.now - stoppedAt < .milliseconds(2500) { _ = poll(nil, 0, 100) }
+        kill(-program.pid, SIGCONT)
         let finished = try program.finish(within: .seconds(60))
         let result = try finished.json()
         #expect(result["joined"] as? Bool == true, "\(result)")
