@@ -34,7 +34,8 @@ final class ProgressDisplay {
     }
 
     /// One line per pipeline, then one per stage: workers per host, items in and out, rate,
-    /// queue depth, errors, and workers lost if any.
+    /// queue depth (items), errors, and workers lost if any; under a stage, one line per item a
+    /// worker has been running for a second or more.
     func render(_ pipelines: [PipelineStats], rates: Bool = true) -> [String] {
         let now = ContinuousClock.now
         var lines: [String] = []
@@ -51,6 +52,9 @@ final class ProgressDisplay {
                 let hosts = stage.workersPerHost.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
                 let lost = stage.workersLost > 0 ? "  lost \(stage.workersLost) (replayed)" : ""
                 lines.append("  \(stage.label)  workers \(hosts.isEmpty ? "0" : hosts)  in \(stage.itemsIn)  out \(stage.itemsOut)\(rate)  queue \(stage.queueDepth)  errors \(stage.errors)\(lost)")
+                for long in stage.longRunning.sorted(by: { $0.seconds > $1.seconds }) {
+                    lines.append("    running \(Int(long.seconds)) s: item \(long.item.prefix(80)) (worker pid \(long.pid) on \(long.host))")
+                }
             }
         }
         return lines

@@ -29,6 +29,17 @@ struct CoordinatorCommandTests {
         #expect(run.standardError.contains("in 100000  out 100000"))
     }
 
+    @Test func progressShowsAnItemAWorkerHasRunForASecondOrMore() throws {
+        // Item 7 never returns; its 2.5 s timeout skips it, and until then progress shows it.
+        let run = try Programs.run("mpetl-coordinator", [
+            "launch", "--progress", "plain", "--interval", "0.1", "--",
+            Programs.url("mpetl-test-programs").path, "stuck-item", "--timeout", "2500", "--policy", "skip",
+        ], timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(2000))")
+        let running = run.standardError.split(separator: "\n").filter { $0.contains("running ") && $0.contains("item 7 (worker pid") }
+        #expect(!running.isEmpty, "progress names the stuck item and its worker: \(run.standardError.suffix(2000))")
+    }
+
     @Test func theSummaryCountsTheWorkersAStageLost() throws {
         let run = try Programs.run("mpetl-coordinator", [
             "launch", "--progress", "plain", "--", Programs.url("mpetl-test-programs").path, "poison",
