@@ -2,27 +2,23 @@ import Foundation
 import Synchronization
 import ZeroMQ
 
-/// The driver's feed into stage 0: batches by stage 0's chunk size, one DEALER per first-stage
-/// worker, sent by demand and kept until that worker acknowledges it (see
-/// ``AcknowledgedTransport``).
+/// The driver's feed into stage 0: a ``Producer`` whose batches go to the first stage's
+/// workers by demand and are kept until acknowledged.
 ///
-/// Safe to call from any thread: every use of the sockets happens while holding `lock`. The
-/// agent thread delivers acknowledgements and consumer changes as ``Event``s; it applies them
-/// itself when no user thread is feeding, else the feeding thread does.
+/// Safe to call from any thread: the producer is driven only while holding `lock` (never
+/// recursively). The agent thread delivers acknowledgements and consumer changes as producer
+/// events; it applies them itself when no user thread is feeding, else the feeding thread does,
+/// at the producer's safe points.
 final class Feeder: @unchecked Sendable {
-    enum Event {
-        case acknowledged(consumer: Int, upTo: UInt64)
-        case lost(consumer: Int)
-        case added(ConsumerEndpoint)
-    }
+    typealias Event = Producer.Event
 
     private let lock = NSLock()
-    // Set once in init, used under `lock` (see BatchSender on exclusivity checks).
-    @exclusivity(unchecked) private var transport: AcknowledgedTransport!
-    @exclusivity(unchecked) private var sender: BatchSender!
+    // Set once in init, driven under `lock`.
+    @exclusivity(unchecked) private var producer: Producer!
+    private var transport: AcknowledgedTransport { producer.transport }
+    private var sender: BatchSender { producer.sender }
     private var closed = false
     private var completed = false
-    private let events = Mutex<[Event]>([])
     /// Wakes a feeding thread that waits for acknowledgements rather than for queue room.
     private let wakeUp = NSCondition()
     /// Called once, when the feed is closed and all of it was acknowledged.
@@ -40,9 +36,10 @@ final class Feeder: @unchecked Sendable {
          onComplete: @escaping (UInt64, UInt64) -> Void) throws {
         self.onComplete = onComplete
         self.onLinger = onLinger
-        transport = try AcknowledgedTransport(
+        producer = try Producer(
             consumers: consumers,
             connect: { endpoint in try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark) },
+            pipeline: ordinal, stage: 0, producer: BatchHeader.driverProducer, chunkSize: chunkSize,
             sending: { [unowned self] _, items in itemsSent.add(UInt64(items), ordering: .relaxed) },
             // Weak: the run keeps this feeder (to deliver events), and a cycle would keep the
             // feed's sockets open for the life of the program.
@@ -56,8 +53,6 @@ final class Feeder: @unchecked Sendable {
                 if let failure = run?.failure { throw failure }
                 try applyEvents(draining: false)
             })
-        sender = BatchSender(transport: transport, pipeline: ordinal, stage: 0, producer: BatchHeader.driverProducer,
-                             chunkSize: chunkSize)
     }
 
     /// Whether `close()` has been called.
@@ -124,7 +119,7 @@ final class Feeder: @unchecked Sendable {
     /// From the agent thread: applies `event` now if no other thread is feeding, else leaves it
     /// to the feeding thread, which looks for events while it waits.
     func deliver(_ event: Event) {
-        events.withLock { $0.append(event) }
+        producer.deliver(event)
         wakeUp.lock()
         wakeUp.signal()
         wakeUp.unlock()
@@ -137,7 +132,7 @@ final class Feeder: @unchecked Sendable {
     private func waitForEvent(milliseconds: Int) {
         wakeUp.lock()
         defer { wakeUp.unlock() }
-        if events.withLock({ $0.isEmpty }) {
+        if !producer.hasEvents {
             _ = wakeUp.wait(until: Date(timeIntervalSinceNow: Double(milliseconds) / 1000))
         }
     }
@@ -146,7 +141,7 @@ final class Feeder: @unchecked Sendable {
     /// could not take the lock then, and no later event may come to carry it.
     private func unlock() {
         lock.unlock()
-        while events.withLock({ !$0.isEmpty }), lock.try() {
+        while producer.hasEvents, lock.try() {
             defer { lock.unlock() }
             applyEventsWithoutWaiting()
         }
@@ -165,16 +160,7 @@ final class Feeder: @unchecked Sendable {
     /// Applies waiting events; with `draining`, also waits to send replayed batches (only a
     /// feeding thread may block). Must hold `lock`.
     private func applyEvents(draining: Bool) throws {
-        for event in events.withLock({ taken in defer { taken.removeAll() }; return taken }) {
-            switch event {
-            case .acknowledged(let consumer, let upTo):
-                transport.acknowledge(consumer: consumer, upTo: upTo) { _ in }
-            case .lost(let consumer):
-                transport.lose(consumer: consumer)
-            case .added(let consumer):
-                try transport.add(consumer)
-            }
-        }
+        try producer.applyEvents()
         if transport.hasBacklog {
             if draining { try transport.drainBacklog() } else { try transport.sendWhatFits() }
         }

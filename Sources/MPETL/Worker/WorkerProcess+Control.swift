@@ -55,10 +55,24 @@ extension WorkerProcess {
         }
     }
 
-    /// Sends what lost consumers (of the next stage, or of a named pipeline) left to the others.
+    /// Sends what lost consumers (of the next stage, or of a named pipeline) left to the others,
+    /// once the links applied what they were told (acknowledgements included, so the inputs
+    /// those released are settled after).
     func drainBacklogs() throws {
         try transport?.drainBacklog()
         try namedSends.drainBacklogs()
+        settle()
+    }
+
+    /// An event about the next stage's workers (applied now), or about a named pipeline's this
+    /// worker sends to (applied by its link).
+    private func deliver(_ event: Producer.Event, pipeline: String) throws {
+        if pipeline == assignment.pipelineID {
+            output?.deliver(event)
+            try output?.applyEvents()
+        } else {
+            namedSends.deliver(event, pipeline: pipeline)
+        }
     }
 
     func handleControlMessages() throws {
@@ -67,27 +81,17 @@ extension WorkerProcess {
 
     func handle(_ message: ControlMessage) throws {
         // About the next stage's workers, or (another pipeline) a named pipeline's this one sends to.
+        // This may run while a send waits for room: each producer applies what it is told at
+        // its own safe points (the output's are between its placements, so at once).
         switch message {
         case .acknowledged(let pipeline, let consumer, let upTo):
             noteLinkBatches()
-            if pipeline == assignment.pipelineID {
-                transport?.acknowledge(consumer: consumer, upTo: upTo) { ledger.acknowledged($0) }
-            } else {
-                namedSends.acknowledge(pipeline: pipeline, consumer: consumer, upTo: upTo) { ledger.acknowledged($0) }
-            }
+            try deliver(.acknowledged(consumer: consumer, upTo: upTo), pipeline: pipeline)
             settle()
         case .consumerLost(let pipeline, _, let consumer):
-            if pipeline == assignment.pipelineID {
-                transport?.lose(consumer: consumer)
-            } else {
-                namedSends.lose(pipeline: pipeline, consumer: consumer)
-            }
+            try deliver(.lost(consumer: consumer), pipeline: pipeline)
         case .consumerAdded(let pipeline, _, let consumer):
-            if pipeline == assignment.pipelineID {
-                try transport?.add(consumer)
-            } else {
-                try namedSends.add(pipeline: pipeline, consumer: consumer)
-            }
+            try deliver(.added(consumer), pipeline: pipeline)
         case .suspects(let list): quarantine.update(list)
         case .finish: try finish()
         case .abort:
@@ -175,8 +179,10 @@ extension WorkerProcess {
                 Syscalls.exitProcess(0)
             case .exit:
                 Syscalls.exitProcess(0)
-            default:
-                continue
+            case let other:
+                // Meanwhile the rest is handled as ever (a lost worker's batches must still be
+                // replayed): events for the links are only delivered, never applied in here.
+                try handle(other)
             }
         }
     }

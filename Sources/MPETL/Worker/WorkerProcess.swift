@@ -28,7 +28,10 @@ final class WorkerProcess {
     let linkInput: Socket?
     // The per-batch state below is only touched by the worker's one thread and never through
     // overlapping accesses: no dynamic exclusivity checks (see BatchSender).
-    @exclusivity(unchecked) var transport: AcknowledgedTransport?
+    /// The stage's output into the next stage's workers (or the results collector); nil for a
+    /// stage that passes nothing on.
+    @exclusivity(unchecked) var output: Producer?
+    var transport: AcknowledgedTransport? { output?.transport }
     @exclusivity(unchecked) var sender: BatchSender!
     @exclusivity(unchecked) var ledger = InputLedger()
     @exclusivity(unchecked) var demand = DemandLedger()
@@ -119,7 +122,12 @@ final class WorkerProcess {
         let output = sender!
         let sends = NamedSends(context: context, currentItem: { output.parentID }, currentInput: { output.currentInput },
                                resolve: { [unowned self] name in try self.resolve(name) },
-                               waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) })
+                               waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) },
+                               // What a link batch came from is noted before it is released.
+                               released: { [unowned self] inputs in
+                                   self.noteLinkBatches()
+                                   self.ledger.acknowledged(inputs)
+                               })
         namedSends = sends
         NamedSends.current.withLock { $0 = sends }
         do {
@@ -154,18 +162,20 @@ final class WorkerProcess {
             let toWorkers = nextStage < highWaterMarks.count
             let highWaterMark = toWorkers ? highWaterMarks[nextStage] : 0
             let context = context
-            transport = try AcknowledgedTransport(
+            output = try Producer(
                 consumers: consumers, demandDriven: toWorkers,
                 connect: { endpoint in
                     toWorkers ? try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark)
                         : try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark)
                 },
-                // unowned(unsafe): called per batch, and the worker outlives its transport.
+                pipeline: assignment.ordinal, stage: nextStage, producer: UInt32(assignment.worker), chunkSize: outputChunkSize,
+                // unowned(unsafe): called per batch, and the worker outlives its output.
                 sending: { [unowned(unsafe) self] inputs, _ in self.ledger.sent(inputs) },
+                released: { [unowned(unsafe) self] inputs in self.ledger.acknowledged(inputs) },
                 waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) })
         }
-        sender = BatchSender(transport: transport, pipeline: assignment.ordinal, stage: assignment.stage + 1,
-                             producer: UInt32(assignment.worker), chunkSize: outputChunkSize)
+        sender = output?.sender ?? BatchSender(transport: nil, pipeline: assignment.ordinal, stage: assignment.stage + 1,
+                                               producer: UInt32(assignment.worker), chunkSize: outputChunkSize)
         // Until its items are timed, a worker treats them as slow.
         sender.checksLingerPerItem = sender.isAutomatic
     }

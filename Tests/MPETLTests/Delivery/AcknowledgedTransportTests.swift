@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MPETL
 import ZeroMQ
@@ -209,5 +210,64 @@ struct CreditDispatchTests {
         var batch = Self.batch(items: 100)
         try transport.send(&batch, inputs: 0...0)
         #expect(try received(at: 0, atLeast: 1).map(\.items) == [100])
+    }
+}
+
+/// The one producer type: events from other threads wait in its inbox until its driving thread
+/// applies them, at its own safe points — including while it waits for room.
+@Suite("Producer events")
+struct ProducerEventTests {
+    let context: Context
+    let consumers: [Socket]
+
+    init() throws {
+        let context = try Context()
+        consumers = try (0..<2).map { index in
+            let socket = try Socket(context, type: .pull)
+            try socket.bind("inproc://producer-\(index)")
+            return socket
+        }
+        self.context = context
+    }
+
+    func producer(waitForRoom: @escaping (RoomWait) throws -> Void) throws -> Producer {
+        let context = context
+        return try Producer(consumers: [ConsumerEndpoint(worker: 0, endpoint: "inproc://producer-0")], demandDriven: false,
+                            connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: 0) },
+                            pipeline: 0, stage: 1, producer: 5, chunkSize: 1, waitForRoom: waitForRoom)
+    }
+
+    @Test func eventsFromAnotherThreadWaitForTheDrivingThread() throws {
+        let producer = try producer { _ in Issue.record("no wait expected") }
+        let delivered = DispatchSemaphore(value: 0)
+        Thread {
+            producer.deliver(.lost(consumer: 0))
+            producer.deliver(.added(ConsumerEndpoint(worker: 1, endpoint: "inproc://producer-1")))
+            delivered.signal()
+        }.start()
+        delivered.wait()
+        #expect(producer.hasEvents)
+        #expect(producer.transport.consumerCount == 1, "nothing changes until the driving thread applies")
+        try producer.applyEvents()
+        #expect(!producer.hasEvents)
+        try producer.sender.append(42)
+        let message = Message()
+        #expect(waitUntil(timeout: .seconds(5)) { (try? consumers[1].tryReceive(into: message)) == true }, "the added consumer took it")
+    }
+
+    @Test func eventsDeliveredWhileWaitingForRoomAreAppliedWhenTheWaitReturns() throws {
+        var waits = 0
+        var producer: Producer!
+        producer = try self.producer { _ in
+            waits += 1
+            // Another thread's news arrives during the wait: a replacement consumer.
+            producer.deliver(.added(ConsumerEndpoint(worker: 1, endpoint: "inproc://producer-1")))
+        }
+        producer.deliver(.lost(consumer: 0))
+        try producer.applyEvents()
+        try producer.sender.append(7)
+        #expect(waits == 1, "with no consumer the producer waited once, then the event gave it one")
+        let message = Message()
+        #expect(waitUntil(timeout: .seconds(5)) { (try? consumers[1].tryReceive(into: message)) == true })
     }
 }
