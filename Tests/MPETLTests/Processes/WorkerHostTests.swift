@@ -5,8 +5,25 @@ import Testing
 /// network namespaces are exercised by deploy/netns-cluster.sh.)
 @Suite("Worker hosts", .serialized)
 struct WorkerHostTests {
+    /// A loopback endpoint on a port the kernel just found free. (A port derived from the pid
+    /// could fall in the ephemeral range, where another test's connection or `:*` bind may hold
+    /// it: the coordinator then cannot listen, and the host under test meets someone else.)
+    /// `offset` only keeps call sites telling their endpoints apart.
     static func freeEndpoint(_ offset: Int) -> String {
-        "tcp://127.0.0.1:\(20_000 + Int(getpid()) % 20_000 + offset)"
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let port: UInt16 = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(descriptor, raw, length) == 0, getsockname(descriptor, raw, &length) == 0 else { return 0 }
+                return UInt16(bigEndian: pointer.pointee.sin_port)
+            }
+        }
+        return "tcp://127.0.0.1:\(port == 0 ? 20_000 + Int(getpid()) % 20_000 + offset : Int(port))"
     }
 
     static func keyFile(_ name: String) throws -> String {
