@@ -35,6 +35,7 @@ final class AcknowledgedTransport: BatchTransport {
     private struct Waiting {
         var bytes: [UInt8]
         var inputs: ClosedRange<Int>
+        var items: Int
     }
 
     private final class Consumer {
@@ -107,7 +108,7 @@ final class AcknowledgedTransport: BatchTransport {
     /// plus those waiting in the backlog.
     var queuedItems: Int {
         consumers.reduce(0) { $0 + ($1.credit?.unstartedItems ?? 0) }
-            + backlog.elements.reduce(0) { total, waiting in total + waiting.bytes.withUnsafeBytes(BatchHeader.itemCount(of:)) }
+            + backlog.elements.reduce(0) { $0 + $1.items }
     }
 
     /// What the roomiest consumer can take now, for a batch sized by the load; at least 1 (a
@@ -128,9 +129,10 @@ final class AcknowledgedTransport: BatchTransport {
     }
 
     func send(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws {
-        sending(inputs, batch.withUnsafeBytes(BatchHeader.itemCount(of:)))
-        if backlog.isEmpty, try place(&batch, inputs: inputs) { return }
-        backlog.append(Waiting(bytes: batch.withUnsafeBytes { Array($0) }, inputs: inputs))
+        let items = batch.withUnsafeBytes(BatchHeader.itemCount(of:))
+        sending(inputs, items)
+        if backlog.isEmpty, try place(&batch, inputs: inputs, items: items) { return }
+        backlog.append(Waiting(bytes: batch.withUnsafeBytes { Array($0) }, inputs: inputs, items: items))
         if waitsForRoom { try drainBacklog() }
     }
 
@@ -145,12 +147,12 @@ final class AcknowledgedTransport: BatchTransport {
         }
     }
 
-    /// What to wait on for room for `items` items: the queue of a consumer with credit and
-    /// retention to spare, the grants of one without credit. Consumers over their retention
-    /// share wait for acknowledgements, which come through the control channel.
-    private func roomWait(items: Int? = nil) -> RoomWait {
+    /// What to wait on for room for the first batch of the backlog: the queue of a consumer with
+    /// credit and retention to spare, the grants of one without credit. Consumers over their
+    /// retention share wait for acknowledgements, which come through the control channel.
+    private func roomWait() -> RoomWait {
         let limit = retentionLimit
-        let items = items ?? backlog.first.map { $0.bytes.withUnsafeBytes(BatchHeader.itemCount(of:)) } ?? 1
+        let items = backlog.first?.items ?? 1
         var wait = RoomWait()
         for consumer in consumers where consumer.retained.byteCount < limit || consumer.retained.count == 0 {
             if let credit = consumer.credit, !credit.admits(items: items) {
@@ -169,15 +171,14 @@ final class AcknowledgedTransport: BatchTransport {
     }
 
     private func placeFirstOfBacklog() throws -> Bool {
-        guard try backlog.updateFirst({ try place(&$0.bytes, inputs: $0.inputs) }) else { return false }
+        guard try backlog.updateFirst({ try place(&$0.bytes, inputs: $0.inputs, items: $0.items) }) else { return false }
         backlog.removeFirst()
         return true
     }
 
     /// Offers the batch to the consumers with room, taking turns; reads their grants first
     /// when it is time to, or when none had room.
-    private func place(_ batch: inout [UInt8], inputs: ClosedRange<Int>) throws -> Bool {
-        let items = batch.withUnsafeBytes(BatchHeader.itemCount(of:))
+    private func place(_ batch: inout [UInt8], inputs: ClosedRange<Int>, items: Int) throws -> Bool {
         if demandDriven {
             placedSinceGrants += 1
             if placedSinceGrants >= Self.batchesPerGrantRead { readGrants() }
@@ -245,7 +246,9 @@ final class AcknowledgedTransport: BatchTransport {
         let consumer = consumers.remove(at: index)
         next = consumers.isEmpty ? 0 : next % consumers.count
         let replayed = consumer.retained.removeAll()
-        for (bytes, inputs) in replayed { backlog.append(Waiting(bytes: bytes, inputs: inputs)) }
+        for (bytes, inputs) in replayed {
+            backlog.append(Waiting(bytes: bytes, inputs: inputs, items: bytes.withUnsafeBytes(BatchHeader.itemCount(of:))))
+        }
         return replayed.count
     }
 

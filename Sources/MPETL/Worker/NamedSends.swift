@@ -136,8 +136,14 @@ final class NamedSends: @unchecked Sendable {
     private func driving<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer {
-            let state = links.values.filter { $0.sender.pendingItems > 0 }
-            pending.withLock { $0 = (state.reduce(0) { $0 + $1.sender.pendingItems }, state.map(\.sender.firstInputOfBatch).min()) }
+            // Per send, so no arrays: a body may send an item at a time.
+            var items = 0
+            var from: Int?
+            for link in links.values where link.sender.pendingItems > 0 {
+                items += link.sender.pendingItems
+                from = min(from ?? .max, link.sender.firstInputOfBatch)
+            }
+            pending.withLock { $0 = (items, from) }
             lock.unlock()
         }
         for link in links.values {

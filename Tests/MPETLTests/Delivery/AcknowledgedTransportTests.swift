@@ -3,6 +3,15 @@ import Testing
 @testable import MPETL
 import ZeroMQ
 
+/// `count` consumer sockets bound at `inproc://NAME-0`, `-1`, …, for a producer to connect to.
+func boundConsumers(_ context: Context, type: SocketType, named name: String, count: Int) throws -> [Socket] {
+    try (0..<count).map { index in
+        let socket = try Socket(context, type: type)
+        try socket.bind("inproc://\(name)-\(index)")
+        return socket
+    }
+}
+
 /// The producer side of acknowledgements, over real ZeroMQ sockets: one connection per
 /// consumer, numbering per connection, forgetting on acknowledgement, replaying a lost
 /// consumer's batches to the others, and taking on a replacement (here to PULL consumers that
@@ -13,15 +22,8 @@ struct AcknowledgedTransportTests {
     let consumers: [Socket]
 
     init() throws {
-        let context = try Context()
-        var consumers: [Socket] = []
-        for index in 0..<3 {
-            let socket = try Socket(context, type: .pull)
-            try socket.bind("inproc://acknowledged-\(index)")
-            consumers.append(socket)
-        }
-        self.context = context
-        self.consumers = consumers
+        context = try Context()
+        consumers = try boundConsumers(context, type: .pull, named: "acknowledged", count: 3)
     }
 
     func transport(to workers: [Int]) throws -> AcknowledgedTransport {
@@ -125,15 +127,8 @@ struct CreditDispatchTests {
     let consumers: [Socket]
 
     init() throws {
-        let context = try Context()
-        var consumers: [Socket] = []
-        for index in 0..<2 {
-            let socket = try Socket(context, type: .router)
-            try socket.bind("inproc://credit-\(index)")
-            consumers.append(socket)
-        }
-        self.context = context
-        self.consumers = consumers
+        context = try Context()
+        consumers = try boundConsumers(context, type: .router, named: "credit", count: 2)
     }
 
     static func batch(items: Int) -> [UInt8] {
@@ -221,13 +216,8 @@ struct ProducerEventTests {
     let consumers: [Socket]
 
     init() throws {
-        let context = try Context()
-        consumers = try (0..<2).map { index in
-            let socket = try Socket(context, type: .pull)
-            try socket.bind("inproc://producer-\(index)")
-            return socket
-        }
-        self.context = context
+        context = try Context()
+        consumers = try boundConsumers(context, type: .pull, named: "producer", count: 2)
     }
 
     func producer(waitForRoom: @escaping (RoomWait) throws -> Void) throws -> Producer {
