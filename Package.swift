@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "MPETL", targets: ["MPETL"]),
+        // For Swift programs that talk to pipelines without MPETL (and for Benchmarks/).
+        .library(name: "MessagePack", targets: ["MessagePack"]),
         .executable(name: "nursery-rhyme", targets: ["nursery-rhyme"]),
         .executable(name: "execution-order", targets: ["execution-order"]),
         .executable(name: "named-pipelines", targets: ["named-pipelines"]),
@@ -27,8 +29,9 @@ let package = Package(
         .systemLibrary(name: "CLibZMQ"),
         .target(name: "ZeroMQ", dependencies: ["CLibZMQ"]),
         .target(name: "CProcessShims"),
+        .target(name: "MessagePack"),
         .target(name: "MPETL", dependencies: [
-            "ZeroMQ", "CProcessShims",
+            "ZeroMQ", "CProcessShims", "MessagePack",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
@@ -37,7 +40,7 @@ let package = Package(
         .executableTarget(name: "named-pipelines", dependencies: ["MPETL"], path: "examples/named-pipelines"),
         .executableTarget(name: "csv-to-sqlite", dependencies: ["MPETL", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "examples/csv-to-sqlite"),
-        .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "ZeroMQ", "CProcessShims"]),
+        .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "MessagePack", "ZeroMQ", "CProcessShims"]),
         .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
         .executableTarget(name: "mpetl-coordinator", dependencies: [
             "MPETL",
@@ -47,7 +50,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "MPETLTests", dependencies: ["MPETL", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
+        .testTarget(name: "MPETLTests", dependencies: [
+            "MPETL", "MessagePack", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

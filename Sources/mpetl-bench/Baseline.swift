@@ -1,4 +1,5 @@
 import Foundation
+import MessagePack
 import MPETL
 import ZeroMQ
 

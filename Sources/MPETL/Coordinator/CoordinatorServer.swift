@@ -1,4 +1,5 @@
 import Foundation
+internal import MessagePack
 import ZeroMQ
 
 /// A coordinator running on its own, outside any driver: what `mpetl-coordinator launch` and

@@ -1,3 +1,5 @@
+internal import MessagePack
+
 /// What the driver's results collector knows about the batches it received: the last
 /// sequence number from each last-stage worker (to acknowledge, on receipt), and, once a
 /// worker was lost, the ids of results already kept, to drop the copies a replay brings.

@@ -1,4 +1,5 @@
 import Foundation
+internal import MessagePack
 import Synchronization
 import ZeroMQ
 

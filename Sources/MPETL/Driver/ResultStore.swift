@@ -1,3 +1,5 @@
+internal import MessagePack
+
 /// The results a driver holds for the user to read: the encoded bytes of the results alone
 /// (no batch headers, no ids, no object per result), packed into segments of about 256 KiB,
 /// and read one result at a time.

@@ -1,3 +1,4 @@
+internal import MessagePack
 import ZeroMQ
 
 extension Message {

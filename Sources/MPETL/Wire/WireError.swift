@@ -1,34 +1,40 @@
-/// A malformed or unexpected MessagePack input, or a misuse of the MessagePack coders.
+internal import MessagePack
+
+/// An item that could not be encoded for the wire, or a message on it that is not one MPETL sent.
 ///
-/// Decoding never traps on bad input: every problem the reader and the decoder find is thrown
-/// as a `WireError` (errors thrown by your own `init(from:)` or `encode(to:)` pass through
-/// unchanged). Match on ``code`` to react to one kind of problem:
+/// ``Pipeline/feed(_:)``, ``Pipeline/send(_:_:)`` and a stage's emitted values throw it when an
+/// item's `encode(to:)` misuses the Codable containers (``Code/invalidCoderUsage``) or nests
+/// deeper than 512 levels (``Code/depthLimitExceeded``); errors thrown by `encode(to:)` itself
+/// pass through unchanged. A value a stage emits that cannot be encoded fails its item like an
+/// error its body threw: under the default ``ErrorPolicy``, `join()` throws a
+/// ``PipelineError/Code/stageFailed`` error whose ``PipelineError/cause`` has the type
+/// `WireError`. A malformed batch from a peer is refused with a `WireError`'s description.
+///
+/// The codes and descriptions are those of the MessagePack codec's `MessagePackError` (module
+/// `MessagePack`), which MPETL converts at its boundary so that `MPETL` alone is enough to catch
+/// them:
 ///
 /// ```swift
 /// do {
-///     let n = try MessagePackDecoder().decode(Int8.self, from: [0xcd, 0x01, 0x2c])
-/// } catch let error as WireError where error.code == .integerOverflow {
-///     print(error)   // integerOverflow at byte 0: expected an integer that fits Int8, found 300 …
+///     try pipeline.feed(record)
+/// } catch let error as WireError where error.code == .invalidCoderUsage {
+///     print(error)   // invalidCoderUsage at byte 0 (coding path: …): …
 /// }
 /// ```
 public struct WireError: Error, CustomStringConvertible, Equatable {
     /// The kind of problem. New codes may be added; do not switch over them exhaustively.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: Hashable, Sendable {
-            case truncated, invalidFormatByte, typeMismatch, integerOverflow, numberOutOfRange
-            case invalidUTF8, trailingBytes, unsupportedKey, unsupportedExtension
-            case depthLimitExceeded, keyNotFound, endOfContainer, invalidCoderUsage
-        }
+        /// The codec's code: one list of codes for both, so a conversion cannot lose one.
+        let codec: MessagePackError.Code
 
-        private var value: Value
-
-        private init(_ value: Value) {
-            self.value = value
+        init(_ codec: MessagePackError.Code) {
+            self.codec = codec
         }
 
         /// The input ended, or a declared length ran past its end, before a value was complete.
         public static let truncated = Code(.truncated)
-        /// A byte that MessagePack never uses (`0xc1`) stood where a value should start.
+        /// A byte that MessagePack never uses (`0xc1`), or not MPETL's batch magic, stood where
+        /// a value or a batch should start.
         public static let invalidFormatByte = Code(.invalidFormatByte)
         /// A well-formed value of another type than the Swift type being decoded.
         public static let typeMismatch = Code(.typeMismatch)
@@ -55,55 +61,7 @@ public struct WireError: Error, CustomStringConvertible, Equatable {
         public static let invalidCoderUsage = Code(.invalidCoderUsage)
 
         /// The code's name, e.g. `truncated`.
-        public var description: String {
-            switch value {
-            case .truncated: "truncated"
-            case .invalidFormatByte: "invalidFormatByte"
-            case .typeMismatch: "typeMismatch"
-            case .integerOverflow: "integerOverflow"
-            case .numberOutOfRange: "numberOutOfRange"
-            case .invalidUTF8: "invalidUTF8"
-            case .trailingBytes: "trailingBytes"
-            case .unsupportedKey: "unsupportedKey"
-            case .unsupportedExtension: "unsupportedExtension"
-            case .depthLimitExceeded: "depthLimitExceeded"
-            case .keyNotFound: "keyNotFound"
-            case .endOfContainer: "endOfContainer"
-            case .invalidCoderUsage: "invalidCoderUsage"
-            }
-        }
-
-        /// What to do next, for the end of ``WireError/description``.
-        var hint: String {
-            switch value {
-            case .truncated:
-                "the message was cut short or a length prefix is wrong; check that the whole frame arrived"
-            case .invalidFormatByte:
-                "the bytes are not MessagePack, or the reader lost its place in a stream of values"
-            case .typeMismatch:
-                "the bytes were written for another type; make both sides use the same Codable type"
-            case .integerOverflow:
-                "declare the property with a wider integer type, or check the value the writer sends"
-            case .numberOutOfRange:
-                "declare the property as Double instead of Float"
-            case .invalidUTF8:
-                "send text as valid UTF-8, and arbitrary bytes as Data or [UInt8] (MessagePack bin)"
-            case .trailingBytes:
-                "the buffer holds more than one value; read them one by one with MessagePackReader"
-            case .unsupportedKey:
-                "use String or Int keys; other Dictionary keys are written as [key, value, …] arrays"
-            case .unsupportedExtension:
-                "MessagePack ext types have no Swift counterpart here; send the payload as bin"
-            case .depthLimitExceeded:
-                "flatten the data, or check the input: it may be hostile"
-            case .keyNotFound:
-                "make the property Optional if the writer may leave it out"
-            case .endOfContainer:
-                "the array is shorter than the decoding code expects; check isAtEnd first"
-            case .invalidCoderUsage:
-                "request one container per value and use containers only inside the encode(to:) or init(from:) that created them"
-            }
-        }
+        public var description: String { codec.description }
     }
 
     /// What went wrong.
@@ -115,98 +73,19 @@ public struct WireError: Error, CustomStringConvertible, Equatable {
     /// What was expected, what was found, where, and a hint what to do next.
     public var description: String
 
-    /// The expected/found text, kept so that ``description`` can be rebuilt once a coding path
-    /// is known; nil for errors created with a complete description.
-    private var detail: String?
-
     /// Creates an error with a complete, caller-written description.
     init(code: Code, offset: Int, description: String) {
         self.code = code
         self.offset = offset
         self.codingPath = []
         self.description = description
-        self.detail = nil
     }
 
-    /// Creates an error whose description is built from `detail`, the offset and the code's hint.
-    init(_ code: Code, at offset: Int, _ detail: String, codingPath: [String] = []) {
-        self.code = code
-        self.offset = offset
-        self.codingPath = codingPath
-        self.detail = detail
-        self.description = ""
-        self.description = render()
-    }
-
-    private func render() -> String {
-        var text = "\(code) at byte \(offset)"
-        if !codingPath.isEmpty { text += " (coding path: \(codingPath.joined(separator: " → ")))" }
-        text += ": \((detail ?? "")). Hint: \(code.hint)."
-        return text
-    }
-
-    /// This error with `path` as its coding path, unless it already carries one.
-    func addingCodingPath(_ path: @autoclosure () -> [String]) -> WireError {
-        guard codingPath.isEmpty else { return self }
-        var copy = self
-        copy.codingPath = path()
-        if copy.codingPath.isEmpty { return self }
-        if detail != nil { copy.description = copy.render() }
-        else { copy.description += " (coding path: \(copy.codingPath.joined(separator: " → ")))" }
-        return copy
-    }
-}
-
-/// Limits that keep hostile input from exhausting the stack or memory.
-enum MessagePackLimits {
-    /// The deepest nesting of arrays, maps and Codable values that the coders accept.
-    static let maxDepth = 512
-}
-
-/// Names MessagePack format bytes for error messages.
-enum MessagePackFormat {
-    static func name(of byte: UInt8) -> String {
-        let hex = "0x" + String(byte, radix: 16, uppercase: false)
-        let name: String
-        switch byte {
-        case 0x00...0x7f: name = "positive fixint \(byte)"
-        case 0x80...0x8f: name = "fixmap"
-        case 0x90...0x9f: name = "fixarray"
-        case 0xa0...0xbf: name = "fixstr"
-        case 0xc0: name = "nil"
-        case 0xc1: name = "the never-used byte"
-        case 0xc2: name = "false"
-        case 0xc3: name = "true"
-        case 0xc4: name = "bin8"
-        case 0xc5: name = "bin16"
-        case 0xc6: name = "bin32"
-        case 0xc7: name = "ext8"
-        case 0xc8: name = "ext16"
-        case 0xc9: name = "ext32"
-        case 0xca: name = "float32"
-        case 0xcb: name = "float64"
-        case 0xcc: name = "uint8"
-        case 0xcd: name = "uint16"
-        case 0xce: name = "uint32"
-        case 0xcf: name = "uint64"
-        case 0xd0: name = "int8"
-        case 0xd1: name = "int16"
-        case 0xd2: name = "int32"
-        case 0xd3: name = "int64"
-        case 0xd4: name = "fixext1"
-        case 0xd5: name = "fixext2"
-        case 0xd6: name = "fixext4"
-        case 0xd7: name = "fixext8"
-        case 0xd8: name = "fixext16"
-        case 0xd9: name = "str8"
-        case 0xda: name = "str16"
-        case 0xdb: name = "str32"
-        case 0xdc: name = "array16"
-        case 0xdd: name = "array32"
-        case 0xde: name = "map16"
-        case 0xdf: name = "map32"
-        default: name = "negative fixint \(Int8(bitPattern: byte))"
-        }
-        return "\(name) (\(hex))"
+    /// The codec's error as MPETL's users see it: same code, offset, path and description.
+    init(_ error: MessagePackError) {
+        code = Code(error.code)
+        offset = error.offset
+        codingPath = error.codingPath
+        description = error.description
     }
 }

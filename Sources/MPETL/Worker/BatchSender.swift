@@ -1,4 +1,5 @@
 import Dispatch
+internal import MessagePack
 import ZeroMQ
 
 /// Where a ``BatchSender`` puts a finished batch.
@@ -86,7 +87,12 @@ final class BatchSender {
     /// Encodes `value` into the current batch, sending the batch when it is full.
     func append<T: Encodable>(_ value: T) throws {
         guard transport != nil else { return }
-        try writer.encode(value)
+        do {
+            try writer.encode(value)
+        } catch let error as MessagePackError {
+            // Users catch MPETL's own error type; the codec is not part of MPETL's API.
+            throw WireError(error)
+        }
         if header.itemCount == 0 { startedBatch() }
         ids.append(ItemID.child(of: parentID, index: emitted))
         emitted &+= 1

@@ -1,3 +1,5 @@
+internal import MessagePack
+
 /// Why a batch could not be run.
 enum BatchFailure: Error {
     /// Its bytes do not hold `count` items of the stage's input type: dropped, never run.

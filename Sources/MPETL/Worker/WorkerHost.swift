@@ -1,4 +1,5 @@
 import Foundation
+internal import MessagePack
 import ZeroMQ
 
 /// A machine lending worker processes to the pipelines of a coordinator elsewhere: what

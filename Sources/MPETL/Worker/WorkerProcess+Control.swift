@@ -1,3 +1,4 @@
+internal import MessagePack
 import ZeroMQ
 
 /// A worker's conversation with the coordinator: what it reports (done batches, progress,

@@ -1,4 +1,5 @@
 import Foundation
+internal import MessagePack
 import ZeroMQ
 
 /// A worker process running one replica of one stage, from hello to exit.

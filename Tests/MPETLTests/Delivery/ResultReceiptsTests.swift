@@ -1,4 +1,5 @@
 import Testing
+import MessagePack
 @testable import MPETL
 
 /// The driver's collector: acknowledges on receipt, and once a worker was lost, keeps one

@@ -1,4 +1,5 @@
 import Foundation
+import MessagePack
 @testable import MPETL
 import Testing
 import ZeroMQ

@@ -1,10 +1,12 @@
 import Foundation
+import MessagePack
 @testable import MPETL
 import Testing
 
 /// Property-based fuzzing of everything a peer can make a process decode: control messages,
 /// batch headers and batches of items. Thousands of random and mutated inputs, bounded in
-/// time; each must decode or throw a `WireError`, never crash or hang.
+/// time; each must decode or throw the codec's `MessagePackError` (a batch header, MPETL's
+/// `WireError`), never crash or hang.
 @Suite("Wire fuzzing")
 struct WireFuzzTests {
     /// Valid encodings to mutate, so inputs get past the first byte.
@@ -85,7 +87,7 @@ struct WireFuzzTests {
             do {
                 _ = try decoder.decode(ControlMessage.self, from: bytes)
                 decoded += 1
-            } catch is WireError {
+            } catch is MessagePackError {
             } catch {
                 Issue.record("a non-wire error escaped: \(error) for \(bytes)")
             }

@@ -43,7 +43,7 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         guard let offset = try valueOffsetIfPresent(key) else {
             let storage = decoder.storage
             let start = region < storage.pointee.regions.count ? storage.pointee.regions[region].start : 0
-            throw WireError(.keyNotFound, at: start, "expected the map to have the key \"\(key.stringValue)\", found no such key",
+            throw MessagePackError(.keyNotFound, at: start, "expected the map to have the key \"\(key.stringValue)\", found no such key",
                             codingPath: storage.pointee.path.strings(path, key))
         }
         return offset
@@ -55,7 +55,7 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         var reader = decoder.storage.pointee.reader(at: try valueOffset(key))
         do {
             return try body(&reader)
-        } catch let error as WireError {
+        } catch let error as MessagePackError {
             throw error.addingCodingPath(decoder.storage.pointee.path.strings(path, key))
         }
     }
@@ -68,7 +68,7 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         if reader.readNilIfPresent() { return nil }
         do {
             return try body(&reader)
-        } catch let error as WireError {
+        } catch let error as MessagePackError {
             throw error.addingCodingPath(decoder.storage.pointee.path.strings(path, key))
         }
     }
@@ -154,7 +154,7 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
             throw error.addingCodingPath(storage.pointee.path.strings(path, superKey))
         }
         guard let index else {
-            throw WireError(.keyNotFound, at: storage.pointee.regions[region].start, "expected the map to have the key \"super\", found no such key",
+            throw MessagePackError(.keyNotFound, at: storage.pointee.regions[region].start, "expected the map to have the key \"super\", found no such key",
                             codingPath: storage.pointee.path.strings(path, superKey))
         }
         return decoder.makeSuperDecoder(at: storage.pointee.entries[index].valueOffset, path: path, key: superKey)
@@ -193,7 +193,7 @@ struct MessagePackUnkeyedDecodingContainer: UnkeyedDecodingContainer {
 
     private func checkNotAtEnd() throws {
         guard isAtEnd else { return }
-        throw WireError(.endOfContainer, at: offset, "expected an element at index \(currentIndex), found the end of an array of \(elementCount)",
+        throw MessagePackError(.endOfContainer, at: offset, "expected an element at index \(currentIndex), found the end of an array of \(elementCount)",
                         codingPath: pathStrings())
     }
 
@@ -207,7 +207,7 @@ struct MessagePackUnkeyedDecodingContainer: UnkeyedDecodingContainer {
             offset = reader.offset
             currentIndex += 1
             return value
-        } catch let error as WireError {
+        } catch let error as MessagePackError {
             throw error.addingCodingPath(pathStrings())
         }
     }
@@ -301,7 +301,7 @@ struct MessagePackSingleValueDecodingContainer: SingleValueDecodingContainer {
         var reader = decoder.storage.pointee.reader(at: offset)
         do {
             return try body(&reader)
-        } catch let error as WireError {
+        } catch let error as MessagePackError {
             throw error.addingCodingPath(decoder.storage.pointee.path.strings(path, nil as MessagePackIndexKey?))
         }
     }

@@ -1,28 +1,28 @@
 import Foundation
 import Testing
-@testable import MPETL
+@testable import MessagePack
 
 // MARK: Helpers
 
-/// The WireError `body` throws; records an issue if it throws something else or nothing.
-private func wireError(
+/// The MessagePackError `body` throws; records an issue if it throws something else or nothing.
+private func codecError(
     sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void
-) -> WireError? {
+) -> MessagePackError? {
     do {
         try body()
-        Issue.record("expected a WireError, but nothing was thrown", sourceLocation: sourceLocation)
-    } catch let error as WireError {
+        Issue.record("expected a MessagePackError, but nothing was thrown", sourceLocation: sourceLocation)
+    } catch let error as MessagePackError {
         return error
     } catch {
-        Issue.record("expected a WireError, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+        Issue.record("expected a MessagePackError, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
     }
     return nil
 }
 
 private func decodeError<T: Decodable>(
     _ type: T.Type, _ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
-) -> WireError? {
-    wireError(sourceLocation: sourceLocation) { _ = try MessagePackDecoder().decode(T.self, from: bytes) }
+) -> MessagePackError? {
+    codecError(sourceLocation: sourceLocation) { _ = try MessagePackDecoder().decode(T.self, from: bytes) }
 }
 
 private struct Point: Codable, Equatable {
@@ -30,7 +30,7 @@ private struct Point: Codable, Equatable {
     var y: Int
 }
 
-/// A struct whose decoding can only fail with WireError (no enums, no Int-keyed dictionaries).
+/// A struct whose decoding can only fail with MessagePackError (no enums, no Int-keyed dictionaries).
 private struct Everything: Codable, Equatable {
     var id: Int
     var small: UInt8
@@ -73,8 +73,6 @@ private struct Bottomless: Decodable {
     }
 }
 
-/// Deterministic SplitMix64, so random tests are reproducible.
-
 // MARK: Tests
 
 @Suite("MessagePack malformed input")
@@ -87,13 +85,13 @@ struct MessagePackMalformedInputTests {
             #expect(decodeError(Everything.self, prefix)?.code == .truncated, "prefix of \(length) bytes")
             prefix.withUnsafeBytes { raw in
                 var reader = MessagePackReader(raw)
-                #expect(throws: WireError.self) { try reader.skipValue() }
+                #expect(throws: MessagePackError.self) { try reader.skipValue() }
                 #expect(reader.offset == 0)
             }
         }
     }
 
-    @Test func randomBytesDecodeOrThrowWireError() {
+    @Test func randomBytesDecodeOrThrowMessagePackError() {
         var random = SplitMix64(state: 0x5eed)
         let valid = (try? MessagePackEncoder().encode(Everything.sample)) ?? []
         for round in 0 ..< 4_000 {
@@ -122,7 +120,7 @@ struct MessagePackMalformedInputTests {
                             while !reader.isAtEnd { try reader.skipValue() }
                         }
                     }
-                } catch is WireError {
+                } catch is MessagePackError {
                     // expected for most inputs
                 } catch {
                     Issue.record("round \(round), attempt \(attempt): \(type(of: error)) \(error) for \(bytes)")
@@ -148,7 +146,7 @@ struct MessagePackMalformedInputTests {
         if [0xd9, 0xda, 0xdb].contains(bytes[0]) { #expect(stringError?.code == .truncated) }
         bytes.withUnsafeBytes { raw in
             var reader = MessagePackReader(raw)
-            #expect(wireError { try reader.skipValue() }?.code == .truncated)
+            #expect(codecError { try reader.skipValue() }?.code == .truncated)
         }
         #expect(decodeError([Int].self, bytes) != nil)
         #expect(decodeError([String: Int].self, bytes) != nil)
@@ -162,7 +160,7 @@ struct MessagePackMalformedInputTests {
         #expect(decodeError(Point.self, [0x81, 0xc1, 0x01])?.code == .invalidFormatByte)
         [UInt8]([0xc1]).withUnsafeBytes { raw in
             var reader = MessagePackReader(raw)
-            #expect(wireError { try reader.skipValue() }?.code == .invalidFormatByte)
+            #expect(codecError { try reader.skipValue() }?.code == .invalidFormatByte)
         }
     }
 
@@ -247,7 +245,7 @@ struct MessagePackMalformedInputTests {
         #expect(decodeError([[[[[[Int]]]]]].self, bomb) != nil)
         bomb.withUnsafeBytes { raw in
             var reader = MessagePackReader(raw)
-            #expect(wireError { try reader.skipValue() }?.code == .depthLimitExceeded)
+            #expect(codecError { try reader.skipValue() }?.code == .depthLimitExceeded)
             #expect(reader.offset == 0)
         }
         // The same bomb under a key the type does not know, and as nested maps.
@@ -268,7 +266,7 @@ struct MessagePackMalformedInputTests {
             let next: Chain?
             init(length: Int) { next = length > 0 ? Chain(length: length - 1) : nil }
         }
-        let error = wireError { _ = try MessagePackEncoder().encode(Chain(length: 1_000)) }
+        let error = codecError { _ = try MessagePackEncoder().encode(Chain(length: 1_000)) }
         #expect(error?.code == .depthLimitExceeded)
         struct Spiral: Encodable {
             func encode(to encoder: any Encoder) throws {
@@ -276,7 +274,7 @@ struct MessagePackMalformedInputTests {
                 for _ in 0 ..< 1_000 { container = container.nestedUnkeyedContainer() }
             }
         }
-        #expect(wireError { _ = try MessagePackEncoder().encode(Spiral()) }?.code == .depthLimitExceeded)
+        #expect(codecError { _ = try MessagePackEncoder().encode(Spiral()) }?.code == .depthLimitExceeded)
     }
 
     @Test func trailingBytes() throws {
@@ -292,14 +290,14 @@ struct MessagePackMalformedInputTests {
         let bytes: [UInt8] = [0xcd, 0x01, 0x2c, 0xa1, 0x61]
         bytes.withUnsafeBytes { raw in
             var reader = MessagePackReader(raw)
-            #expect(wireError { _ = try reader.decode(UInt8.self) }?.code == .integerOverflow)
+            #expect(codecError { _ = try reader.decode(UInt8.self) }?.code == .integerOverflow)
             #expect(reader.offset == 0)
-            #expect(wireError { _ = try reader.decode(Point.self) }?.code == .typeMismatch)
+            #expect(codecError { _ = try reader.decode(Point.self) }?.code == .typeMismatch)
             #expect(reader.offset == 0)
             #expect((try? reader.decode(UInt16.self)) == 300)
             #expect((try? reader.decode(String.self)) == "a")
             #expect(reader.isAtEnd)
-            #expect(wireError { _ = try reader.decode(Int.self) }?.code == .truncated)
+            #expect(codecError { _ = try reader.decode(Int.self) }?.code == .truncated)
         }
     }
 
@@ -311,9 +309,9 @@ struct MessagePackMalformedInputTests {
         #expect(error.description.contains("Hint:"))
         let truncated = try #require(decodeError(String.self, [0xdb, 0xff, 0xff, 0xff, 0xff]))
         #expect(truncated.description.contains("4294967295"))
-        #expect(WireError.Code.truncated.description == "truncated")
-        #expect(WireError.Code.truncated != .typeMismatch)
-        let custom = WireError(code: .truncated, offset: 3, description: "custom text")
+        #expect(MessagePackError.Code.truncated.description == "truncated")
+        #expect(MessagePackError.Code.truncated != .typeMismatch)
+        let custom = MessagePackError(code: .truncated, offset: 3, description: "custom text")
         #expect(custom.description == "custom text" && custom.offset == 3)
     }
 }

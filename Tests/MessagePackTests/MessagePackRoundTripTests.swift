@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MPETL
+@testable import MessagePack
 
 // MARK: Helpers
 
@@ -525,7 +525,7 @@ struct MessagePackRoundTripTests {
         do {
             _ = try decode(Outer.self, bytes)
             Issue.record("expected a type mismatch")
-        } catch let error as WireError {
+        } catch let error as MessagePackError {
             #expect(error.code == .typeMismatch)
             #expect(error.codingPath == ["items", "Index 0", "name"])
             #expect(error.description.contains("items → Index 0 → name"))
@@ -562,13 +562,13 @@ struct MessagePackRoundTripTests {
             do {
                 _ = try MessagePackEncoder().encode(value)
                 Issue.record("expected a misuse error")
-            } catch let error as WireError {
+            } catch let error as MessagePackError {
                 #expect(error.code == .invalidCoderUsage)
             }
         }
         var writer = MessagePackWriter()
         writer.write("before")
-        #expect(throws: WireError.self) { try writer.encode(TwoValues()) }
+        #expect(throws: MessagePackError.self) { try writer.encode(TwoValues()) }
         #expect(writer.bytes == str("before"))
     }
 }

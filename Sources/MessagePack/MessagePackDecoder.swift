@@ -3,7 +3,7 @@ import Foundation
 /// Decodes `Decodable` values from MessagePack bytes, such as those ``MessagePackEncoder`` writes.
 ///
 /// Malformed input never traps: truncation, impossible lengths, unknown format bytes, invalid
-/// UTF-8, overflowing integers and nesting deeper than 512 levels all throw ``WireError``.
+/// UTF-8, overflowing integers and nesting deeper than 512 levels all throw ``MessagePackError``.
 /// Integers decode into any integer type they fit and into `Double`/`Float`; map keys the type
 /// does not know are ignored. `docs/protocol.md` gives the whole layout.
 ///
@@ -25,9 +25,9 @@ public struct MessagePackDecoder: Sendable {
     ///   - type: The type to decode.
     ///   - bytes: The MessagePack encoding of one value.
     /// - Returns: The decoded value.
-    /// - Throws: ``WireError`` if the bytes are malformed, do not match `type`, hold more than
-    ///   one value (``WireError/Code/trailingBytes``), or `type`'s own `init(from:)` refuses
-    ///   them (an unknown enum case, say: ``WireError/Code/typeMismatch``).
+    /// - Throws: ``MessagePackError`` if the bytes are malformed, do not match `type`, hold more than
+    ///   one value (``MessagePackError/Code/trailingBytes``), or `type`'s own `init(from:)` refuses
+    ///   them (an unknown enum case, say: ``MessagePackError/Code/typeMismatch``).
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try bytes.withUnsafeBytes { try decode(T.self, from: $0) }
     }
@@ -44,7 +44,7 @@ public struct MessagePackDecoder: Sendable {
     }
 
     /// Decodes one value that fills `buffer` exactly.
-    func decode<T: Decodable>(_ type: T.Type, from buffer: UnsafeRawBufferPointer) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type, from buffer: UnsafeRawBufferPointer) throws -> T {
         var reader = MessagePackReader(buffer)
         let value: T
         if let primitive = try reader.readPrimitive(T.self) {
@@ -53,7 +53,7 @@ public struct MessagePackDecoder: Sendable {
             value = try reader.decodeComposite(T.self, userInfo: userInfo)
         }
         guard reader.isAtEnd else {
-            throw WireError(.trailingBytes, at: reader.offset,
+            throw MessagePackError(.trailingBytes, at: reader.offset,
                             "expected the input to end after one \(T.self), found \(buffer.count - reader.offset) more bytes")
         }
         return value
@@ -143,12 +143,12 @@ final class MessagePackValueDecoder: Decoder {
         let value: T
         do {
             value = try T(from: self)
-        } catch let error as WireError {
+        } catch let error as MessagePackError {
             throw error
         } catch {
             // A type's own init(from:) refused the values (an unknown enum case, a missing
             // key): to callers, still bytes that are not a T.
-            throw WireError(.typeMismatch, at: offset, "the bytes do not form a \(T.self): \(error)")
+            throw MessagePackError(.typeMismatch, at: offset, "the bytes do not form a \(T.self): \(error)")
         }
         if let end = storage.pointee.end(ofValueAt: offset, firstRegion: 0) { return (value, end) }
         var reader = MessagePackReader(buffer)
@@ -164,7 +164,7 @@ final class MessagePackValueDecoder: Decoder {
     ) throws -> (T, end: Int?) {
         let storage = self.storage
         guard storage.pointee.depth < MessagePackLimits.maxDepth else {
-            throw WireError(.depthLimitExceeded, at: offset,
+            throw MessagePackError(.depthLimitExceeded, at: offset,
                             "expected at most \(MessagePackLimits.maxDepth) levels of nested values, found more while decoding \(T.self)",
                             codingPath: storage.pointee.path.strings(path, key))
         }

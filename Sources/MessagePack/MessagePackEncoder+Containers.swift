@@ -179,8 +179,8 @@ struct MessagePackSingleValueEncodingContainer: SingleValueEncodingContainer {
         return parent
     }
 
-    private func misuse(_ detail: String) -> WireError {
-        WireError(.invalidCoderUsage, at: 0, detail, codingPath: codingPath.map(\.stringValue))
+    private func misuse(_ detail: String) -> MessagePackError {
+        MessagePackError(.invalidCoderUsage, at: 0, detail, codingPath: codingPath.map(\.stringValue))
     }
 
     mutating func encodeNil() throws { _ = try claim(); encoder.storage.pointee.content.writeNil() }

@@ -3,7 +3,7 @@ import Foundation
 /// Reads MessagePack values from memory it does not own, advancing ``offset`` past each one.
 ///
 /// The decoding hot path of the data plane. Every read checks its bounds and throws
-/// ``WireError`` on malformed input; nothing traps. A reader decodes several concatenated
+/// ``MessagePackError`` on malformed input; nothing traps. A reader decodes several concatenated
 /// values from one buffer, and keeps the scratch storage that ``decode(_:)`` needs for
 /// composite values between calls. It must not outlive the memory `buffer` points to.
 ///
@@ -13,25 +13,25 @@ import Foundation
 ///     while !reader.isAtEnd { print(try reader.decode(Record.self)) }
 /// }
 /// ```
-struct MessagePackReader {
+package struct MessagePackReader {
     /// The bytes being read.
-    let buffer: UnsafeRawBufferPointer
+    package let buffer: UnsafeRawBufferPointer
     /// Where the next value starts. May be set to jump to another value.
-    var offset: Int
+    package var offset: Int
     /// The `Decoder` used for composite values, kept between calls.
     private var decoderCache: MessagePackValueDecoder?
 
     /// Creates a reader at the start of `buffer`.
-    init(_ buffer: UnsafeRawBufferPointer) {
+    package init(_ buffer: UnsafeRawBufferPointer) {
         self.buffer = buffer
         self.offset = 0
     }
 
     /// Whether every byte has been read.
-    var isAtEnd: Bool { offset >= buffer.count }
+    package var isAtEnd: Bool { offset >= buffer.count }
 
     /// The format byte of the next value, or nil at the end of the buffer.
-    var nextFormatByte: UInt8? {
+    package var nextFormatByte: UInt8? {
         offset >= 0 && offset < buffer.count ? buffer[offset] : nil
     }
 
@@ -43,9 +43,9 @@ struct MessagePackReader {
     /// other types go through a `Decoder`. Integers decode into any integer type they fit, and
     /// into `Double`/`Float`; float32 decodes into `Double`.
     ///
-    /// - Throws: ``WireError`` for malformed or mismatched input (``offset`` is then unchanged);
+    /// - Throws: ``MessagePackError`` for malformed or mismatched input (``offset`` is then unchanged);
     ///   errors thrown by `T`'s own `init(from:)` pass through unchanged.
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+    package mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         // The commonest item types first, returned without an Optional<T>: in unspecialised
         // generic code that wrapper costs a metadata look-up per item.
         if T.self == String.self { return unsafeBitCast(try readString(), to: T.self) }
@@ -55,7 +55,7 @@ struct MessagePackReader {
     }
 
     /// Decodes a value that needs a `Decoder`, with `userInfo` visible to its `init(from:)`.
-    mutating func decodeComposite<T: Decodable>(_ type: T.Type, userInfo: [CodingUserInfoKey: Any]) throws -> T {
+    package mutating func decodeComposite<T: Decodable>(_ type: T.Type, userInfo: [CodingUserInfoKey: Any]) throws -> T {
         let decoder = takeDecoder()
         defer { decoderCache = decoder }
         let (value, end) = try decoder.decodeRoot(T.self, buffer: buffer, at: offset, userInfo: userInfo)
@@ -73,7 +73,7 @@ struct MessagePackReader {
 
     /// Reads `T` if it is one of the types with a direct MessagePack form; returns nil without
     /// moving otherwise (also for `Data`/`[UInt8]` stored as an array, left to their `init(from:)`).
-    mutating func readPrimitive<T>(_ type: T.Type) throws(WireError) -> T? {
+    package mutating func readPrimitive<T>(_ type: T.Type) throws(MessagePackError) -> T? {
         if T.self == String.self {
             return unsafeBitCast(try readString(), to: T.self)
         } else if T.self == Int.self {
@@ -120,22 +120,22 @@ struct MessagePackReader {
     // MARK: Scalars
 
     /// Reads nil.
-    /// - Throws: ``WireError`` if the next value is not nil.
-    mutating func readNil() throws(WireError) {
+    /// - Throws: ``MessagePackError`` if the next value is not nil.
+    package mutating func readNil() throws(MessagePackError) {
         let start = offset
         guard try formatByte() == 0xc0 else { throw mismatch("nil", at: start) }
         offset = start + 1
     }
 
     /// Moves past the next value and returns true if it is nil; returns false otherwise.
-    mutating func readNilIfPresent() -> Bool {
+    package mutating func readNilIfPresent() -> Bool {
         guard nextFormatByte == 0xc0 else { return false }
         offset += 1
         return true
     }
 
     /// Reads a Bool.
-    mutating func readBool() throws(WireError) -> Bool {
+    package mutating func readBool() throws(MessagePackError) -> Bool {
         let start = offset
         switch try formatByte() {
         case 0xc2: offset = start + 1; return false
@@ -145,28 +145,28 @@ struct MessagePackReader {
     }
 
     /// Reads an integer of any MessagePack integer format into `I`.
-    /// - Throws: ``WireError/Code/integerOverflow`` if the value does not fit `I`,
-    ///   ``WireError/Code/typeMismatch`` if the value is not an integer.
-    mutating func readInteger<I: FixedWidthInteger>(_ type: I.Type) throws(WireError) -> I {
+    /// - Throws: ``MessagePackError/Code/integerOverflow`` if the value does not fit `I`,
+    ///   ``MessagePackError/Code/typeMismatch`` if the value is not an integer.
+    package mutating func readInteger<I: FixedWidthInteger>(_ type: I.Type) throws(MessagePackError) -> I {
         let start = offset
         let (bits, negative) = try readRawInteger(expecting: I.self)
         let result = negative ? I(exactly: Int64(bitPattern: bits)) : I(exactly: bits)
         guard let result else {
             offset = start
             let found = negative ? String(Int64(bitPattern: bits)) : String(bits)
-            throw WireError(.integerOverflow, at: start, "expected an integer that fits \(I.self), found \(found)")
+            throw MessagePackError(.integerOverflow, at: start, "expected an integer that fits \(I.self), found \(found)")
         }
         return result
     }
 
     /// Reads an integer as Int64. Same as `readInteger(Int64.self)`.
-    mutating func readInt64() throws(WireError) -> Int64 { try readInteger(Int64.self) }
+    package mutating func readInt64() throws(MessagePackError) -> Int64 { try readInteger(Int64.self) }
 
     /// Reads an integer as UInt64. Same as `readInteger(UInt64.self)`.
-    mutating func readUInt64() throws(WireError) -> UInt64 { try readInteger(UInt64.self) }
+    package mutating func readUInt64() throws(MessagePackError) -> UInt64 { try readInteger(UInt64.self) }
 
     /// Reads an integer: its 64 bits, and whether they are a negative Int64 (else a UInt64).
-    private mutating func readRawInteger<I>(expecting: I.Type) throws(WireError) -> (UInt64, Bool) {
+    private mutating func readRawInteger<I>(expecting: I.Type) throws(MessagePackError) -> (UInt64, Bool) {
         let start = offset
         let byte = try formatByte()
         if byte <= 0x7f {
@@ -193,7 +193,7 @@ struct MessagePackReader {
     }
 
     /// Reads a float64 or float32; also accepts any integer, converted to the nearest Double.
-    mutating func readDouble() throws(WireError) -> Double {
+    package mutating func readDouble() throws(MessagePackError) -> Double {
         let start = offset
         switch try formatByte() {
         case 0xcb: return Double(bitPattern: try load(UInt64.self, after: start))
@@ -207,8 +207,8 @@ struct MessagePackReader {
 
     /// Reads a float32, a float64 that is within Float's range (rounded), or any integer
     /// (converted to the nearest Float).
-    /// - Throws: ``WireError/Code/numberOutOfRange`` for a finite float64 beyond Float's range.
-    mutating func readFloat() throws(WireError) -> Float {
+    /// - Throws: ``MessagePackError/Code/numberOutOfRange`` for a finite float64 beyond Float's range.
+    package mutating func readFloat() throws(MessagePackError) -> Float {
         let start = offset
         switch try formatByte() {
         case 0xca: return Float(bitPattern: try load(UInt32.self, after: start))
@@ -216,7 +216,7 @@ struct MessagePackReader {
             let value = Double(bitPattern: try load(UInt64.self, after: start))
             guard !value.isFinite || abs(value) <= Double(Float.greatestFiniteMagnitude) else {
                 offset = start
-                throw WireError(.numberOutOfRange, at: start, "expected a number that fits Float, found the float64 \(value)")
+                throw MessagePackError(.numberOutOfRange, at: start, "expected a number that fits Float, found the float64 \(value)")
             }
             return Float(value)
         case 0x00...0x7f, 0xcc...0xd3, 0xe0...0xff:
@@ -227,7 +227,7 @@ struct MessagePackReader {
     }
 
     /// Reads a string, checking that it is valid UTF-8.
-    mutating func readString() throws(WireError) -> String {
+    package mutating func readString() throws(MessagePackError) -> String {
         let start = offset
         let utf8 = try readStringBytes()
         guard !utf8.isEmpty else { return "" }
@@ -242,13 +242,13 @@ struct MessagePackReader {
         }
         guard let string = String(validating: bytes, as: UTF8.self) else {
             offset = start
-            throw WireError(.invalidUTF8, at: start, "expected a UTF-8 string, found \(utf8.count) bytes that are not valid UTF-8")
+            throw MessagePackError(.invalidUTF8, at: start, "expected a UTF-8 string, found \(utf8.count) bytes that are not valid UTF-8")
         }
         return string
     }
 
     /// Reads a string header and returns its bytes in place, without checking the UTF-8.
-    mutating func readStringBytes() throws(WireError) -> UnsafeRawBufferPointer {
+    package mutating func readStringBytes() throws(MessagePackError) -> UnsafeRawBufferPointer {
         let start = offset
         let byte = try formatByte()
         let length: Int
@@ -263,7 +263,7 @@ struct MessagePackReader {
     }
 
     /// Reads a bin8/16/32 and returns its bytes in place.
-    mutating func readBinary() throws(WireError) -> UnsafeRawBufferPointer {
+    package mutating func readBinary() throws(MessagePackError) -> UnsafeRawBufferPointer {
         let start = offset
         let length: Int
         switch try formatByte() {
@@ -277,7 +277,7 @@ struct MessagePackReader {
 
     /// Reads an array header and returns the element count, which is checked against the bytes
     /// left (each element takes at least one byte).
-    mutating func readArrayHeader() throws(WireError) -> Int {
+    package mutating func readArrayHeader() throws(MessagePackError) -> Int {
         let start = offset
         let byte = try formatByte()
         let count: Int
@@ -293,7 +293,7 @@ struct MessagePackReader {
 
     /// Reads a map header and returns the number of key/value pairs, which is checked against
     /// the bytes left (each key and each value takes at least one byte).
-    mutating func readMapHeader() throws(WireError) -> Int {
+    package mutating func readMapHeader() throws(MessagePackError) -> Int {
         let start = offset
         let byte = try formatByte()
         let count: Int
@@ -310,9 +310,9 @@ struct MessagePackReader {
     // MARK: Skipping
 
     /// Moves past one complete value, however it is nested.
-    /// - Throws: ``WireError`` for malformed input or nesting deeper than 512 levels;
+    /// - Throws: ``MessagePackError`` for malformed input or nesting deeper than 512 levels;
     ///   ``offset`` is then unchanged.
-    mutating func skipValue() throws(WireError) {
+    package mutating func skipValue() throws(MessagePackError) {
         let start = offset
         do {
             try skipValue(depthBudget: MessagePackLimits.maxDepth)
@@ -323,7 +323,7 @@ struct MessagePackReader {
     }
 
     /// Moves past one value whose arrays and maps may nest `depthBudget` levels deep.
-    mutating func skipValue(depthBudget: Int) throws(WireError) {
+    mutating func skipValue(depthBudget: Int) throws(MessagePackError) {
         let start = offset
         let byte = try formatByte()
         switch byte {
@@ -358,18 +358,18 @@ struct MessagePackReader {
         }
     }
 
-    private mutating func skipElements(_ count: Int, depthBudget: Int, container start: Int) throws(WireError) {
+    private mutating func skipElements(_ count: Int, depthBudget: Int, container start: Int) throws(MessagePackError) {
         guard count > 0 else { return }
         guard depthBudget > 0 else {
             offset = start
-            throw WireError(.depthLimitExceeded, at: start, "expected at most \(MessagePackLimits.maxDepth) levels of nested arrays and maps, found more")
+            throw MessagePackError(.depthLimitExceeded, at: start, "expected at most \(MessagePackLimits.maxDepth) levels of nested arrays and maps, found more")
         }
         for _ in 0 ..< count {
             try skipValue(depthBudget: depthBudget - 1)
         }
     }
 
-    private mutating func skipFixed(_ size: Int, from start: Int) throws(WireError) {
+    private mutating func skipFixed(_ size: Int, from start: Int) throws(MessagePackError) {
         guard buffer.count - start > size else { throw truncated(at: start, needing: size + 1) }
         offset = start + 1 + size
     }
@@ -378,14 +378,14 @@ struct MessagePackReader {
 
     /// The byte at ``offset``, without moving.
     @inline(__always)
-    private func formatByte() throws(WireError) -> UInt8 {
+    private func formatByte() throws(MessagePackError) -> UInt8 {
         guard offset >= 0, offset < buffer.count else { throw truncated(at: offset, needing: 1) }
         return buffer[offset]
     }
 
     /// Loads the big-endian integer that follows the format byte at `start`; moves past both.
     @inline(__always)
-    private mutating func load<I: FixedWidthInteger>(_ type: I.Type, after start: Int) throws(WireError) -> I {
+    private mutating func load<I: FixedWidthInteger>(_ type: I.Type, after start: Int) throws(MessagePackError) -> I {
         let size = MemoryLayout<I>.size
         guard buffer.count - start > size else { throw truncated(at: start, needing: size + 1) }
         offset = start + 1 + size
@@ -393,48 +393,48 @@ struct MessagePackReader {
     }
 
     /// Returns the `length` bytes at ``offset`` and moves past them.
-    private mutating func take(_ length: Int, of what: String, from start: Int) throws(WireError) -> UnsafeRawBufferPointer {
+    private mutating func take(_ length: Int, of what: String, from start: Int) throws(MessagePackError) -> UnsafeRawBufferPointer {
         guard length <= buffer.count - offset else {
             let declared = length, left = buffer.count - offset
             offset = start
-            throw WireError(.truncated, at: start, "expected a \(what) of \(declared) bytes as its header declares, found only \(left) bytes left")
+            throw MessagePackError(.truncated, at: start, "expected a \(what) of \(declared) bytes as its header declares, found only \(left) bytes left")
         }
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[offset ..< offset + length])
         offset += length
         return bytes
     }
 
-    private mutating func checkRoom(_ elements: Int, elementsOf what: String, from start: Int) throws(WireError) {
+    private mutating func checkRoom(_ elements: Int, elementsOf what: String, from start: Int) throws(MessagePackError) {
         guard elements <= buffer.count - offset else {
             let left = buffer.count - offset
             offset = start
-            throw WireError(.truncated, at: start, "expected a \(what) with room for its \(elements) declared elements, found only \(left) bytes left")
+            throw MessagePackError(.truncated, at: start, "expected a \(what) with room for its \(elements) declared elements, found only \(left) bytes left")
         }
     }
 
     // MARK: Errors
 
     @inline(never)
-    func truncated(at start: Int, needing count: Int) -> WireError {
+    func truncated(at start: Int, needing count: Int) -> MessagePackError {
         let left = max(0, buffer.count - start)
-        return WireError(.truncated, at: start, "expected \(count) more bytes, found only \(left)")
+        return MessagePackError(.truncated, at: start, "expected \(count) more bytes, found only \(left)")
     }
 
     /// The error for a value at `start` that is not `expected`, naming what is there instead.
     @inline(never)
-    func mismatch(_ expected: String, at start: Int) -> WireError {
+    func mismatch(_ expected: String, at start: Int) -> MessagePackError {
         guard start >= 0, start < buffer.count else { return truncated(at: start, needing: 1) }
         let byte = buffer[start]
         switch byte {
         case 0xc1:
-            return WireError(.invalidFormatByte, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte)), which MessagePack never uses")
+            return MessagePackError(.invalidFormatByte, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte)), which MessagePack never uses")
         case 0xc7...0xc9, 0xd4...0xd8:
             var typeOffset = start + 1
             if byte == 0xc7 { typeOffset += 1 } else if byte == 0xc8 { typeOffset += 2 } else if byte == 0xc9 { typeOffset += 4 }
             let extType = typeOffset < buffer.count ? "type \(Int8(bitPattern: buffer[typeOffset]))" : "a truncated type"
-            return WireError(.unsupportedExtension, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte)) of extension \(extType)")
+            return MessagePackError(.unsupportedExtension, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte)) of extension \(extType)")
         default:
-            return WireError(.typeMismatch, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte))")
+            return MessagePackError(.typeMismatch, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte))")
         }
     }
 }

@@ -12,9 +12,9 @@ import Foundation
 /// try writer.encode(Point(x: 1, y: 2))   // appends a fixmap
 /// writer.write("done")                   // appends a fixstr
 /// ```
-struct MessagePackWriter: Sendable {
+package struct MessagePackWriter: Sendable {
     /// The encoded bytes. Callers may read and edit them between writes (e.g. to patch a header).
-    var bytes: [UInt8]
+    package var bytes: [UInt8]
 
     /// The `Encoder` used for composite values, kept between calls. Only reused while no other
     /// writer copy holds it (checked with `isKnownUniquelyReferenced`), so copies of a writer
@@ -22,36 +22,36 @@ struct MessagePackWriter: Sendable {
     private var encoderCache: MessagePackValueEncoder?
 
     /// Creates an empty writer whose buffer can grow to `reservingCapacity` bytes without reallocating.
-    init(reservingCapacity capacity: Int = 0) {
+    package init(reservingCapacity capacity: Int = 0) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// Empties the buffer, keeping its capacity.
-    mutating func removeAll() {
+    package mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
     }
 
     // MARK: Scalars
 
     /// Appends nil (`0xc0`).
-    mutating func writeNil() {
+    package mutating func writeNil() {
         bytes.append(0xc0)
     }
 
     /// Appends false (`0xc2`) or true (`0xc3`).
-    mutating func write(_ value: Bool) {
+    package mutating func write(_ value: Bool) {
         bytes.append(value ? 0xc3 : 0xc2)
     }
 
     /// Appends an integer in its shortest form; same as `write(Int64(value))`.
-    mutating func write(_ value: Int) {
+    package mutating func write(_ value: Int) {
         write(Int64(value))
     }
 
     /// Appends an integer in its shortest form: a fixint, or the narrowest of uint8…uint64 for
     /// values ≥ 0 and of int8…int64 for negative values.
-    mutating func write(_ value: Int64) {
+    package mutating func write(_ value: Int64) {
         if value >= 0 {
             write(UInt64(truncatingIfNeeded: value))
         } else if value >= -32 {
@@ -68,7 +68,7 @@ struct MessagePackWriter: Sendable {
     }
 
     /// Appends an unsigned integer in its shortest form: a positive fixint or uint8…uint64.
-    mutating func write(_ value: UInt64) {
+    package mutating func write(_ value: UInt64) {
         if value <= 0x7f {
             bytes.append(UInt8(truncatingIfNeeded: value))
         } else if value <= 0xff {
@@ -83,19 +83,19 @@ struct MessagePackWriter: Sendable {
     }
 
     /// Appends a float64 (`0xcb`). Doubles are never shortened, so they read back bit for bit.
-    mutating func write(_ value: Double) {
+    package mutating func write(_ value: Double) {
         append(0xcb, value.bitPattern)
     }
 
     /// Appends a float32 (`0xca`).
-    mutating func write(_ value: Float) {
+    package mutating func write(_ value: Float) {
         append(0xca, value.bitPattern)
     }
 
     /// Appends a string as fixstr, str8, str16 or str32 followed by its UTF-8 bytes.
     ///
     /// Traps if the string is longer than 4 GiB − 1 bytes, the format's limit.
-    mutating func write(_ value: String) {
+    package mutating func write(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
             writeLengthHeader(utf8.count, fix: 0xa0, fixLimit: 31, bits8: 0xd9, bits16: 0xda, bits32: 0xdb)
@@ -104,20 +104,20 @@ struct MessagePackWriter: Sendable {
     }
 
     /// Appends bytes as bin8, bin16 or bin32. Traps past 4 GiB − 1 bytes.
-    mutating func write(bytes value: UnsafeRawBufferPointer) {
+    package mutating func write(bytes value: UnsafeRawBufferPointer) {
         writeLengthHeader(value.count, fix: 0, fixLimit: -1, bits8: 0xc4, bits16: 0xc5, bits32: 0xc6)
         bytes.append(contentsOf: value)
     }
 
     /// Appends the header of an array of `count` elements (fixarray, array16 or array32);
     /// the caller then writes exactly `count` values.
-    mutating func writeArrayHeader(count: Int) {
+    package mutating func writeArrayHeader(count: Int) {
         writeLengthHeader(count, fix: 0x90, fixLimit: 15, bits8: nil, bits16: 0xdc, bits32: 0xdd)
     }
 
     /// Appends the header of a map of `count` pairs (fixmap, map16 or map32); the caller then
     /// writes `count` keys, each followed by its value.
-    mutating func writeMapHeader(count: Int) {
+    package mutating func writeMapHeader(count: Int) {
         writeLengthHeader(count, fix: 0x80, fixLimit: 15, bits8: nil, bits16: 0xde, bits32: 0xdf)
     }
 
@@ -150,17 +150,17 @@ struct MessagePackWriter: Sendable {
     /// directly (no `Encoder` involved); other values go through the `Encoder` described in
     /// `docs/protocol.md`. If encoding throws, `bytes` is left as it was.
     ///
-    /// - Throws: ``WireError`` for a misuse of the Codable containers or nesting deeper than
+    /// - Throws: ``MessagePackError`` for a misuse of the Codable containers or nesting deeper than
     ///   512 levels; any error the value's `encode(to:)` throws, unchanged. (Plain `throws`
-    ///   rather than `throws(WireError)` because `encode(to:)` may throw anything.)
-    mutating func encode<T: Encodable>(_ value: T) throws {
+    ///   rather than `throws(MessagePackError)` because `encode(to:)` may throw anything.)
+    package mutating func encode<T: Encodable>(_ value: T) throws {
         if writePrimitive(value) { return }
         try encodeComposite(value, userInfo: [:])
     }
 
     /// Writes `value` if its type has a direct MessagePack form and returns true; returns false
     /// without writing anything otherwise.
-    mutating func writePrimitive<T: Encodable>(_ value: T) -> Bool {
+    package mutating func writePrimitive<T: Encodable>(_ value: T) -> Bool {
         // Type comparisons are metadata-pointer compares; the casts are no-ops once they match.
         if T.self == String.self {
             write(unsafeBitCast(value, to: String.self))
@@ -201,7 +201,7 @@ struct MessagePackWriter: Sendable {
     }
 
     /// Encodes a value that needs an `Encoder`, with `userInfo` visible to its `encode(to:)`.
-    mutating func encodeComposite<T: Encodable>(_ value: T, userInfo: [CodingUserInfoKey: Any]) throws {
+    package mutating func encodeComposite<T: Encodable>(_ value: T, userInfo: [CodingUserInfoKey: Any]) throws {
         let encoder = takeEncoder()
         defer { encoderCache = encoder }
         try encoder.encodeRoot(value, userInfo: userInfo, into: &bytes)

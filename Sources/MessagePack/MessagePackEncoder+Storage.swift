@@ -55,7 +55,7 @@ struct MessagePackEncodingStorage {
     /// Numbers slots so that stale single-value containers are recognised.
     var serial = 0
     /// A misuse found where Codable gives no way to throw; thrown when the root value is done.
-    var deferredError: WireError?
+    var deferredError: MessagePackError?
     var userInfo: [CodingUserInfoKey: Any] = [:]
 
     /// Prepares for a new root value: node 0 is the root slot.
@@ -107,7 +107,7 @@ struct MessagePackEncodingStorage {
         let depth = nodes[parent].depth + 1
         guard depth <= MessagePackLimits.maxDepth else {
             if deferredError == nil {
-                deferredError = WireError(.depthLimitExceeded, at: 0,
+                deferredError = MessagePackError(.depthLimitExceeded, at: 0,
                                           "expected at most \(MessagePackLimits.maxDepth) levels of nested containers, found more",
                                           codingPath: self.path.strings(path, nil as MessagePackIndexKey?))
             }
@@ -139,7 +139,7 @@ struct MessagePackEncodingStorage {
 
     mutating func recordMisuse(_ detail: String, path: [any CodingKey]) {
         guard deferredError == nil else { return }
-        deferredError = WireError(.invalidCoderUsage, at: 0, detail, codingPath: path.map(\.stringValue))
+        deferredError = MessagePackError(.invalidCoderUsage, at: 0, detail, codingPath: path.map(\.stringValue))
     }
 
     /// Writes the value of a Codable value that encoded nothing: an empty map.

@@ -67,7 +67,7 @@ struct MessagePackDecodingStorage {
     /// the values are well-formed.
     mutating func makeKeyedContainer<Key: CodingKey>(
         _ keyType: Key.Type, decoder: MessagePackValueDecoder, at offset: Int, path: CodingPathRef
-    ) throws(WireError) -> MessagePackKeyedDecodingContainer<Key> {
+    ) throws(MessagePackError) -> MessagePackKeyedDecodingContainer<Key> {
         var reader = reader(at: offset)
         let base = entries.count
         let count: Int
@@ -92,25 +92,25 @@ struct MessagePackDecodingStorage {
             decoder: decoder, region: region, serial: serial, base: base, count: count, path: path)
     }
 
-    private func readKey(_ reader: inout MessagePackReader) throws(WireError) -> Entry {
+    private func readKey(_ reader: inout MessagePackReader) throws(MessagePackError) -> Entry {
         let start = reader.offset
         guard let byte = reader.nextFormatByte else { throw reader.truncated(at: start, needing: 1) }
         switch byte {
         case 0xa0...0xbf, 0xd9, 0xda, 0xdb:
             let bytes = try reader.readStringBytes()
             guard Self.isValidUTF8(bytes) else {
-                throw WireError(.invalidUTF8, at: start, "expected a UTF-8 map key, found \(bytes.count) bytes that are not valid UTF-8")
+                throw MessagePackError(.invalidUTF8, at: start, "expected a UTF-8 map key, found \(bytes.count) bytes that are not valid UTF-8")
             }
             return Entry(keyStart: reader.offset - bytes.count, keyLength: bytes.count, intKey: 0, valueOffset: 0)
         case 0x00...0x7f, 0xcc...0xd3, 0xe0...0xff:
             do {
                 return Entry(keyStart: start, keyLength: -1, intKey: try reader.readInteger(Int.self), valueOffset: 0)
             } catch where error.code == .integerOverflow {
-                throw WireError(.unsupportedKey, at: start, "expected a string or Int map key, found an integer beyond Int's range")
+                throw MessagePackError(.unsupportedKey, at: start, "expected a string or Int map key, found an integer beyond Int's range")
             }
         default:
             if byte == 0xc1 { throw reader.mismatch("a map key", at: start) }
-            throw WireError(.unsupportedKey, at: start, "expected a string or integer map key, found \(MessagePackFormat.name(of: byte))")
+            throw MessagePackError(.unsupportedKey, at: start, "expected a string or integer map key, found \(MessagePackFormat.name(of: byte))")
         }
     }
 
@@ -124,7 +124,7 @@ struct MessagePackDecodingStorage {
     /// Reads the array header at `offset`.
     func makeUnkeyedContainer(
         decoder: MessagePackValueDecoder, at offset: Int, path: CodingPathRef
-    ) throws(WireError) -> MessagePackUnkeyedDecodingContainer {
+    ) throws(MessagePackError) -> MessagePackUnkeyedDecodingContainer {
         var reader = reader(at: offset)
         let count: Int
         do {
@@ -139,9 +139,9 @@ struct MessagePackDecodingStorage {
 
     /// Finds the key `name` (or `intValue`, for integer keys) among the container's entries and returns the entry's index, or nil.
     /// Starts at the region's hint and leaves the hint just past a match.
-    mutating func find(name: String, intValue: Int?, region: Int, serial: Int, base: Int, count: Int) throws(WireError) -> Int? {
+    mutating func find(name: String, intValue: Int?, region: Int, serial: Int, base: Int, count: Int) throws(MessagePackError) -> Int? {
         guard region < regions.count, regions[region].serial == serial else {
-            throw WireError(.invalidCoderUsage, at: 0, "a keyed container was used after the init(from:) that created it had returned")
+            throw MessagePackError(.invalidCoderUsage, at: 0, "a keyed container was used after the init(from:) that created it had returned")
         }
         guard count > 0 else { return nil }
         var name = name

@@ -12,8 +12,8 @@ import Foundation
 /// // [0x82, 0xa1, 0x78, 0x01, 0xa1, 0x79, 0x02]  — {"x": 1, "y": 2}
 /// ```
 ///
-/// To encode many values into one buffer without intermediate arrays, the framework uses the
-/// internal `MessagePackWriter`, which this type wraps.
+/// MPETL encodes many values into one buffer, without intermediate arrays, through the
+/// package-level `MessagePackWriter`, which this type wraps.
 public struct MessagePackEncoder: Sendable {
     /// Values that `encode(to:)` implementations can read through `encoder.userInfo`.
     public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
@@ -24,10 +24,10 @@ public struct MessagePackEncoder: Sendable {
     /// Encodes one value as MessagePack.
     ///
     /// - Parameter value: The value to encode.
-    /// - Returns: The MessagePack encoding of `value`.
-    /// - Throws: ``WireError`` if `value`'s `encode(to:)` misuses the Codable containers
-    ///   (``WireError/Code/invalidCoderUsage``) or nests deeper than 512 levels
-    ///   (``WireError/Code/depthLimitExceeded``); errors thrown by `encode(to:)` itself pass
+    /// - Returns: The MessagePack encoding of `value`: one value, `count` bytes long.
+    /// - Throws: ``MessagePackError`` if `value`'s `encode(to:)` misuses the Codable containers
+    ///   (``MessagePackError/Code/invalidCoderUsage``) or nests deeper than 512 levels
+    ///   (``MessagePackError/Code/depthLimitExceeded``); errors thrown by `encode(to:)` itself pass
     ///   through unchanged.
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         var writer = MessagePackWriter()
@@ -174,7 +174,7 @@ final class MessagePackValueEncoder: Encoder, @unchecked Sendable {
     private func encodeComposite<T: Encodable, K: CodingKey>(_ value: T, into parent: Int, key: K?, path: CodingPathRef) throws {
         let storage = self.storage
         guard storage.pointee.depth < MessagePackLimits.maxDepth else {
-            throw WireError(.depthLimitExceeded, at: 0,
+            throw MessagePackError(.depthLimitExceeded, at: 0,
                             "expected at most \(MessagePackLimits.maxDepth) levels of nested values, found more while encoding \(T.self)",
                             codingPath: storage.pointee.path.strings(path, key))
         }
@@ -228,7 +228,7 @@ struct CodingPathStack {
         Array(keys.prefix(min(ref.depth, keys.count))) + ref.extra
     }
 
-    /// `ref` + `key` as strings, for ``WireError/codingPath``.
+    /// `ref` + `key` as strings, for ``MessagePackError/codingPath``.
     func strings<K: CodingKey>(_ ref: CodingPathRef, _ key: K?) -> [String] {
         var strings = codingPath(ref).map(\.stringValue)
         if let key { strings.append(key.stringValue) }
