@@ -14,7 +14,9 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
 
     var allKeys: [Key] {
         let storage = decoder.storage
-        guard region < storage.pointee.regions.count, storage.pointee.regions[region].serial == serial else { return [] }
+        guard region < storage.pointee.regions.count, storage.pointee.regions[region].serial == serial else {
+            return []
+        }
         var keys: [Key] = []
         keys.reserveCapacity(count)
         for index in base ..< base + count {
@@ -25,14 +27,18 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
 
     func contains(_ key: Key) -> Bool {
         let name = key.stringValue, int = key.intValue
-        return (try? decoder.storage.pointee.find(name: name, intValue: int, region: region, serial: serial, base: base, count: count)) != nil
+        let index = try? decoder.storage.pointee.find(
+            name: name, intValue: int, region: region, serial: serial, base: base, count: count)
+        return index != nil
     }
 
     /// Where the value for `key` starts, or nil if the map lacks the key.
     private func valueOffsetIfPresent(_ key: Key) throws -> Int? {
         let storage = decoder.storage
         do {
-            guard let index = try storage.pointee.find(name: key.stringValue, intValue: key.intValue, region: region, serial: serial, base: base, count: count) else { return nil }
+            guard let index = try storage.pointee.find(
+                name: key.stringValue, intValue: key.intValue, region: region, serial: serial, base: base, count: count)
+            else { return nil }
             return storage.pointee.entries[index].valueOffset
         } catch {
             throw error.addingCodingPath(storage.pointee.path.strings(path, key))
@@ -43,8 +49,9 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         guard let offset = try valueOffsetIfPresent(key) else {
             let storage = decoder.storage
             let start = region < storage.pointee.regions.count ? storage.pointee.regions[region].start : 0
-            throw MessagePackError(.keyNotFound, at: start, "expected the map to have the key \"\(key.stringValue)\", found no such key",
-                            codingPath: storage.pointee.path.strings(path, key))
+            throw MessagePackError(
+                .keyNotFound, at: start, "expected the map to have the key \"\(key.stringValue)\", found no such key",
+                codingPath: storage.pointee.path.strings(path, key))
         }
         return offset
     }
@@ -78,20 +85,61 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         return reader.readNilIfPresent()
     }
 
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try read(key) { try $0.readBool() } }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try read(key) { try $0.readString() } }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try read(key) { try $0.readDouble() } }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try read(key) { try $0.readFloat() } }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try read(key) { try $0.readInteger(Int.self) } }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try read(key) { try $0.readInteger(Int8.self) } }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try read(key) { try $0.readInteger(Int16.self) } }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try read(key) { try $0.readInteger(Int32.self) } }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try read(key) { try $0.readInteger(Int64.self) } }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try read(key) { try $0.readInteger(UInt.self) } }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try read(key) { try $0.readInteger(UInt8.self) } }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try read(key) { try $0.readInteger(UInt16.self) } }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try read(key) { try $0.readInteger(UInt32.self) } }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try read(key) { try $0.readInteger(UInt64.self) } }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+        try read(key) { try $0.readBool() }
+    }
+
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        try read(key) { try $0.readString() }
+    }
+
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+        try read(key) { try $0.readDouble() }
+    }
+
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
+        try read(key) { try $0.readFloat() }
+    }
+
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+        try read(key) { try $0.readInteger(Int.self) }
+    }
+
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 {
+        try read(key) { try $0.readInteger(Int8.self) }
+    }
+
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
+        try read(key) { try $0.readInteger(Int16.self) }
+    }
+
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+        try read(key) { try $0.readInteger(Int32.self) }
+    }
+
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+        try read(key) { try $0.readInteger(Int64.self) }
+    }
+
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt {
+        try read(key) { try $0.readInteger(UInt.self) }
+    }
+
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
+        try read(key) { try $0.readInteger(UInt8.self) }
+    }
+
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
+        try read(key) { try $0.readInteger(UInt16.self) }
+    }
+
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
+        try read(key) { try $0.readInteger(UInt32.self) }
+    }
+
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+        try read(key) { try $0.readInteger(UInt64.self) }
+    }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         let offset = try valueOffset(key)
@@ -104,20 +152,61 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         return try decoder.decodeComposite(T.self, at: offset, key: key, path: path).0
     }
 
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try readIfPresent(key) { try $0.readBool() } }
-    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try readIfPresent(key) { try $0.readString() } }
-    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try readIfPresent(key) { try $0.readDouble() } }
-    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try readIfPresent(key) { try $0.readFloat() } }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try readIfPresent(key) { try $0.readInteger(Int.self) } }
-    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { try readIfPresent(key) { try $0.readInteger(Int8.self) } }
-    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { try readIfPresent(key) { try $0.readInteger(Int16.self) } }
-    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try readIfPresent(key) { try $0.readInteger(Int32.self) } }
-    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try readIfPresent(key) { try $0.readInteger(Int64.self) } }
-    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { try readIfPresent(key) { try $0.readInteger(UInt.self) } }
-    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { try readIfPresent(key) { try $0.readInteger(UInt8.self) } }
-    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { try readIfPresent(key) { try $0.readInteger(UInt16.self) } }
-    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try readIfPresent(key) { try $0.readInteger(UInt32.self) } }
-    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try readIfPresent(key) { try $0.readInteger(UInt64.self) } }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+        try readIfPresent(key) { try $0.readBool() }
+    }
+
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+        try readIfPresent(key) { try $0.readString() }
+    }
+
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+        try readIfPresent(key) { try $0.readDouble() }
+    }
+
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? {
+        try readIfPresent(key) { try $0.readFloat() }
+    }
+
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+        try readIfPresent(key) { try $0.readInteger(Int.self) }
+    }
+
+    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? {
+        try readIfPresent(key) { try $0.readInteger(Int8.self) }
+    }
+
+    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? {
+        try readIfPresent(key) { try $0.readInteger(Int16.self) }
+    }
+
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? {
+        try readIfPresent(key) { try $0.readInteger(Int32.self) }
+    }
+
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+        try readIfPresent(key) { try $0.readInteger(Int64.self) }
+    }
+
+    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? {
+        try readIfPresent(key) { try $0.readInteger(UInt.self) }
+    }
+
+    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? {
+        try readIfPresent(key) { try $0.readInteger(UInt8.self) }
+    }
+
+    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? {
+        try readIfPresent(key) { try $0.readInteger(UInt16.self) }
+    }
+
+    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? {
+        try readIfPresent(key) { try $0.readInteger(UInt32.self) }
+    }
+
+    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? {
+        try readIfPresent(key) { try $0.readInteger(UInt64.self) }
+    }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let offset = try valueOffsetIfPresent(key) else { return nil }
@@ -149,13 +238,16 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         let storage = decoder.storage
         let index: Int?
         do {
-            index = try storage.pointee.find(name: superKey.stringValue, intValue: nil, region: region, serial: serial, base: base, count: count)
+            index = try storage.pointee.find(
+                name: superKey.stringValue, intValue: nil, region: region, serial: serial, base: base, count: count)
         } catch {
             throw error.addingCodingPath(storage.pointee.path.strings(path, superKey))
         }
         guard let index else {
-            throw MessagePackError(.keyNotFound, at: storage.pointee.regions[region].start, "expected the map to have the key \"super\", found no such key",
-                            codingPath: storage.pointee.path.strings(path, superKey))
+            throw MessagePackError(
+                .keyNotFound, at: storage.pointee.regions[region].start,
+                "expected the map to have the key \"super\", found no such key",
+                codingPath: storage.pointee.path.strings(path, superKey))
         }
         return decoder.makeSuperDecoder(at: storage.pointee.entries[index].valueOffset, path: path, key: superKey)
     }
@@ -193,8 +285,10 @@ struct MessagePackUnkeyedDecodingContainer: UnkeyedDecodingContainer {
 
     private func checkNotAtEnd() throws {
         guard isAtEnd else { return }
-        throw MessagePackError(.endOfContainer, at: offset, "expected an element at index \(currentIndex), found the end of an array of \(elementCount)",
-                        codingPath: pathStrings())
+        throw MessagePackError(
+            .endOfContainer, at: offset,
+            "expected an element at index \(currentIndex), found the end of an array of \(elementCount)",
+            codingPath: pathStrings())
     }
 
     /// Runs `body` on a reader at the next element and moves past it.
@@ -253,7 +347,8 @@ struct MessagePackUnkeyedDecodingContainer: UnkeyedDecodingContainer {
         } catch {
             throw error.addingCodingPath(pathStrings())
         }
-        let (value, end) = try decoder.decodeComposite(T.self, at: offset, key: MessagePackIndexKey(currentIndex), path: path)
+        let (value, end) = try decoder.decodeComposite(
+            T.self, at: offset, key: MessagePackIndexKey(currentIndex), path: path)
         if let end {
             offset = end
             currentIndex += 1
@@ -263,7 +358,9 @@ struct MessagePackUnkeyedDecodingContainer: UnkeyedDecodingContainer {
         return value
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws -> KeyedDecodingContainer<NestedKey> {
         try checkNotAtEnd()
         let container = try decoder.storage.pointee.makeKeyedContainer(
             NestedKey.self, decoder: decoder, at: offset, path: path.appending(MessagePackIndexKey(currentIndex)))

@@ -99,18 +99,23 @@ struct MessagePackDecodingStorage {
         case 0xa0...0xbf, 0xd9, 0xda, 0xdb:
             let bytes = try reader.readStringBytes()
             guard Self.isValidUTF8(bytes) else {
-                throw MessagePackError(.invalidUTF8, at: start, "expected a UTF-8 map key, found \(bytes.count) bytes that are not valid UTF-8")
+                throw MessagePackError(
+                    .invalidUTF8, at: start,
+                    "expected a UTF-8 map key, found \(bytes.count) bytes that are not valid UTF-8")
             }
             return Entry(keyStart: reader.offset - bytes.count, keyLength: bytes.count, intKey: 0, valueOffset: 0)
         case 0x00...0x7f, 0xcc...0xd3, 0xe0...0xff:
             do {
                 return Entry(keyStart: start, keyLength: -1, intKey: try reader.readInteger(Int.self), valueOffset: 0)
             } catch where error.code == .integerOverflow {
-                throw MessagePackError(.unsupportedKey, at: start, "expected a string or Int map key, found an integer beyond Int's range")
+                throw MessagePackError(
+                    .unsupportedKey, at: start, "expected a string or Int map key, found an integer beyond Int's range")
             }
         default:
             if byte == 0xc1 { throw reader.mismatch("a map key", at: start) }
-            throw MessagePackError(.unsupportedKey, at: start, "expected a string or integer map key, found \(MessagePackFormat.name(of: byte))")
+            throw MessagePackError(
+                .unsupportedKey, at: start,
+                "expected a string or integer map key, found \(MessagePackFormat.name(of: byte))")
         }
     }
 
@@ -132,16 +137,22 @@ struct MessagePackDecodingStorage {
         } catch {
             throw error.addingCodingPath(self.path.strings(path, nil as MessagePackIndexKey?))
         }
-        return MessagePackUnkeyedDecodingContainer(decoder: decoder, path: path, elementCount: count, offset: reader.offset)
+        return MessagePackUnkeyedDecodingContainer(
+            decoder: decoder, path: path, elementCount: count, offset: reader.offset)
     }
 
     // MARK: Key lookup
 
-    /// Finds the key `name` (or `intValue`, for integer keys) among the container's entries and returns the entry's index, or nil.
+    /// Finds the key `name` (or `intValue`, for integer keys) among the container's entries and
+    /// returns the entry's index, or nil.
     /// Starts at the region's hint and leaves the hint just past a match.
-    mutating func find(name: String, intValue: Int?, region: Int, serial: Int, base: Int, count: Int) throws(MessagePackError) -> Int? {
+    mutating func find(
+        name: String, intValue: Int?, region: Int, serial: Int, base: Int, count: Int
+    ) throws(MessagePackError) -> Int? {
         guard region < regions.count, regions[region].serial == serial else {
-            throw MessagePackError(.invalidCoderUsage, at: 0, "a keyed container was used after the init(from:) that created it had returned")
+            throw MessagePackError(
+                .invalidCoderUsage, at: 0,
+                "a keyed container was used after the init(from:) that created it had returned")
         }
         guard count > 0 else { return nil }
         var name = name

@@ -53,8 +53,9 @@ public struct MessagePackDecoder: Sendable {
             value = try reader.decodeComposite(T.self, userInfo: userInfo)
         }
         guard reader.isAtEnd else {
-            throw MessagePackError(.trailingBytes, at: reader.offset,
-                            "expected the input to end after one \(T.self), found \(buffer.count - reader.offset) more bytes")
+            throw MessagePackError(
+                .trailingBytes, at: reader.offset,
+                "expected the input to end after one \(T.self), found \(buffer.count - reader.offset) more bytes")
         }
         return value
     }
@@ -120,7 +121,8 @@ final class MessagePackValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         let path = currentPath
-        return KeyedDecodingContainer(try storage.pointee.makeKeyedContainer(Key.self, decoder: self, at: valueOffset.pointee, path: path))
+        return KeyedDecodingContainer(try storage.pointee.makeKeyedContainer(
+            Key.self, decoder: self, at: valueOffset.pointee, path: path))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -164,9 +166,11 @@ final class MessagePackValueDecoder: Decoder {
     ) throws -> (T, end: Int?) {
         let storage = self.storage
         guard storage.pointee.depth < MessagePackLimits.maxDepth else {
-            throw MessagePackError(.depthLimitExceeded, at: offset,
-                            "expected at most \(MessagePackLimits.maxDepth) levels of nested values, found more while decoding \(T.self)",
-                            codingPath: storage.pointee.path.strings(path, key))
+            throw MessagePackError(
+                .depthLimitExceeded, at: offset,
+                "expected at most \(MessagePackLimits.maxDepth) levels of nested values, "
+                    + "found more while decoding \(T.self)",
+                codingPath: storage.pointee.path.strings(path, key))
         }
         let savedOffset = valueOffset.pointee
         let savedPath = storage.pointee.path.enter(path, key)

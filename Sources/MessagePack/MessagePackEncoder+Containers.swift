@@ -134,7 +134,9 @@ struct MessagePackUnkeyedEncodingContainer: UnkeyedEncodingContainer {
         try encoder.encodeValue(value, into: node, key: MessagePackIndexKey(index), path: path)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
         let (storage, index) = nextElement()
         let nestedPath = path.appending(MessagePackIndexKey(index))
         let child = storage.pointee.makeChild(of: node, kind: .map, path: nestedPath)
@@ -171,7 +173,9 @@ struct MessagePackSingleValueEncodingContainer: SingleValueEncodingContainer {
             throw misuse("a single-value container was used after the encode(to:) that created it had returned")
         }
         guard !slot.pointee.filled else {
-            throw misuse("encode(to:) wrote a second value for one Codable value (through a single-value container, or after asking for a keyed or unkeyed container)")
+            throw misuse(
+                "encode(to:) wrote a second value for one Codable value (through a single-value container, "
+                    + "or after asking for a keyed or unkeyed container)")
         }
         slot.pointee.filled = true
         let parent = slot.pointee.parent
@@ -183,21 +187,80 @@ struct MessagePackSingleValueEncodingContainer: SingleValueEncodingContainer {
         MessagePackError(.invalidCoderUsage, at: 0, detail, codingPath: codingPath.map(\.stringValue))
     }
 
-    mutating func encodeNil() throws { _ = try claim(); encoder.storage.pointee.content.writeNil() }
-    mutating func encode(_ value: Bool) throws { _ = try claim(); encoder.storage.pointee.content.write(value) }
-    mutating func encode(_ value: String) throws { _ = try claim(); encoder.storage.pointee.content.write(value) }
-    mutating func encode(_ value: Double) throws { _ = try claim(); encoder.storage.pointee.content.write(value) }
-    mutating func encode(_ value: Float) throws { _ = try claim(); encoder.storage.pointee.content.write(value) }
-    mutating func encode(_ value: Int) throws { _ = try claim(); encoder.storage.pointee.content.write(Int64(value)) }
-    mutating func encode(_ value: Int8) throws { _ = try claim(); encoder.storage.pointee.content.write(Int64(value)) }
-    mutating func encode(_ value: Int16) throws { _ = try claim(); encoder.storage.pointee.content.write(Int64(value)) }
-    mutating func encode(_ value: Int32) throws { _ = try claim(); encoder.storage.pointee.content.write(Int64(value)) }
-    mutating func encode(_ value: Int64) throws { _ = try claim(); encoder.storage.pointee.content.write(value) }
-    mutating func encode(_ value: UInt) throws { _ = try claim(); encoder.storage.pointee.content.write(UInt64(value)) }
-    mutating func encode(_ value: UInt8) throws { _ = try claim(); encoder.storage.pointee.content.write(UInt64(value)) }
-    mutating func encode(_ value: UInt16) throws { _ = try claim(); encoder.storage.pointee.content.write(UInt64(value)) }
-    mutating func encode(_ value: UInt32) throws { _ = try claim(); encoder.storage.pointee.content.write(UInt64(value)) }
-    mutating func encode(_ value: UInt64) throws { _ = try claim(); encoder.storage.pointee.content.write(value) }
+    mutating func encodeNil() throws {
+        _ = try claim()
+        encoder.storage.pointee.content.writeNil()
+    }
+
+    mutating func encode(_ value: Bool) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(value)
+    }
+
+    mutating func encode(_ value: String) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(value)
+    }
+
+    mutating func encode(_ value: Double) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(value)
+    }
+
+    mutating func encode(_ value: Float) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(value)
+    }
+
+    mutating func encode(_ value: Int) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(Int64(value))
+    }
+
+    mutating func encode(_ value: Int8) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(Int64(value))
+    }
+
+    mutating func encode(_ value: Int16) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(Int64(value))
+    }
+
+    mutating func encode(_ value: Int32) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(Int64(value))
+    }
+
+    mutating func encode(_ value: Int64) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(value)
+    }
+
+    mutating func encode(_ value: UInt) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(UInt64(value))
+    }
+
+    mutating func encode(_ value: UInt8) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(UInt64(value))
+    }
+
+    mutating func encode(_ value: UInt16) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(UInt64(value))
+    }
+
+    mutating func encode(_ value: UInt32) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(UInt64(value))
+    }
+
+    mutating func encode(_ value: UInt64) throws {
+        _ = try claim()
+        encoder.storage.pointee.content.write(value)
+    }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let parent = try claim()

@@ -107,9 +107,10 @@ struct MessagePackEncodingStorage {
         let depth = nodes[parent].depth + 1
         guard depth <= MessagePackLimits.maxDepth else {
             if deferredError == nil {
-                deferredError = MessagePackError(.depthLimitExceeded, at: 0,
-                                          "expected at most \(MessagePackLimits.maxDepth) levels of nested containers, found more",
-                                          codingPath: self.path.strings(path, nil as MessagePackIndexKey?))
+                deferredError = MessagePackError(
+                    .depthLimitExceeded, at: 0,
+                    "expected at most \(MessagePackLimits.maxDepth) levels of nested containers, found more",
+                    codingPath: self.path.strings(path, nil as MessagePackIndexKey?))
             }
             return makeOrphan(kind)
         }

@@ -139,7 +139,8 @@ final class MessagePackValueEncoder: Encoder, @unchecked Sendable {
         if current.node >= 0, storage.pointee.nodes[current.node].kind == kind { return current.node }
         guard !current.filled else {
             let path = codingPath
-            storage.pointee.recordMisuse("encode(to:) asked for a \(kind) container after it had written the value another way", path: path)
+            storage.pointee.recordMisuse(
+                "encode(to:) asked for a \(kind) container after it had written the value another way", path: path)
             return storage.pointee.makeOrphan(kind)
         }
         let node = storage.pointee.makeChild(of: current.parent, kind: kind, path: currentPath)
@@ -171,12 +172,16 @@ final class MessagePackValueEncoder: Encoder, @unchecked Sendable {
         try encodeComposite(value, into: parent, key: key, path: path)
     }
 
-    private func encodeComposite<T: Encodable, K: CodingKey>(_ value: T, into parent: Int, key: K?, path: CodingPathRef) throws {
+    private func encodeComposite<T: Encodable, K: CodingKey>(
+        _ value: T, into parent: Int, key: K?, path: CodingPathRef
+    ) throws {
         let storage = self.storage
         guard storage.pointee.depth < MessagePackLimits.maxDepth else {
-            throw MessagePackError(.depthLimitExceeded, at: 0,
-                            "expected at most \(MessagePackLimits.maxDepth) levels of nested values, found more while encoding \(T.self)",
-                            codingPath: storage.pointee.path.strings(path, key))
+            throw MessagePackError(
+                .depthLimitExceeded, at: 0,
+                "expected at most \(MessagePackLimits.maxDepth) levels of nested values, "
+                    + "found more while encoding \(T.self)",
+                codingPath: storage.pointee.path.strings(path, key))
         }
         let savedSlot = slot.pointee
         let savedPath = storage.pointee.path.enter(path, key)

@@ -101,7 +101,8 @@ public struct MessagePackError: Error, CustomStringConvertible, Equatable {
             case .endOfContainer:
                 "the array is shorter than the decoding code expects; check isAtEnd first"
             case .invalidCoderUsage:
-                "request one container per value and use containers only inside the encode(to:) or init(from:) that created them"
+                "request one container per value and use containers only inside the encode(to:) or init(from:) "
+                    + "that created them"
             }
         }
     }

@@ -55,7 +55,9 @@ package struct MessagePackReader {
     }
 
     /// Decodes a value that needs a `Decoder`, with `userInfo` visible to its `init(from:)`.
-    package mutating func decodeComposite<T: Decodable>(_ type: T.Type, userInfo: [CodingUserInfoKey: Any]) throws -> T {
+    package mutating func decodeComposite<T: Decodable>(
+        _ type: T.Type, userInfo: [CodingUserInfoKey: Any]
+    ) throws -> T {
         let decoder = takeDecoder()
         defer { decoderCache = decoder }
         let (value, end) = try decoder.decodeRoot(T.self, buffer: buffer, at: offset, userInfo: userInfo)
@@ -154,7 +156,8 @@ package struct MessagePackReader {
         guard let result else {
             offset = start
             let found = negative ? String(Int64(bitPattern: bits)) : String(bits)
-            throw MessagePackError(.integerOverflow, at: start, "expected an integer that fits \(I.self), found \(found)")
+            throw MessagePackError(
+                .integerOverflow, at: start, "expected an integer that fits \(I.self), found \(found)")
         }
         return result
     }
@@ -216,7 +219,8 @@ package struct MessagePackReader {
             let value = Double(bitPattern: try load(UInt64.self, after: start))
             guard !value.isFinite || abs(value) <= Double(Float.greatestFiniteMagnitude) else {
                 offset = start
-                throw MessagePackError(.numberOutOfRange, at: start, "expected a number that fits Float, found the float64 \(value)")
+                throw MessagePackError(
+                    .numberOutOfRange, at: start, "expected a number that fits Float, found the float64 \(value)")
             }
             return Float(value)
         case 0x00...0x7f, 0xcc...0xd3, 0xe0...0xff:
@@ -242,7 +246,9 @@ package struct MessagePackReader {
         }
         guard let string = String(validating: bytes, as: UTF8.self) else {
             offset = start
-            throw MessagePackError(.invalidUTF8, at: start, "expected a UTF-8 string, found \(utf8.count) bytes that are not valid UTF-8")
+            throw MessagePackError(
+                .invalidUTF8, at: start,
+                "expected a UTF-8 string, found \(utf8.count) bytes that are not valid UTF-8")
         }
         return string
     }
@@ -362,7 +368,9 @@ package struct MessagePackReader {
         guard count > 0 else { return }
         guard depthBudget > 0 else {
             offset = start
-            throw MessagePackError(.depthLimitExceeded, at: start, "expected at most \(MessagePackLimits.maxDepth) levels of nested arrays and maps, found more")
+            throw MessagePackError(
+                .depthLimitExceeded, at: start,
+                "expected at most \(MessagePackLimits.maxDepth) levels of nested arrays and maps, found more")
         }
         for _ in 0 ..< count {
             try skipValue(depthBudget: depthBudget - 1)
@@ -393,22 +401,30 @@ package struct MessagePackReader {
     }
 
     /// Returns the `length` bytes at ``offset`` and moves past them.
-    private mutating func take(_ length: Int, of what: String, from start: Int) throws(MessagePackError) -> UnsafeRawBufferPointer {
+    private mutating func take(
+        _ length: Int, of what: String, from start: Int
+    ) throws(MessagePackError) -> UnsafeRawBufferPointer {
         guard length <= buffer.count - offset else {
             let declared = length, left = buffer.count - offset
             offset = start
-            throw MessagePackError(.truncated, at: start, "expected a \(what) of \(declared) bytes as its header declares, found only \(left) bytes left")
+            throw MessagePackError(
+                .truncated, at: start,
+                "expected a \(what) of \(declared) bytes as its header declares, found only \(left) bytes left")
         }
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[offset ..< offset + length])
         offset += length
         return bytes
     }
 
-    private mutating func checkRoom(_ elements: Int, elementsOf what: String, from start: Int) throws(MessagePackError) {
+    private mutating func checkRoom(
+        _ elements: Int, elementsOf what: String, from start: Int
+    ) throws(MessagePackError) {
         guard elements <= buffer.count - offset else {
             let left = buffer.count - offset
             offset = start
-            throw MessagePackError(.truncated, at: start, "expected a \(what) with room for its \(elements) declared elements, found only \(left) bytes left")
+            throw MessagePackError(
+                .truncated, at: start,
+                "expected a \(what) with room for its \(elements) declared elements, found only \(left) bytes left")
         }
     }
 
@@ -427,14 +443,25 @@ package struct MessagePackReader {
         let byte = buffer[start]
         switch byte {
         case 0xc1:
-            return MessagePackError(.invalidFormatByte, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte)), which MessagePack never uses")
+            return MessagePackError(
+                .invalidFormatByte, at: start,
+                "expected \(expected), found \(MessagePackFormat.name(of: byte)), which MessagePack never uses")
         case 0xc7...0xc9, 0xd4...0xd8:
             var typeOffset = start + 1
-            if byte == 0xc7 { typeOffset += 1 } else if byte == 0xc8 { typeOffset += 2 } else if byte == 0xc9 { typeOffset += 4 }
-            let extType = typeOffset < buffer.count ? "type \(Int8(bitPattern: buffer[typeOffset]))" : "a truncated type"
-            return MessagePackError(.unsupportedExtension, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte)) of extension \(extType)")
+            switch byte {
+            case 0xc7: typeOffset += 1
+            case 0xc8: typeOffset += 2
+            case 0xc9: typeOffset += 4
+            default: break
+            }
+            let extType = typeOffset < buffer.count
+                ? "type \(Int8(bitPattern: buffer[typeOffset]))" : "a truncated type"
+            return MessagePackError(
+                .unsupportedExtension, at: start,
+                "expected \(expected), found \(MessagePackFormat.name(of: byte)) of extension \(extType)")
         default:
-            return MessagePackError(.typeMismatch, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte))")
+            return MessagePackError(
+                .typeMismatch, at: start, "expected \(expected), found \(MessagePackFormat.name(of: byte))")
         }
     }
 }

@@ -280,17 +280,24 @@ struct MessagePackCanonicalTests {
         #expect(try encode(Nothing()) == [0x80])
         #expect(try encode(Color.green) == str("green"))
         #expect(try encode(Level.high) == [0x0a])
-        #expect(try encode(IntCodingKeys(alpha: 1, beta: "b")) == [0x82] + str("alpha") + [0x01] + str("beta") + str("b"))
+        #expect(try encode(IntCodingKeys(alpha: 1, beta: "b"))
+            == [0x82] + str("alpha") + [0x01] + str("beta") + str("b"))
     }
 
     @Test func headerSizes() throws {
-        for (count, prefix) in [(31, [0xbf]), (32, [0xd9, 32]), (255, [0xd9, 0xff]), (256, [0xda, 0x01, 0x00]),
-                                (65_535, [0xda, 0xff, 0xff]), (65_536, [0xdb, 0x00, 0x01, 0x00, 0x00])] as [(Int, [UInt8])] {
+        let strings: [(Int, [UInt8])] = [
+            (31, [0xbf]), (32, [0xd9, 32]), (255, [0xd9, 0xff]), (256, [0xda, 0x01, 0x00]),
+            (65_535, [0xda, 0xff, 0xff]), (65_536, [0xdb, 0x00, 0x01, 0x00, 0x00]),
+        ]
+        for (count, prefix) in strings {
             let bytes = try encode(String(repeating: "z", count: count))
             #expect(Array(bytes.prefix(prefix.count)) == prefix)
             #expect(bytes.count == prefix.count + count)
         }
-        for (count, prefix) in [(255, [0xc4, 0xff]), (256, [0xc5, 0x01, 0x00]), (65_536, [0xc6, 0x00, 0x01, 0x00, 0x00])] as [(Int, [UInt8])] {
+        let binaries: [(Int, [UInt8])] = [
+            (255, [0xc4, 0xff]), (256, [0xc5, 0x01, 0x00]), (65_536, [0xc6, 0x00, 0x01, 0x00, 0x00]),
+        ]
+        for (count, prefix) in binaries {
             #expect(Array(try encode(Data(count: count)).prefix(prefix.count)) == prefix)
         }
         #expect(Array(try encode(Array(repeating: true, count: 65_536)).prefix(5)) == [0xdd, 0x00, 0x01, 0x00, 0x00])
@@ -359,7 +366,8 @@ struct MessagePackRoundTripTests {
             try roundTrip(bytes)
             try roundTrip(Data(bytes))
         }
-        try roundTrip(Scalars(flag: true, float: 2.5, double: -1e-9, text: "ünï", data: Data([0, 255]), bytes: [9, 8, 7]))
+        try roundTrip(Scalars(
+            flag: true, float: 2.5, double: -1e-9, text: "ünï", data: Data([0, 255]), bytes: [9, 8, 7]))
     }
 
     @Test func arraysAndDictionaries() throws {
@@ -389,7 +397,8 @@ struct MessagePackRoundTripTests {
         try roundTrip([1, nil, 3] as [Int?])
         try roundTrip([nil, "x"] as [String?])
         try roundTrip(WithOptionals(required: 1))
-        try roundTrip(WithOptionals(required: 2, maybe: 3, maybeText: "t", maybePoint: Point(x: 4, y: 5), nested: .some(.some(6))))
+        try roundTrip(WithOptionals(
+            required: 2, maybe: 3, maybeText: "t", maybePoint: Point(x: 4, y: 5), nested: .some(.some(6))))
         try roundTrip(Wrapper(value: Int??.some(.some(1))))
         try roundTrip(["k": nil, "v": 1] as [String: Int?])
         // Codable itself cannot tell .some(nil) from nil: both are written as nil (or left out).
@@ -411,11 +420,15 @@ struct MessagePackRoundTripTests {
         let decodedDog = try decode(Dog.self, bytes)
         #expect(decodedDog.name == "Rex" && decodedDog.legs == 4)
         try roundTrip([Animal(legs: 2), Animal(legs: 6)])
-        for shape in [Shape.circle(radius: 1.5), .rectangle(width: 2, height: 3), .labeled("p", Point(x: 1, y: 1)), .empty] {
+        let shapes: [Shape] = [
+            .circle(radius: 1.5), .rectangle(width: 2, height: 3), .labeled("p", Point(x: 1, y: 1)), .empty,
+        ]
+        for shape in shapes {
             try roundTrip(shape)
         }
         #expect(try encode(Shape.empty) == [0x81] + str("empty") + [0x80])
-        #expect(try encode(Shape.circle(radius: 1)) == [0x81] + str("circle") + [0x81] + str("radius") + [0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0])
+        #expect(try encode(Shape.circle(radius: 1))
+            == [0x81] + str("circle") + [0x81] + str("radius") + [0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0])
         try roundTrip([Color.red, .blue])
         try roundTrip([Level.low: Color.green])
         try roundTrip(IntCodingKeys(alpha: 7, beta: "β"))
