@@ -175,6 +175,24 @@ func misuse() throws {
     attempt("second-iteration") { print("second-count \(try pipeline.asCompleted(as: Int.self).reduce(0) { c, _ in c + 1 })") }
 }
 
+/// A stage body that calls its own pipeline: once a deadlock (start() held the pipeline's lock
+/// in the worker for ever), now a clear error that join reports.
+func ownPipeline() throws {
+    let pipeline = Pipeline(name: "self-aware")
+    try pipeline.addTask { (value: Int) in
+        _ = try pipeline.stats()
+        return value
+    }
+    try pipeline.start()
+    do {
+        try pipeline.feed(contentsOf: 0..<10)
+        try pipeline.join()
+        printJSON(["error": "none"])
+    } catch {
+        report(error)
+    }
+}
+
 /// N results collected by join before anything reads them, then read.
 func manyResults() throws {
     let items = option("items", default: 1_000_000)
@@ -213,6 +231,7 @@ let scenarios: [String: () throws -> Void] = [
     "live": live,
     "throwing": throwing,
     "misuse": misuse,
+    "own-pipeline": ownPipeline,
     "many-results": manyResults,
     "slow-forever": slowForever,
     "named-chain": namedChain,

@@ -13,10 +13,10 @@ final class DriverAgent: Sendable {
         /// Binds the run's results collector when `collects`, then registers the pipeline.
         case register(run: PipelineRun, collects: Bool, registration: PipelineRegistration)
         /// Resolves a named pipeline of another program, as an external sender.
-        case resolve(name: String, reply: ControlReply<SendRoute>)
+        case resolve(name: String, reply: OneShot<SendRoute, PipelineError>)
         /// Watches an external link: its reply fails if the receiver fails, and succeeds once the
         /// link is closed and all its batches were counted.
-        case watchLink(producer: UInt32, reply: ControlReply<Void>)
+        case watchLink(producer: UInt32, reply: OneShot<Void, PipelineError>)
         /// Closes an external link after its last batch.
         case closeLink(producer: UInt32, batches: UInt64)
         /// Stops every pipeline of this driver, waits (briefly) for the workers to tear down,
@@ -139,8 +139,8 @@ private final class AgentLoop: ThreadLoop {
     private var lingeringFeeds: [String: (run: PipelineRun, at: UInt64)] = [:]
     private var collectors: [String: Collector] = [:]
     /// External sends waiting for the coordinator: routes by name, acknowledgements by link.
-    private var pendingRoutes: [String: [ControlReply<SendRoute>]] = [:]
-    private var pendingLinks: [UInt32: ControlReply<Void>] = [:]
+    private var pendingRoutes: [String: [OneShot<SendRoute, PipelineError>]] = [:]
+    private var pendingLinks: [UInt32: OneShot<Void, PipelineError>] = [:]
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
     private let frame = Message()

@@ -8,10 +8,10 @@ import ZeroMQ
 enum RemoteSend {
     static func send<Items: Sequence>(_ name: String, _ items: Items, runtime: DriverRuntime) throws
     where Items.Element: Encodable {
-        let routeReply = ControlReply<SendRoute>()
+        let routeReply = OneShot<SendRoute, PipelineError>()
         runtime.agent.enqueue(.resolve(name: name, reply: routeReply))
         let route = try routeReply.wait()
-        let linkReply = ControlReply<Void>()
+        let linkReply = OneShot<Void, PipelineError>()
         runtime.agent.enqueue(.watchLink(producer: route.producer, reply: linkReply))
         do {
             try route.check(Items.Element.self)

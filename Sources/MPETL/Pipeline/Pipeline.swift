@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import ZeroMQ
 
 /// A multi-process pipeline: origins, then tasks, then destinations, each stage running in
 /// its own worker processes connected by ZeroMQ.
@@ -42,8 +43,13 @@ public final class Pipeline: Sendable {
 
     private enum Phase {
         case building
+        /// `start()` is connecting workers. It holds no lock meanwhile: callers on other
+        /// threads wait on the hand-off for the session (nil: inert), or for start's error.
+        case starting(OneShot<DriverSession?, any Error>)
         /// Started in a worker process that runs another pipeline: every call is a no-op.
         case inert
+        /// This process is one of this pipeline's workers, running a stage body.
+        case worker
         case running(DriverSession)
     }
 
@@ -120,7 +126,7 @@ public final class Pipeline: Sendable {
     ///   stage's input type, ``PipelineError/Code/invalidDefinition`` for a pipeline without
     ///   stages, or ``PipelineError/Code/startFailed`` when workers could not start.
     public func start() throws {
-        try state.withLock { state in
+        let (ordinal, label, stages, fingerprint, startup) = try state.withLock { state in
             guard case .building = state.phase else {
                 throw PipelineError(code: .alreadyStarted, pipeline: name ?? "this pipeline",
                                     reason: "start() was called twice; call it once, after adding every stage")
@@ -131,16 +137,33 @@ public final class Pipeline: Sendable {
             try Self.validate(stages, label: label)
             let fingerprint = BuildIdentity.fingerprint(
                 stages: "\(label): " + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize.map(String.init) ?? "auto")" }.joined(separator: ", "))
-            switch ProcessRole.current {
-            case .worker(let assignment) where assignment.ordinal == ordinal:
-                WorkerProcess.run(assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)
-            case .worker:
-                state.phase = .inert
-            case .driver:
+            let startup = OneShot<DriverSession?, any Error>()
+            state.phase = .starting(startup)
+            return (ordinal, label, stages, fingerprint, startup)
+        }
+        // Outside the lock: a driver waits here for every worker to connect, and a worker never
+        // returns, while its stage bodies may call this pipeline (and get a clear error).
+        switch ProcessRole.current {
+        case .worker(let assignment) where assignment.ordinal == ordinal:
+            state.withLock { $0.phase = .worker }
+            startup.fulfill(.success(nil))
+            WorkerProcess.run(assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)
+        case .worker:
+            state.withLock { $0.phase = .inert }
+            startup.fulfill(.success(nil))
+        case .driver:
+            do {
                 try DescriptorBudget.check(processes: stages.reduce(0) { $0 + $1.processes.resolved }, pipeline: label,
                                            runtimeExists: DriverRuntime.existing != nil)
-                state.phase = .running(try DriverSession(
-                    ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize, fingerprint: fingerprint))
+                let session = try DriverSession(
+                    ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize, fingerprint: fingerprint)
+                state.withLock { $0.phase = .running(session) }
+                startup.fulfill(.success(session))
+            } catch {
+                // As if start() had not been called: the definition may be fixed and started again.
+                state.withLock { $0.phase = .building }
+                startup.fulfill(.failure(error))
+                throw error
             }
         }
     }
@@ -163,14 +186,19 @@ public final class Pipeline: Sendable {
     }
 
     private func session(for operation: String) throws -> DriverSession? {
-        try state.withLock { state in
-            switch state.phase {
-            case .building:
-                throw PipelineError(code: .notStarted, pipeline: name ?? "this pipeline",
-                                    reason: "\(operation) was called before start(); add the stages, call start(), then feed and join")
-            case .inert: return nil
-            case .running(let session): return session
-            }
+        let phase = state.withLock { $0.phase }
+        switch phase {
+        case .building:
+            throw PipelineError(code: .notStarted, pipeline: name ?? "this pipeline",
+                                reason: "\(operation) was called before start(); add the stages, call start(), then feed and join")
+        case .starting(let startup):
+            // Another thread is in start(): its outcome is this call's.
+            return try startup.wait()
+        case .worker:
+            throw PipelineError(code: .invalidDefinition, pipeline: name ?? "this pipeline",
+                                reason: "\(operation) was called by a stage of this pipeline, in its worker process; a stage passes items on by returning them or through its Emitter, and to another pipeline with Pipeline.send")
+        case .inert: return nil
+        case .running(let session): return session
         }
     }
 
