@@ -22,7 +22,7 @@ struct CurveSecurityTests {
         let pull = try Socket(context, type: .pull)
         try pull.setCurveServer(secretKey: keys.secretKey)
         try pull.bind("tcp://127.0.0.1:*")
-        return Server(keys: keys, authenticator: authenticator, pull: pull, endpoint: try pull.lastEndpoint())
+        return Server(keys: keys, authenticator: authenticator, pull: pull, endpoint: try pull.lastEndpoint().description)
     }
 
     /// A PUSH connected to `endpoint`: a CURVE client when `curve` is given, plain otherwise.
@@ -222,7 +222,7 @@ struct CurveSecurityTests {
         let authenticator = try ZAPAuthenticator(context: context, allowedClientKeys: [])
         let pull = try Socket(context, type: .pull)
         try pull.bind("tcp://127.0.0.1:*")
-        let push = try client(of: try pull.lastEndpoint(), curve: nil)
+        let push = try client(of: try pull.lastEndpoint().description, curve: nil)
         try push.send(Array("plain".utf8))
         #expect(try receiveText(pull, within: 2_000) == "plain")
         #expect(authenticator.allowedCount == 0 && authenticator.deniedCount == 0)

@@ -10,14 +10,14 @@ import ZeroMQ
 /// It never carries data: items go straight from stage to stage.
 final class Coordinator: Sendable {
     /// Where workers and drivers connect; local workers use the first.
-    let endpoints: [String]
+    let endpoints: [Endpoint]
     /// Every pipeline's stats, refreshed by the coordinator's thread a few times a second.
     let published: PublishedStats
     let loop: LoopHandle
 
     /// Binds `endpoints` and starts the coordinator's thread.
     /// - Parameter hostTimeout: how long a remote agent may be silent before it is lost.
-    init(context: Context, endpoints: [String], hostTimeout: Duration) throws {
+    init(context: Context, endpoints: [Endpoint], hostTimeout: Duration) throws {
         self.endpoints = endpoints
         let published = PublishedStats()
         self.published = published
@@ -49,7 +49,7 @@ final class PublishedStats: Sendable {
 /// The coordinator thread's state; never leaves that thread.
 final class CoordinatorLoop: ThreadLoop {
     private let context: Context
-    private let endpoint: String
+    private let endpoint: Endpoint
     private let router: Socket
     private let published: PublishedStats
     private var lastPublished = ContinuousClock.now
@@ -80,7 +80,7 @@ final class CoordinatorLoop: ThreadLoop {
     /// How often the published stats are refreshed while anything runs.
     private static let publishInterval: Duration = .milliseconds(100)
 
-    init(context: Context, endpoints: [String], published: PublishedStats, hostTimeout: Duration) throws {
+    init(context: Context, endpoints: [Endpoint], published: PublishedStats, hostTimeout: Duration) throws {
         self.hostTimeout = hostTimeout
         startTimeout = try Liveness.startTimeout()
         silence = SilenceWatch(limit: hostTimeout)
@@ -249,14 +249,14 @@ final class CoordinatorLoop: ThreadLoop {
     private func register(_ registration: PipelineRegistration, driver: [UInt8]) {
         guard records[registration.id] == nil else {
             perform([.send(to: driver, .failed(FailureReport(
-                code: PipelineError.Code.alreadyStarted.name, pipeline: registration.id,
+                code: .alreadyStarted, pipeline: registration.id,
                 reason: "a pipeline with this id is already registered")))])
             return
         }
         if let name = registration.name,
            let holder = records.values.first(where: { $0.registration.name == name && !$0.isDone }) {
             perform([.send(to: driver, .failed(FailureReport(
-                code: PipelineError.Code.duplicateName.name, pipeline: registration.id,
+                code: .duplicateName, pipeline: registration.id,
                 reason: "another running pipeline is already named \"\(name)\" (started by \(holder.registration.executable)); names must be unique while their pipelines run: choose another name or join the other pipeline first")))])
             return
         }

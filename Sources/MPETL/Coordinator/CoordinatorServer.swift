@@ -13,14 +13,14 @@ import ZeroMQ
 /// ```
 public final class CoordinatorServer: Sendable {
     /// The environment variable that points a program's pipelines at a coordinator.
-    public static let environmentKey = DriverRuntime.coordinatorEnvironmentKey
+    public static let environmentKey = EnvironmentVariable.coordinator.name
     /// The environment variable that names the pid of a command owning the program (`launch`
     /// sets it): the program's driver asks the kernel for SIGTERM when that process dies, so
     /// the program never outlives it.
-    public static let launcherEnvironmentKey = DriverRuntime.launcherEnvironmentKey
+    public static let launcherEnvironmentKey = EnvironmentVariable.launcherPID.name
 
     /// Where programs and workers connect; workers this coordinator starts use the first.
-    public var endpoints: [String] { coordinator.endpoints }
+    public var endpoints: [String] { coordinator.endpoints.map(\.description) }
 
     private let context: Context
     let coordinator: Coordinator
@@ -40,8 +40,14 @@ public final class CoordinatorServer: Sendable {
         }
         let hostTimeout = try heartbeatTimeout ?? Liveness.hostTimeout()
         // libzmq would unlink another process's socket file and take its path over silently.
-        for endpoint in endpoints where endpoint.hasPrefix("ipc://") && !endpoint.hasPrefix("ipc://@")
-            && Syscalls.isListening(ipcPath: String(endpoint.dropFirst("ipc://".count))) {
+        let endpoints = try endpoints.map { text in
+            do throws(ZMQError) {
+                return try Endpoint(parsing: text)
+            } catch {
+                throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "cannot listen at \(error.detail)")
+            }
+        }
+        for endpoint in endpoints where endpoint.socketFilePath != nil && endpoint.isListeningHere {
             throw PipelineError(code: .transportFailed, pipeline: "coordinator",
                                 reason: "another process already listens at \(endpoint) (a coordinator still running?); stop it, or choose another endpoint")
         }
@@ -50,7 +56,7 @@ public final class CoordinatorServer: Sendable {
             coordinator = try Coordinator(context: context, endpoints: endpoints, hostTimeout: hostTimeout)
         } catch {
             throw PipelineError(code: .transportFailed, pipeline: "coordinator",
-                                reason: "could not listen on \(endpoints.joined(separator: ", ")): \(error)")
+                                reason: "could not listen on \(endpoints.map(\.description).joined(separator: ", ")): \(error)")
         }
     }
 

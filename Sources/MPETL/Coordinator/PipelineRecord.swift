@@ -1,3 +1,5 @@
+import ZeroMQ
+
 /// What the coordinator must do after an event: send a control message or kill a process.
 enum CoordinatorAction {
     case send(to: [UInt8], ControlMessage)
@@ -23,9 +25,9 @@ struct PipelineRecord {
         var identity: [UInt8]?
         /// The worker's input: `ipc://` for its own host, and `tcp://` when it can be reached
         /// from others.
-        var endpoints: [String] = []
+        var endpoints: [Endpoint] = []
         /// A first-stage worker's PULL for counted `Pipeline.send` links, likewise.
-        var linkEndpoints: [String] = []
+        var linkEndpoints: [Endpoint] = []
         /// The agent that started it: the driver, or a worker host.
         var agent: [UInt8]?
         /// Started by a worker host beyond the declared count: if it cannot join, the pipeline
@@ -165,7 +167,7 @@ struct PipelineRecord {
     }
 
     mutating func hello(_ address: WorkerAddress, identity: [UInt8], pid: Int32, host: String,
-                        fingerprint: String, endpoints: [String], linkEndpoints: [String] = []) -> [CoordinatorAction] {
+                        fingerprint: String, endpoints: [Endpoint], linkEndpoints: [Endpoint] = []) -> [CoordinatorAction] {
         guard isKnown(address), !slots[address.stage][address.worker].dropped else {
             return [.send(to: identity, .refuse(reason: "\(label) has no stage \(address.stage) worker \(address.worker)"))]
         }
@@ -348,17 +350,17 @@ struct PipelineRecord {
 
     /// The driver is stopping: workers abort (running their teardown) and the pipeline fails.
     mutating func stop(because reason: String) -> [CoordinatorAction] {
-        fail(FailureReport(code: PipelineError.Code.interrupted.name, pipeline: label, reason: reason))
+        fail(FailureReport(code: .interrupted, pipeline: label, reason: reason))
     }
 
     /// Its driver is gone (exited, or a remote one went silent): nobody can feed or join it.
     mutating func driverLost(_ reason: String) -> [CoordinatorAction] {
-        fail(FailureReport(code: PipelineError.Code.transportFailed.name, pipeline: label, reason: reason))
+        fail(FailureReport(code: .transportFailed, pipeline: label, reason: reason))
     }
 
     /// A pipeline linked to this one by `Pipeline.send` failed, so this one cannot finish whole.
     mutating func linkedPipelineFailed(_ other: String, because failure: FailureReport) -> [CoordinatorAction] {
-        fail(FailureReport(code: PipelineError.Code.linkedPipelineFailed.name, pipeline: label,
+        fail(FailureReport(code: .linkedPipelineFailed, pipeline: label,
                            reason: "\(other), linked to this pipeline by Pipeline.send, failed (\(failure.reason)); items between them are lost"))
     }
 
@@ -513,7 +515,7 @@ struct PipelineRecord {
                 slots[stage].indices.filter { slots[stage][$0].ready == false }.map { "\(registration.stages[stage].label) worker \($0)" }
             }
             return fail(FailureReport(
-                code: PipelineError.Code.startFailed.name, pipeline: label, reason: "workers did not start within \(startTimeout) (\(missing.prefix(5).joined(separator: ", "))); does every process reach this pipeline's start()? (\(Liveness.startTimeoutKey) sets the limit)"))
+                code: .startFailed, pipeline: label, reason: "workers did not start within \(startTimeout) (\(missing.prefix(5).joined(separator: ", "))); does every process reach this pipeline's start()? (\(EnvironmentVariable.startTimeout.name) sets the limit)"))
         }
         return []
     }
@@ -565,7 +567,7 @@ struct PipelineRecord {
 
     func report(_ address: WorkerAddress, reason: String, pid: Int32?, host: String?,
                         code: PipelineError.Code = .startFailed) -> FailureReport {
-        FailureReport(code: code.name, pipeline: label, stage: address.stage,
+        FailureReport(code: code, pipeline: label, stage: address.stage,
                       stageLabel: registration.stages.indices.contains(address.stage) ? registration.stages[address.stage].label : nil,
                       pid: pid, host: host, item: nil, reason: reason)
     }

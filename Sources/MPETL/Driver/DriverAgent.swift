@@ -35,13 +35,13 @@ final class DriverAgent: Sendable {
 
     /// - Parameter embeddedCoordinator: the coordinator runs in this process, so it is never
     ///   judged by its silence.
-    init(context: Context, coordinatorEndpoint: String, embeddedCoordinator: Bool, runDirectory: String) throws {
+    init(context: Context, coordinatorEndpoint: Endpoint, embeddedCoordinator: Bool, runDirectory: String) throws {
         let inbox = try Inbox(context: context)
         self.inbox = inbox
         var environment = ProcessInfo.processInfo.environment
-        environment[WorkerAssignment.environmentKey] = nil
+        environment[EnvironmentVariable.worker.name] = nil
         // Workers die with this driver already; the launcher is the driver's to watch.
-        environment[DriverRuntime.launcherEnvironmentKey] = nil
+        environment[EnvironmentVariable.launcherPID.name] = nil
         let program = WorkerSpawner.Program(
             executable: Syscalls.executablePath, arguments: CommandLine.arguments, environment: environment,
             coordinatorEndpoint: coordinatorEndpoint, runDirectory: runDirectory)
@@ -247,11 +247,11 @@ private final class AgentLoop: ThreadLoop {
                 if collects {
                     let socket = try ClusterSecurity.socket(context, type: .pull, role: .server)
                     try socket.setLinger(milliseconds: 0)
-                    let endpoint = "ipc://\(runDirectory)/results-\(registration.ordinal).sock"
+                    let endpoint = Endpoint.ipc(path: "\(runDirectory)/results-\(registration.ordinal).sock")
                     try socket.bind(endpoint)
                     registration.collectorEndpoints = [endpoint]
                     if let address = NetworkExposure.advertisedAddress {
-                        try socket.bind("tcp://\(address):*")
+                        try socket.bind(.tcp(host: address, port: nil))
                         registration.collectorEndpoints.append(try socket.lastEndpoint())
                     }
                     collectors[run.id] = Collector(run: run, socket: socket, ordinal: registration.ordinal,
@@ -377,7 +377,7 @@ private final class AgentLoop: ThreadLoop {
             case .unresolved(let name, let code, let reason):
                 if let reply = pendingRoutes[name]?.first {
                     pendingRoutes[name]?.removeFirst()
-                    reply.fulfill(.failure(PipelineError(code: PipelineError.Code(name: code), pipeline: name, reason: reason)))
+                    reply.fulfill(.failure(PipelineError(code: code, pipeline: name, reason: reason)))
                 }
             case .linkAcknowledged(let producer):
                 pendingLinks.removeValue(forKey: producer)?.fulfill(.success(()))
@@ -425,7 +425,7 @@ private final class AgentLoop: ThreadLoop {
                 // The coordinator fails the pipeline as for a failed stage: workers abort, and
                 // join() throws this.
                 let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
-                let report = FailureReport(code: PipelineError.Code.transportFailed.name, pipeline: collector.run.label,
+                let report = FailureReport(code: .transportFailed, pipeline: collector.run.label,
                                            reason: "results went missing on the way to the driver (\(reason)); run the pipeline again")
                 try send(.stageFailed(address, report, collector.counters))
                 collectors[id] = nil

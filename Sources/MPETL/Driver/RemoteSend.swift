@@ -42,8 +42,8 @@ enum RemoteSend {
     }
 
     /// The `ipc://` endpoints that listen here, or else the `tcp://` ones.
-    static func reachable(_ endpoints: [String]) -> [String] {
-        let local = endpoints.filter { $0.hasPrefix("ipc://") && Syscalls.isListening(ipcPath: String($0.dropFirst("ipc://".count))) }
-        return local.isEmpty ? endpoints.filter { $0.hasPrefix("tcp://") } : local
+    static func reachable(_ endpoints: [Endpoint]) -> [Endpoint] {
+        let local = endpoints.filter(\.isListeningHere)
+        return local.isEmpty ? endpoints.filter { !$0.isLocal } : local
     }
 }

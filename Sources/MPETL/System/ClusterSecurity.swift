@@ -12,8 +12,6 @@ import ZeroMQ
 /// that pair. A peer without the file cannot connect, feed or read; with another key its
 /// handshake fails. Unset, sockets are plain, which `ipc://` and loopback need.
 enum ClusterSecurity {
-    static let environmentKey = "MPETL_KEYS"
-
     enum Role {
         /// Accepts connections: CURVE server.
         case server
@@ -23,13 +21,13 @@ enum ClusterSecurity {
 
     /// The cluster's key pair, read once; nil when `MPETL_KEYS` is unset.
     static let keys: Result<CurveKeyPair, PipelineError>? = {
-        guard let path = ProcessInfo.processInfo.environment[environmentKey], !path.isEmpty else { return nil }
+        guard let path = EnvironmentVariable.keys.value else { return nil }
         do {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             return .success(try CurveKeyPair(fileContents: text))
         } catch {
             return .failure(PipelineError(code: .transportFailed, pipeline: "security",
-                                          reason: "cannot use the key file \(environmentKey)=\(path): \(error); write one with `mpetl-coordinator keys`"))
+                                          reason: "cannot use the key file \(EnvironmentVariable.keys.name)=\(path): \(error); write one with `mpetl-coordinator keys`"))
         }
     }()
 

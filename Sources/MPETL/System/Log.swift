@@ -9,8 +9,6 @@ import Synchronization
 /// go to standard error, one `write(2)` each so lines of many processes never interleave;
 /// ``Pipeline/useLogHandler(_:)`` sends them to the application's own handler instead.
 enum Log {
-    static let environmentKey = "MPETL_LOG_LEVEL"
-
     private static let state = Mutex(State())
 
     private struct State {
@@ -20,7 +18,7 @@ enum Log {
     }
 
     static var level: Logger.Level {
-        ProcessInfo.processInfo.environment[environmentKey].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        EnvironmentVariable.logLevel.value.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
     }
 
     /// The process's logger, built on first use with the current handler and metadata.

@@ -1,5 +1,6 @@
 import CProcessShims
 import Foundation
+import ZeroMQ
 
 #if canImport(Glibc)
 import Glibc
@@ -41,7 +42,7 @@ enum ExitStatus: Codable, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
-        case .lost: "stopped answering: its host was silent for longer than the heartbeat timeout (\(Liveness.hostTimeoutKey), --heartbeat-timeout; network link down, or the host gone)"
+        case .lost: "stopped answering: its host was silent for longer than the heartbeat timeout (\(EnvironmentVariable.heartbeatTimeout.name), --heartbeat-timeout; network link down, or the host gone)"
         }
     }
 }
@@ -183,20 +184,17 @@ enum Syscalls {
     /// This host's name in stats and errors: `MPETL_HOST` when set (worker hosts set it from
     /// `--name`), else the system's host name.
     static var hostName: String {
-        if let label = ProcessInfo.processInfo.environment["MPETL_HOST"], !label.isEmpty { return label }
+        if let label = EnvironmentVariable.host.value { return label }
         return ProcessInfo.processInfo.hostName
     }
 
     /// The local address this host uses to reach a `tcp://HOST:PORT` endpoint (a UDP
     /// "connect" picks the route without sending anything).
-    static func localAddress(towards endpoint: String) -> String? {
-        guard endpoint.hasPrefix("tcp://") else { return nil }
-        let hostAndPort = endpoint.dropFirst("tcp://".count)
-        guard let colon = hostAndPort.lastIndex(of: ":"), let port = UInt16(hostAndPort[hostAndPort.index(after: colon)...]) else { return nil }
+    static func localAddress(towards endpoint: Endpoint) -> String? {
+        guard let host = endpoint.tcpHost, let port = endpoint.tcpPort else { return nil }
         var remote = sockaddr_in()
         remote.sin_family = sa_family_t(AF_INET)
         remote.sin_port = port.bigEndian
-        let host = String(hostAndPort[..<colon])
         if inet_pton(AF_INET, host, &remote.sin_addr) != 1 {
             // A host name: resolve it (IPv4, as the cluster's addresses are).
             var hints = addrinfo()

@@ -1,3 +1,5 @@
+import ZeroMQ
+
 /// Counters a worker (or the driver's results collector) reports about its stage.
 struct WorkerCounters: Codable, Equatable, Sendable {
     var batchesIn: UInt64 = 0
@@ -18,7 +20,7 @@ struct WorkerCounters: Codable, Equatable, Sendable {
 /// A worker of the next stage as a producer sees it: which one, and where to push to it.
 struct ConsumerEndpoint: Codable, Equatable, Sendable {
     var worker: Int
-    var endpoint: String
+    var endpoint: Endpoint
 }
 
 extension WorkerCounters {
@@ -56,7 +58,7 @@ struct PipelineRegistration: Codable, Sendable {
     var runDirectory: String
     /// Where the last stage's results go (`ipc://`, and `tcp://` when remote workers may
     /// join); empty when the last stage returns nothing.
-    var collectorEndpoints: [String]
+    var collectorEndpoints: [Endpoint]
     /// The driver's host, which starts the declared workers.
     var host: String
     /// What `Pipeline.send` senders need to push into the first stage like the driver does.
@@ -81,7 +83,7 @@ struct SendRoute: Codable, Equatable, Sendable {
     var producer: UInt32
     /// Every first-stage link endpoint (PULL) the sender can reach, for a counted link's
     /// single PUSH.
-    var endpoints: [String]
+    var endpoints: [Endpoint]
     /// Each first-stage worker's input (ROUTER): an acknowledged link has a DEALER per worker.
     var consumers: [ConsumerEndpoint] = []
     var input: StageInput
@@ -113,7 +115,7 @@ struct StageSummary: Codable, Equatable, Sendable {
 /// A stage's failure as it travels to the driver.
 struct FailureReport: Codable, Equatable, Sendable {
     /// A ``PipelineError/Code`` name, e.g. "stage failed" or "worker died".
-    var code: String = PipelineError.Code.stageFailed.name
+    var code: PipelineError.Code = .stageFailed
     var pipeline: String
     var stage: Int?
     var stageLabel: String?
@@ -171,7 +173,7 @@ enum ControlMessage: Codable, Sendable {
     case linkFailed(producer: UInt32, reason: String)
     // coordinator → worker
     case resolved(SendRoute)
-    case unresolved(name: String, code: String, reason: String)
+    case unresolved(name: String, code: PipelineError.Code, reason: String)
     // coordinator → driver
     case ready(pipeline: String, stageZero: [ConsumerEndpoint])
     case finished(pipeline: String, stats: PipelineStats, skipped: [SkippedItem], skippedCount: Int)
@@ -182,7 +184,7 @@ enum ControlMessage: Codable, Sendable {
     // worker → coordinator (the collector reports progress as the stage after the last)
     /// `inputEndpoints`: the worker's ROUTER, for producers that take credit; `linkEndpoints`:
     /// a first-stage worker's PULL, for counted `Pipeline.send` links.
-    case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoints: [String], linkEndpoints: [String]? = nil)
+    case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoints: [Endpoint], linkEndpoints: [Endpoint]? = nil)
     case workerReady(WorkerAddress)
     case progress(WorkerAddress, WorkerCounters)
     /// The last sequence number done (processed, outputs acknowledged) of each producer's

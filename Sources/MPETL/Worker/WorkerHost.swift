@@ -15,7 +15,7 @@ import ZeroMQ
 /// try host.run()
 /// ```
 public final class WorkerHost {
-    private let coordinator: String
+    private let coordinator: Endpoint
     private let slots: Int
     private let program: String
     private let arguments: [String]
@@ -38,17 +38,23 @@ public final class WorkerHost {
     ///   - coordinatorTimeout: how long the coordinator may be silent once it answered before
     ///     this host ends its workers and joins again (never more than half the coordinator's
     ///     own heartbeat timeout). Default 10 seconds (``Liveness``).
+    /// - Throws: ``PipelineError/Code/invalidDefinition`` when `coordinator` is not an endpoint.
     public init(coordinator: String, slots: Int, program: String, arguments: [String], name: String? = nil,
                 advertise: String? = nil, answerTimeout: Duration = .seconds(10),
-                coordinatorTimeout: Duration = .seconds(10)) {
+                coordinatorTimeout: Duration = .seconds(10)) throws {
+        do throws(ZMQError) {
+            self.coordinator = try Endpoint(parsing: coordinator)
+        } catch {
+            throw PipelineError(code: .invalidDefinition, pipeline: "worker host",
+                                reason: "the coordinator's address is not an endpoint: \(error.detail); give the tcp://HOST:PORT that `launch --listen` or `serve --listen` uses")
+        }
         self.answerTimeout = answerTimeout
         self.coordinatorTimeout = coordinatorTimeout
-        self.coordinator = coordinator
         self.slots = slots
         self.program = program
         self.arguments = arguments
         self.name = name ?? Syscalls.hostName
-        self.advertise = advertise ?? Syscalls.localAddress(towards: coordinator)
+        self.advertise = advertise ?? Syscalls.localAddress(towards: self.coordinator)
     }
 
     /// Serves the coordinator until it refuses this host or is gone; never returns otherwise.
@@ -69,9 +75,9 @@ public final class WorkerHost {
         let context = try Context()
         let runDirectory = try RunDirectory.create()
         var environment = ProcessInfo.processInfo.environment
-        environment["MPETL_HOST"] = name
-        environment[NetworkExposure.environmentKey] = advertise
-        environment[WorkerAssignment.environmentKey] = nil
+        environment[EnvironmentVariable.host.name] = name
+        environment[EnvironmentVariable.advertise.name] = advertise
+        environment[EnvironmentVariable.worker.name] = nil
         let spawner = WorkerSpawner(program: WorkerSpawner.Program(
             executable: program, arguments: [program] + arguments, environment: environment,
             coordinatorEndpoint: coordinator, runDirectory: runDirectory))
