@@ -38,7 +38,9 @@ let package = Package(
         .executableTarget(name: "csv-to-sqlite", dependencies: ["MPETL", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "examples/csv-to-sqlite"),
         .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "ZeroMQ", "CProcessShims"]),
-        .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
+        .executableTarget(name: "mpetl-test-programs", dependencies: [
+            "MPETL", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "mpetl-coordinator", dependencies: [
             "MPETL",
             "ZeroMQ",

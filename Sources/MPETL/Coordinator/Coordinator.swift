@@ -66,10 +66,12 @@ final class CoordinatorLoop: ThreadLoop {
     var fenced: Set<[UInt8]> = []
     /// Connections of local agents that exited: what they sent before is dropped unread.
     var departed: Set<[UInt8]> = []
-    private var malformedSenders: Set<[UInt8]> = []
+    /// Control messages that did not decode.
+    private(set) var malformedMessages = 0
     /// Well-formed messages refused because the sender spoke for someone else.
     var refusedMessages = 0
-    var refusedSenders: Set<[UInt8]> = []
+    /// Untrusted peers may send any amount of garbage: their warnings are rate-limited.
+    var untrustedInputWarnings = WarningRateLimit()
     var links: [UInt32: SendLink] = [:]
     var nextProducer = SendLink.firstProducer
     var nextCountedProducer = SendLink.firstCountedProducer
@@ -153,8 +155,9 @@ final class CoordinatorLoop: ThreadLoop {
                 return
             }
             guard frames.count == 2, let message = try? decoder.decode(ControlMessage.self, from: frames[1]) else {
-                if malformedSenders.insert(frames.first ?? []).inserted {
-                    Log.warning("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(frames.first ?? []); further ones from it are dropped silently")
+                malformedMessages += 1
+                if let held = untrustedInputWarnings.admit("malformed") {
+                    Log.warning("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(PeerIdentity.describe(frames.first ?? []))\(untrustedInputWarnings.suffix(held: held))")
                 }
                 continue
             }

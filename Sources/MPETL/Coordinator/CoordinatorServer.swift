@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ZeroMQ
 
 /// A coordinator running on its own, outside any driver: what `mpetl-coordinator launch` and
@@ -32,9 +33,13 @@ public final class CoordinatorServer: Sendable {
     ///     `MPETL_HEARTBEAT_TIMEOUT` seconds, else 30 seconds. Processes on this host are
     ///     watched through the kernel instead and never timed out.
     ///   - endpoints: where programs and worker hosts connect.
+    ///   - logger: where the coordinator's lines go (see ``Pipeline/init(name:maxSize:logger:)``);
+    ///     `nil`: standard error at `MPETL_LOG_LEVEL`.
     /// - Throws: ``PipelineError/Code/transportFailed`` when an endpoint cannot be bound,
-    ///   ``PipelineError/Code/invalidDefinition`` for a bad `MPETL_HEARTBEAT_TIMEOUT`.
-    public init(heartbeatTimeout: Duration? = nil, listening endpoints: [String]) throws {
+    ///   ``PipelineError/Code/invalidDefinition`` for a bad `MPETL_HEARTBEAT_TIMEOUT` or a
+    ///   malformed endpoint.
+    public init(heartbeatTimeout: Duration? = nil, listening endpoints: [String], logger: Logger? = nil) throws {
+        if let logger { Log.adopt(logger) }
         guard !endpoints.isEmpty else {
             throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "give at least one endpoint to listen on")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import ZeroMQ
 
@@ -54,12 +55,25 @@ public final class Pipeline: Sendable {
     }
 
     /// Creates a pipeline.
+    ///
+    /// ```swift
+    /// var logger = Logger(label: "orders-etl")
+    /// logger.logLevel = .debug
+    /// let pipeline = Pipeline(name: "orders", logger: logger)
+    /// ```
     /// - Parameters:
     ///   - name: a unique name, required to receive items from ``send(_:_:)``.
     ///   - maxSize: bounds the items queued into each stage; `feed` blocks when it is reached.
-    public init(name: String? = nil, maxSize: Int? = nil) {
+    ///   - logger: where MPETL's lines go, in this process and in every worker of it (workers
+    ///     re-run the program, so they make the same logger). MPETL adds `pid` and `host`
+    ///     metadata, and in workers `pipeline`, `stage` and `worker`; the logger's own level
+    ///     applies. A process has one MPETL logger, shared by its coordinator and agents: the
+    ///     first one given. `nil` (the default) writes lines to standard error at the level in
+    ///     `MPETL_LOG_LEVEL` (default `info`).
+    public init(name: String? = nil, maxSize: Int? = nil, logger: Logger? = nil) {
         self.name = name
         self.maxSize = maxSize
+        if let logger { Log.adopt(logger) }
         _ = ProcessRole.current
     }
 

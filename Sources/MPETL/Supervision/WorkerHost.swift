@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ZeroMQ
 
 /// A machine lending worker processes to the pipelines of a coordinator elsewhere: what
@@ -38,10 +39,13 @@ public final class WorkerHost {
     ///   - coordinatorTimeout: how long the coordinator may be silent once it answered before
     ///     this host ends its workers and joins again (never more than half the coordinator's
     ///     own heartbeat timeout). Default 10 seconds (``Liveness``).
+    ///   - logger: where the host's lines go (see ``Pipeline/init(name:maxSize:logger:)``);
+    ///     `nil`: standard error at `MPETL_LOG_LEVEL`.
     /// - Throws: ``PipelineError/Code/invalidDefinition`` when `coordinator` is not an endpoint.
     public init(coordinator: String, slots: Int, program: String, arguments: [String], name: String? = nil,
                 advertise: String? = nil, answerTimeout: Duration = .seconds(10),
-                coordinatorTimeout: Duration = .seconds(10)) throws {
+                coordinatorTimeout: Duration = .seconds(10), logger: Logger? = nil) throws {
+        if let logger { Log.adopt(logger) }
         do throws(ZMQError) {
             self.coordinator = try Endpoint(parsing: coordinator)
         } catch {
