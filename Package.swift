@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "MPETL", dependencies: [
             "ZeroMQ", "CProcessShims",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "nursery-rhyme", dependencies: ["MPETL"], path: "examples/nursery-rhyme"),

@@ -38,7 +38,7 @@ public final class WorkerHost {
     ///     silence means nothing listens there, or it refuses this host's key.
     ///   - coordinatorTimeout: how long the coordinator may be silent once it answered before
     ///     this host ends its workers and joins again (never more than half the coordinator's
-    ///     own heartbeat timeout). Default 10 seconds (``Liveness``).
+    ///     own heartbeat timeout). Default 10 seconds.
     ///   - logger: where the host's lines go (see ``Pipeline/init(name:maxSize:logger:)``);
     ///     `nil`: standard error at `MPETL_LOG_LEVEL`.
     /// - Throws: ``PipelineError/Code/invalidDefinition`` when `coordinator` is not an endpoint.
@@ -64,7 +64,7 @@ public final class WorkerHost {
     /// Serves the coordinator until it refuses this host or is gone; never returns otherwise.
     ///
     /// A coordinator that goes silent (a cut link) for half its heartbeat timeout, or
-    /// ``coordinatorTimeout`` if shorter, makes this host end its workers before the
+    /// `coordinatorTimeout` if shorter, makes this host end its workers before the
     /// coordinator replaces them, so two workers never hold the same slot; then it joins again
     /// as a new host. A fenced host (one the coordinator declared lost) does the same.
     /// - Throws: ``PipelineError`` with ``PipelineError/Code/startFailed`` and the coordinator's

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SystemPackage
 import Synchronization
 
 /// MPETL's logging, through swift-log, in every process of a pipeline.
@@ -94,6 +95,7 @@ struct StandardErrorLineHandler: LogHandler {
         let fields = merged.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         let text = "mpetl[\(pid)] \(event.level): \(event.message)\(fields)\n"
         // One write(2) per line, so lines from many processes do not interleave.
-        _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        var line = text
+        _ = line.withUTF8 { try? FileDescriptor.standardError.write(UnsafeRawBufferPointer($0)) }
     }
 }
