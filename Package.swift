@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
         // libzmq through a module map that links "zmq" and includes /usr/include/zmq.h.
@@ -33,6 +34,7 @@ let package = Package(
         .target(name: "MPETL", dependencies: [
             "ZeroMQ", "CProcessShims", "MessagePack",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "nursery-rhyme", dependencies: ["MPETL"], path: "examples/nursery-rhyme"),
@@ -41,13 +43,16 @@ let package = Package(
         .executableTarget(name: "csv-to-sqlite", dependencies: ["MPETL", .product(name: "GRDB", package: "GRDB.swift")],
                           path: "examples/csv-to-sqlite"),
         .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "MessagePack", "ZeroMQ", "CProcessShims"]),
-        .executableTarget(name: "mpetl-test-programs", dependencies: ["MPETL"]),
+        .executableTarget(name: "mpetl-test-programs", dependencies: [
+            "MPETL", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "mpetl-coordinator", dependencies: [
             "MPETL",
             "ZeroMQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),

@@ -9,8 +9,8 @@ import CLibZMQ
 ///
 /// ```swift
 /// let server = try CurveKeyPair.generate()
-/// try server.fileContents.write(toFile: "server.key", atomically: true, encoding: .utf8)
-/// let loaded = try CurveKeyPair(fileContents: String(contentsOfFile: "server.key", encoding: .utf8))
+/// let certificate = server.secretCertificate()  // czmq's and pyzmq's format; store it with mode 0600
+/// let loaded = try CurveKeyPair(certificate: certificate)
 /// ```
 public struct CurveKeyPair: Sendable, Equatable {
     /// The public key, shared with peers: 40 Z85 characters.
@@ -93,80 +93,6 @@ public struct CurveKeyPair: Sendable, Equatable {
         return text(of: publicBuffer)
     }
 
-    // MARK: - Key files
-
-    /// Reads a key pair from the text written by ``fileContents``.
-    ///
-    /// The text holds one `public-key = …` and one `secret-key = …` line; blank lines and
-    /// lines starting with `#` are ignored, as is whitespace around names and values.
-    ///
-    /// ```swift
-    /// let keys = try CurveKeyPair(fileContents: """
-    ///     # worker 3
-    ///     public-key = \(publicKey)
-    ///     secret-key = \(secretKey)
-    ///     """)
-    /// ```
-    /// - Throws: ``ZMQError`` with ``ZMQError/Code/invalidArgument`` whose detail names the
-    ///   line and the problem (a line without `=`, an unknown or repeated name, a missing key,
-    ///   a malformed key), never the text of a key.
-    public init(fileContents: String) throws(ZMQError) {
-        func malformed(_ problem: String) -> ZMQError {
-            ZMQError(code: .invalidArgument, function: "CurveKeyPair(fileContents:)", detail: problem)
-        }
-        var values: [String: String] = [:]
-        // "\r\n" is one Character and `isNewline`, so CRLF files parse too.
-        let lines = fileContents.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        for (index, rawLine) in lines.enumerated() {
-            let number = index + 1
-            let line = rawLine.trimmingWhitespace()
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let equals = line.firstIndex(of: "=") else {
-                throw malformed("line \(number): expected `name = value`")
-            }
-            let name = String(line[..<equals].trimmingWhitespace())
-            let value = String(line[line.index(after: equals)...].trimmingWhitespace())
-            guard Self.fileFields.contains(name) else {
-                // Not echoed: Z85 has "=", so a mangled line's "name" can be part of a secret key.
-                throw malformed("line \(number): unknown name; expected `public-key` or `secret-key`")
-            }
-            guard values[name] == nil else {
-                throw malformed("line \(number): `\(name)` appears more than once")
-            }
-            do {
-                try Self.validate(value, named: name)
-            } catch {
-                throw malformed("line \(number): \(error.detail)")
-            }
-            values[name] = value
-        }
-        guard let publicKey = values["public-key"] else { throw malformed("no `public-key` line") }
-        guard let secretKey = values["secret-key"] else { throw malformed("no `secret-key` line") }
-        do {
-            try self.init(publicKey: publicKey, secretKey: secretKey)
-        } catch {
-            throw malformed(error.detail)
-        }
-    }
-
-    /// The key pair as text for ``init(fileContents:)``; it holds the secret key, so store it
-    /// where only its owner can read it (mode 0600).
-    ///
-    /// ```swift
-    /// let text = keys.fileContents
-    /// assert(try CurveKeyPair(fileContents: text) == keys)
-    /// ```
-    public var fileContents: String {
-        """
-        # ZeroMQ CURVE key pair (Z85). Keep this file private: it holds the secret key.
-        public-key = \(publicKey)
-        secret-key = \(secretKey)
-
-        """
-    }
-
-    private static let fileFields: Set<String> = ["public-key", "secret-key"]
-
     // MARK: - Z85
 
     /// Throws unless `key` is 40 characters that decode as Z85; `name` says which key it is.
@@ -221,15 +147,5 @@ extension CurveKeyPair: CustomStringConvertible, CustomDebugStringConvertible, C
     /// A mirror with the secret key redacted, for `dump` and test failure messages.
     public var customMirror: Mirror {
         Mirror(self, children: ["publicKey": publicKey, "secretKey": "<redacted>"])
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs and carriage returns.
-    fileprivate func trimmingWhitespace() -> SubSequence {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
-        let last = lastIndex(where: { !isSpace($0) })!
-        return self[first...last]
     }
 }

@@ -51,13 +51,13 @@ extension Socket {
     }
 
     /// The endpoint the socket last bound, with wildcards resolved (`tcp://127.0.0.1:41234`).
-    public func lastEndpoint() throws(ZMQError) -> String {
+    public func lastEndpoint() throws(ZMQError) -> Endpoint {
         var buffer = [CChar](repeating: 0, count: 1024)
         var size = buffer.count
         _ = try checked("zmq_getsockopt", "ZMQ_LAST_ENDPOINT") {
             zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size)
         }
-        return String(decoding: buffer.prefix(while: { $0 != 0 }).map(UInt8.init(bitPattern:)), as: UTF8.self)
+        return try Endpoint(parsing: String(decoding: buffer.prefix(while: { $0 != 0 }).map(UInt8.init(bitPattern:)), as: UTF8.self))
     }
 
     func setIntOption(_ option: Int32, _ value: Int32, _ name: String) throws(ZMQError) {

@@ -46,6 +46,15 @@ public final class Socket {
         _ = try checked("zmq_disconnect", endpoint) { zmq_disconnect(handle, endpoint) }
     }
 
+    /// Binds to `endpoint`; as ``bind(_:)-(String)``.
+    public func bind(_ endpoint: Endpoint) throws(ZMQError) { try bind(endpoint.description) }
+
+    /// Connects to `endpoint`; as ``connect(_:)-(String)``.
+    public func connect(_ endpoint: Endpoint) throws(ZMQError) { try connect(endpoint.description) }
+
+    /// Drops the connection to `endpoint`; as ``disconnect(_:)-(String)``.
+    public func disconnect(_ endpoint: Endpoint) throws(ZMQError) { try disconnect(endpoint.description) }
+
     /// Sends one frame, copying `bytes`.
     /// - Parameters:
     ///   - bytes: the payload.

@@ -40,7 +40,7 @@ public final class ZAPAuthenticator: Sendable {
     private let context: Context
     private let controlEndpoint: String
     private let tally: Tally
-    private let finished: OneShot<Void>
+    private let finished: OneShot<Void, Never>
     private let stopped = Atomic<Bool>(false)
 
     /// Binds the ZAP endpoint of `context` and starts answering on a new thread.
@@ -66,7 +66,7 @@ public final class ZAPAuthenticator: Sendable {
         tally = Tally()
         finished = OneShot()
 
-        let started = OneShot<ZMQError?>()
+        let started = OneShot<Void, ZMQError>()
         let handler = ZAPHandler(
             context: context, allowedClientKeys: allowedClientKeys,
             controlEndpoint: controlEndpoint, tally: tally)
@@ -75,11 +75,13 @@ public final class ZAPAuthenticator: Sendable {
         let thread = Thread {
             handler.run(started: started)
             // `run` has returned, so its sockets are closed.
-            finished.finish(())
+            finished.succeed()
         }
         thread.name = "mpetl-zap"
         thread.start()
-        if let error = started.wait() {
+        do {
+            try started.wait()
+        } catch {
             stopped.store(true, ordering: .releasing)
             throw error
         }
@@ -183,7 +185,7 @@ private struct ZAPHandler: Sendable {
     let tally: Tally
 
     /// Binds, reports the outcome through `started`, then answers requests until told to stop.
-    func run(started: OneShot<ZMQError?>) {
+    func run(started: OneShot<Void, ZMQError>) {
         let requests: Socket
         let control: Socket
         do {
@@ -195,10 +197,10 @@ private struct ZAPHandler: Sendable {
             try control.setLinger(milliseconds: 0)
             try control.bind(controlEndpoint)
         } catch {
-            started.finish(error)
+            started.fulfill(.failure(error))
             return
         }
-        started.finish(nil)
+        started.succeed()
 
         let poller = Poller()
         let requestItem = poller.add(requests, events: .readable)
@@ -221,26 +223,5 @@ private struct ZAPHandler: Sendable {
         } catch {
             tally.failure.withLock { $0 = error }
         }
-    }
-}
-
-/// A value handed from one thread to another once, and waited for.
-private final class OneShot<Value: Sendable>: @unchecked Sendable {
-    // `value` is only touched while holding `condition`.
-    private let condition = NSCondition()
-    private var value: Value?
-
-    func finish(_ newValue: Value) {
-        condition.lock()
-        value = newValue
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait() -> Value {
-        condition.lock()
-        defer { condition.unlock() }
-        while value == nil { condition.wait() }
-        return value!
     }
 }

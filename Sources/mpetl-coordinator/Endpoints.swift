@@ -1,10 +1,27 @@
-import Foundation
+import ArgumentParser
+import ZeroMQ
 
-/// Reading the endpoints the command is given.
-enum Endpoints {
-    /// The host part of `tcp://HOST:PORT`; nil for other transports.
-    static func tcpHost(of endpoint: String) -> String? {
-        guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":") else { return nil }
-        return String(endpoint[endpoint.index(endpoint.startIndex, offsetBy: 6)..<colon])
+extension Endpoint {
+    /// An endpoint from a command-line option, for `@Option(transform:)`: a malformed one is a
+    /// usage error that says which part is wrong.
+    static func argument(_ text: String) throws -> Endpoint {
+        do throws(ZMQError) {
+            return try Endpoint(parsing: text)
+        } catch {
+            throw ValidationError("\(error.detail)")
+        }
+    }
+
+    /// Whether other hosts can reach it: TCP on an address other than loopback.
+    var isOffHost: Bool {
+        guard let host = tcpHost else { return false }
+        return !(host.hasPrefix("127.") || host == "localhost" || host == "[::1]")
+    }
+
+    /// Where this host's sockets are reachable when it listens here: the address of a
+    /// `tcp://ADDRESS:PORT` bound to one interface; nil for a wildcard or another transport.
+    var advertisableAddress: String? {
+        guard let host = tcpHost, host != "*", host != "0.0.0.0" else { return nil }
+        return host
     }
 }

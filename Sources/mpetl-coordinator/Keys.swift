@@ -1,40 +1,86 @@
 import ArgumentParser
 import Foundation
+import SystemPackage
 import ZeroMQ
 
-/// `keys`: writes the cluster's CURVE key pair.
+/// `keys`: writes the cluster's CURVE key pair as a secret certificate.
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a CURVE key pair for a cluster.",
         discussion: """
         Copy the file to every host of the cluster and pass it with --keys to launch, serve and \
         worker (programs get it as MPETL_KEYS). Every connection is then encrypted, and a \
-        process without the file, or with another one, cannot join, feed or read. The file is \
-        written readable by its owner only.
+        process without the file, or with another one, cannot join, feed or read.
 
-        Example:  mpetl-coordinator keys --output /etc/mpetl/cluster.key
+        The file is a secret CURVE certificate in ZeroMQ's own format (ZPL, as czmq's zcert and \
+        pyzmq's zmq.auth.create_certificates write it), so --keys also takes a NAME.key_secret \
+        file those tools made. It is created readable and writable by its owner only (mode \
+        0600), and never over an existing file unless --force is given; --force replaces the \
+        file in one rename, so a reader never sees half of it.
+
+        Key files from older versions (`public-key = …` lines) still work; --from rewrites one \
+        as a certificate holding the same key, so hosts can be switched one at a time.
+
+        Examples:
+          mpetl-coordinator keys --output /etc/mpetl/cluster.key
+          mpetl-coordinator keys --from cluster.key --output cluster.key --force
         """)
 
     @Option(help: ArgumentHelp("Where to write the key pair.", valueName: "file"))
     var output: String = "mpetl-cluster.key"
 
-    @Flag(help: "Replace an existing file.")
+    @Flag(help: "Replace an existing file (with a new key, every host then needs the new file).")
     var force = false
+
+    @Option(help: ArgumentHelp(
+        "Write the key pair read from this file (an older key file, or a secret certificate) instead of a new one.",
+        valueName: "file"))
+    var from: String?
 
     func run() throws {
         guard CurveKeyPair.isCurveAvailable else {
             throw ValidationError("this libzmq was built without CURVE (libsodium); install Debian's libzmq5")
         }
-        guard force || !FileManager.default.fileExists(atPath: output) else {
-            throw ValidationError("\(output) exists; give --force to replace it (every host then needs the new file)")
+        let pair = try from.map(Self.read) ?? CurveKeyPair.generate()
+        let certificate = pair.secretCertificate(generatedBy: "mpetl-coordinator")
+        do {
+            try PrivateFile.write(certificate, to: output, replacing: force)
+        } catch {
+            throw ValidationError(Self.explain(error, writing: output))
         }
-        let pair = try CurveKeyPair.generate()
-        let text = "# MPETL cluster key pair: keep it secret, copy it to every host of the cluster.\n" + pair.fileContents
-        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ValidationError("cannot write \(output)")
-        }
-        // createFile keeps an existing file's mode; make sure it is private either way.
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: output)
         print("wrote \(output) (public key \(pair.publicKey))")
+    }
+
+    static func read(_ path: String) throws -> CurveKeyPair {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+        }
+        do {
+            return try CurveKeyPair(certificate: text)
+        } catch {
+            throw ValidationError("cannot use \(path): \(error)")
+        }
+    }
+
+    /// What went wrong writing `path`, and what to do.
+    static func explain(_ error: Errno, writing path: String) -> String {
+        let folder = FilePath(path).removingLastComponent()
+        let directory = folder.isEmpty ? "the current directory" : folder.string
+        switch error {
+        case .fileExists:
+            return "\(path) exists; give --force to replace it (every host then needs the new file)"
+        case .permissionDenied, .notPermitted, .readOnlyFileSystem:
+            return "cannot write \(path): \(error); choose a directory you may write to (\(directory) is not one), "
+                + "or run as a user who may write there"
+        case .noSuchFileOrDirectory:
+            return "cannot write \(path): \(directory) does not exist; create it first"
+        case .isDirectory:
+            return "cannot write \(path): it is a directory; give a file name"
+        default:
+            return "cannot write \(path): \(error)"
+        }
     }
 }

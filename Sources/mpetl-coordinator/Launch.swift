@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MPETL
+import ZeroMQ
 
 /// `launch`: a coordinator for one program's run, with live progress; exits with the
 /// program's status.
@@ -16,8 +17,8 @@ struct Launch: ParsableCommand {
         Example:  mpetl-coordinator launch --progress plain -- .build/debug/nursery-rhyme
         """)
 
-    @Option(help: ArgumentHelp("Also listen on this endpoint, e.g. tcp://10.0.0.1:5555, for worker hosts; the program's own sockets then listen on that address too.", valueName: "endpoint"))
-    var listen: String?
+    @Option(help: ArgumentHelp("Also listen on this endpoint, e.g. tcp://10.0.0.1:5555, for worker hosts; the program's own sockets then listen on that address too.", valueName: "endpoint"), transform: Endpoint.argument)
+    var listen: Endpoint?
 
     @Option(help: "How to show progress: auto (redrawn in place on a terminal, plain lines otherwise), plain, or off.")
     var progress: ProgressMode = .auto
@@ -57,9 +58,9 @@ struct Launch: ParsableCommand {
         // An abstract socket: no file to clean up, however this command ends.
         let local = "ipc://@mpetl-coordinator-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
-        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: [local] + (listen.map { [$0] } ?? []))
+        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: [local] + (listen.map { [$0.description] } ?? []))
         try waitForWorkerHosts(server)
-        let program = try ProgramProcess(command: command, coordinator: local, advertise: listen.flatMap(Self.address(of:)))
+        let program = try ProgramProcess(command: command, coordinator: local, advertise: listen?.advertisableAddress)
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         let period = progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1) == .plain ? interval : 0.2
         while !program.waitForExit(seconds: period) {
@@ -75,16 +76,10 @@ struct Launch: ParsableCommand {
         let deadline = ContinuousClock.now + Seconds.duration(waitTimeout)
         while server.workerHosts().reduce(0, { $0 + $1.slots }) < waitWorkers {
             guard ContinuousClock.now < deadline else {
-                throw ValidationError("worker hosts offered \(server.workerHosts().reduce(0) { $0 + $1.slots }) of the \(waitWorkers) slots --wait-workers asked for within \(waitTimeout) s; are `mpetl-coordinator worker --connect \(listen ?? "?")` hosts running?")
+                throw ValidationError("worker hosts offered \(server.workerHosts().reduce(0) { $0 + $1.slots }) of the \(waitWorkers) slots --wait-workers asked for within \(waitTimeout) s; are `mpetl-coordinator worker --connect \(listen?.description ?? "?")` hosts running?")
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
-    }
-
-    /// The host part of `tcp://HOST:PORT`: where this host's sockets are reachable.
-    static func address(of endpoint: String) -> String? {
-        guard let host = Endpoints.tcpHost(of: endpoint) else { return nil }
-        return host == "*" || host == "0.0.0.0" ? nil : host
     }
 }
 

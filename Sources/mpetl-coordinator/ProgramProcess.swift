@@ -31,7 +31,7 @@ final class ProgramProcess {
         var environment = ProcessInfo.processInfo.environment
         environment[CoordinatorServer.environmentKey] = coordinator
         environment[CoordinatorServer.launcherEnvironmentKey] = "\(getpid())"
-        if let advertise { environment["MPETL_ADVERTISE"] = advertise }
+        if let advertise { environment[EnvironmentVariable.advertise.name] = advertise }
         process.environment = environment
         if isatty(STDIN_FILENO) == 1 { process.standardInput = FileHandle.nullDevice }
         let exited = exited

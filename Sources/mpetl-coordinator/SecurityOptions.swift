@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MPETL
+import ZeroMQ
 
 /// `--keys` and `--insecure`, shared by the commands that open the cluster to the network.
 struct SecurityOptions: ParsableArguments {
@@ -12,23 +13,17 @@ struct SecurityOptions: ParsableArguments {
 
     /// Checks that a TCP address off this host is protected, then hands the key file to this
     /// process's sockets and to every program and worker it starts.
-    func apply(to endpoints: [String]) throws {
+    func apply(to endpoints: [Endpoint]) throws {
         if let keys {
             guard FileManager.default.isReadableFile(atPath: keys) else {
                 throw ValidationError("cannot read the key file \(keys); write one with `mpetl-coordinator keys --output \(keys)`")
             }
-            setenv("MPETL_KEYS", URL(fileURLWithPath: keys).standardizedFileURL.path, 1)
+            setenv(EnvironmentVariable.keys.name, URL(fileURLWithPath: keys).standardizedFileURL.path, 1)
             return
         }
-        let exposed = endpoints.filter { Self.isOffHost($0) }
+        let exposed = endpoints.filter(\.isOffHost).map(\.description)
         guard exposed.isEmpty || insecure else {
             throw ValidationError("\(exposed.joined(separator: ", ")) can be reached from other hosts: give --keys FILE (write one with `mpetl-coordinator keys`), or --insecure to allow anyone who reaches it")
         }
-    }
-
-    /// Whether a `tcp://` endpoint is reachable from other hosts (not loopback).
-    static func isOffHost(_ endpoint: String) -> Bool {
-        guard let host = Endpoints.tcpHost(of: endpoint) else { return false }
-        return !(host.hasPrefix("127.") || host == "localhost" || host == "[::1]")
     }
 }

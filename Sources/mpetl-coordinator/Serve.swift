@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MPETL
+import ZeroMQ
 
 /// `serve`: a long-lived coordinator that programs share through `MPETL_COORDINATOR`.
 struct Serve: ParsableCommand {
@@ -14,8 +15,8 @@ struct Serve: ParsableCommand {
         Example:  mpetl-coordinator serve --listen ipc://@mpetl
         """)
 
-    @Option(help: ArgumentHelp("Endpoint to listen on (repeatable): ipc://PATH or tcp://ADDRESS:PORT.", valueName: "endpoint"))
-    var listen: [String] = []
+    @Option(help: ArgumentHelp("Endpoint to listen on (repeatable): ipc://PATH or tcp://ADDRESS:PORT.", valueName: "endpoint"), transform: Endpoint.argument)
+    var listen: [Endpoint] = []
 
     @Option(help: "How to show progress: auto, plain, or off.")
     var progress: ProgressMode = .off
@@ -42,7 +43,7 @@ struct Serve: ParsableCommand {
         let stop = StopSignal()
         try security.apply(to: listen)
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
-        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: listen)
+        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: listen.map(\.description))
         FileHandle.standardError.write(Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         while !stop.wait(seconds: interval) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MPETL
+import ZeroMQ
 
 /// `worker`: lend this host's processes to a coordinator elsewhere.
 struct Worker: ParsableCommand {
@@ -16,8 +17,8 @@ struct Worker: ParsableCommand {
         Example:  mpetl-coordinator worker --connect tcp://10.0.0.1:5555 --slots 4 -- ./my-etl input.csv
         """)
 
-    @Option(help: ArgumentHelp("The coordinator's endpoint, tcp://HOST:PORT.", valueName: "endpoint"))
-    var connect: String
+    @Option(help: ArgumentHelp("The coordinator's endpoint, tcp://HOST:PORT.", valueName: "endpoint"), transform: Endpoint.argument)
+    var connect: Endpoint
 
     @Option(help: "How many workers may run here at once.")
     var slots: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -40,7 +41,7 @@ struct Worker: ParsableCommand {
     var command: [String] = []
 
     func validate() throws {
-        guard connect.hasPrefix("tcp://") else { throw ValidationError("--connect takes tcp://HOST:PORT, the address `launch --listen` or `serve --listen` uses") }
+        guard connect.tcpHost != nil else { throw ValidationError("--connect takes tcp://HOST:PORT, the address `launch --listen` or `serve --listen` uses") }
         guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
         guard !command.isEmpty else { throw ValidationError("name the program to run after --, the same build the driver runs") }
         try Seconds.check(answerTimeout, option: "--answer-timeout")
@@ -58,7 +59,7 @@ struct Worker: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw ValidationError("cannot run \(command[0]): not an executable file")
         }
-        let host = WorkerHost(coordinator: connect, slots: slots, program: program, arguments: Array(command.dropFirst()),
+        let host = try WorkerHost(coordinator: connect.description, slots: slots, program: program, arguments: Array(command.dropFirst()),
                               name: name, advertise: advertise, answerTimeout: Seconds.duration(answerTimeout),
                               coordinatorTimeout: Seconds.duration(coordinatorTimeout))
         do {

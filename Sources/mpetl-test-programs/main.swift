@@ -3,6 +3,7 @@
 // scenario builds the same pipelines in every process. Drivers print one JSON line (or plain
 // lines) that the tests check.
 import Foundation
+import Logging
 import MPETL
 import Synchronization
 
@@ -175,6 +176,36 @@ func misuse() throws {
     attempt("second-iteration") { print("second-count \(try pipeline.asCompleted(as: Int.self).reduce(0) { c, _ in c + 1 })") }
 }
 
+/// A stage body that calls its own pipeline: once a deadlock (start() held the pipeline's lock
+/// in the worker for ever), now a clear error that join reports.
+func ownPipeline() throws {
+    let pipeline = Pipeline(name: "self-aware")
+    try pipeline.addTask { (value: Int) in
+        _ = try pipeline.stats()
+        return value
+    }
+    try pipeline.start()
+    do {
+        try pipeline.feed(contentsOf: 0..<10)
+        try pipeline.join()
+        printJSON(["error": "none"])
+    } catch {
+        report(error)
+    }
+}
+
+/// A pipeline given the application's own Logger: every process's lines go through it (here
+/// to standard output, at debug), none to MPETL's standard-error handler.
+func ownLogger() throws {
+    var logger = Logger(label: "app", factory: { StreamLogHandler.standardOutput(label: $0) })
+    logger.logLevel = .debug
+    let pipeline = Pipeline(name: "logged", logger: logger)
+    try pipeline.addTask(processes: 2) { (value: Int) in value }
+    try pipeline.start()
+    try pipeline.feed(contentsOf: 0..<10)
+    try pipeline.join()
+}
+
 /// N results collected by join before anything reads them, then read.
 func manyResults() throws {
     let items = option("items", default: 1_000_000)
@@ -213,6 +244,8 @@ let scenarios: [String: () throws -> Void] = [
     "live": live,
     "throwing": throwing,
     "misuse": misuse,
+    "own-pipeline": ownPipeline,
+    "own-logger": ownLogger,
     "many-results": manyResults,
     "slow-forever": slowForever,
     "named-chain": namedChain,

@@ -102,10 +102,10 @@ struct SocketTests {
         let first = try Socket(context, type: .pull)
         try first.bind(endpoint)
         let resolved = try first.lastEndpoint()
-        #expect(resolved.hasPrefix("tcp://127.0.0.1:"))
+        #expect(resolved.tcpHost == "127.0.0.1" && (resolved.tcpPort ?? 0) > 0, "\(resolved)")
         let second = try Socket(context, type: .pull)
         let caught = zmqError { try second.bind(resolved) }
-        #expect(caught == ZMQError(code: .addressInUse, function: "zmq_bind", detail: resolved))
+        #expect(caught == ZMQError(code: .addressInUse, function: "zmq_bind", detail: resolved.description))
     }
 
     @Test func connectingToNobodyTimesOutNamingTheEndpoint() throws {

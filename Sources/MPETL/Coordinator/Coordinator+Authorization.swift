@@ -23,12 +23,12 @@ extension CoordinatorLoop {
         }
     }
 
-    /// Counts and logs (once per peer) a message that was not the sender's to send.
+    /// Counts a message that was not the sender's to send, and logs it within the rate limit.
     func refuse(_ message: ControlMessage, from identity: [UInt8]) {
         refusedMessages += 1
-        if refusedSenders.insert(identity).inserted {
+        if let held = untrustedInputWarnings.admit("refused") {
             let kind = String(describing: message).prefix { $0 != "(" }
-            Log.warning("coordinator dropped a \(kind) message from peer \(identity) that speaks for a worker or pipeline that is not its own; further ones from it are only counted")
+            Log.warning("coordinator dropped a \(kind) message from peer \(PeerIdentity.describe(identity)) that speaks for a worker or pipeline that is not its own\(untrustedInputWarnings.suffix(held: held))")
         }
     }
 }

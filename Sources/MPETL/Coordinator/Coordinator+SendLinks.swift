@@ -18,12 +18,12 @@ extension CoordinatorLoop {
         case .ready(let target):
             openLink(to: target, lookup)
         case .refuse(let code, let reason):
-            perform([.send(to: lookup.identity, .unresolved(name: lookup.name, code: code.name, reason: reason))])
+            perform([.send(to: lookup.identity, .unresolved(name: lookup.name, code: code, reason: reason))])
         case .wait:
             let registered = records.values.contains { $0.registration.name == lookup.name }
             guard !registered, now >= lookup.deadline else { return false }
             let reason = "no pipeline named \"\(lookup.name)\" is registered with the coordinator (waited \(PendingLookup.lateRegistrationWait) for one to start); check the name, and start the receiving pipeline before feeding its senders"
-            perform([.send(to: lookup.identity, .unresolved(name: lookup.name, code: PipelineError.Code.unknownPipeline.name, reason: reason))])
+            perform([.send(to: lookup.identity, .unresolved(name: lookup.name, code: .unknownPipeline, reason: reason))])
         }
         return true
     }

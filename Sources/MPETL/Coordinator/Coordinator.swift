@@ -11,14 +11,14 @@ import ZeroMQ
 /// It never carries data: items go straight from stage to stage.
 final class Coordinator: Sendable {
     /// Where workers and drivers connect; local workers use the first.
-    let endpoints: [String]
+    let endpoints: [Endpoint]
     /// Every pipeline's stats, refreshed by the coordinator's thread a few times a second.
     let published: PublishedStats
     let loop: LoopHandle
 
     /// Binds `endpoints` and starts the coordinator's thread.
     /// - Parameter hostTimeout: how long a remote agent may be silent before it is lost.
-    init(context: Context, endpoints: [String], hostTimeout: Duration) throws {
+    init(context: Context, endpoints: [Endpoint], hostTimeout: Duration) throws {
         self.endpoints = endpoints
         let published = PublishedStats()
         self.published = published
@@ -50,7 +50,7 @@ final class PublishedStats: Sendable {
 /// The coordinator thread's state; never leaves that thread.
 final class CoordinatorLoop: ThreadLoop {
     private let context: Context
-    private let endpoint: String
+    private let endpoint: Endpoint
     private let router: Socket
     private let published: PublishedStats
     private var lastPublished = ContinuousClock.now
@@ -67,10 +67,12 @@ final class CoordinatorLoop: ThreadLoop {
     var fenced: Set<[UInt8]> = []
     /// Connections of local agents that exited: what they sent before is dropped unread.
     var departed: Set<[UInt8]> = []
-    private var malformedSenders: Set<[UInt8]> = []
+    /// Control messages that did not decode.
+    private(set) var malformedMessages = 0
     /// Well-formed messages refused because the sender spoke for someone else.
     var refusedMessages = 0
-    var refusedSenders: Set<[UInt8]> = []
+    /// Untrusted peers may send any amount of garbage: their warnings are rate-limited.
+    var untrustedInputWarnings = WarningRateLimit()
     var links: [UInt32: SendLink] = [:]
     var nextProducer = SendLink.firstProducer
     var nextCountedProducer = SendLink.firstCountedProducer
@@ -81,7 +83,7 @@ final class CoordinatorLoop: ThreadLoop {
     /// How often the published stats are refreshed while anything runs.
     private static let publishInterval: Duration = .milliseconds(100)
 
-    init(context: Context, endpoints: [String], published: PublishedStats, hostTimeout: Duration) throws {
+    init(context: Context, endpoints: [Endpoint], published: PublishedStats, hostTimeout: Duration) throws {
         self.hostTimeout = hostTimeout
         startTimeout = try Liveness.startTimeout()
         silence = SilenceWatch(limit: hostTimeout)
@@ -154,8 +156,9 @@ final class CoordinatorLoop: ThreadLoop {
                 return
             }
             guard frames.count == 2, let message = try? decoder.decode(ControlMessage.self, from: frames[1]) else {
-                if malformedSenders.insert(frames.first ?? []).inserted {
-                    Log.warning("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(frames.first ?? []); further ones from it are dropped silently")
+                malformedMessages += 1
+                if let held = untrustedInputWarnings.admit("malformed") {
+                    Log.warning("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(PeerIdentity.describe(frames.first ?? []))\(untrustedInputWarnings.suffix(held: held))")
                 }
                 continue
             }
@@ -250,14 +253,14 @@ final class CoordinatorLoop: ThreadLoop {
     private func register(_ registration: PipelineRegistration, driver: [UInt8]) {
         guard records[registration.id] == nil else {
             perform([.send(to: driver, .failed(FailureReport(
-                code: PipelineError.Code.alreadyStarted.name, pipeline: registration.id,
+                code: .alreadyStarted, pipeline: registration.id,
                 reason: "a pipeline with this id is already registered")))])
             return
         }
         if let name = registration.name,
            let holder = records.values.first(where: { $0.registration.name == name && !$0.isDone }) {
             perform([.send(to: driver, .failed(FailureReport(
-                code: PipelineError.Code.duplicateName.name, pipeline: registration.id,
+                code: .duplicateName, pipeline: registration.id,
                 reason: "another running pipeline is already named \"\(name)\" (started by \(holder.registration.executable)); names must be unique while their pipelines run: choose another name or join the other pipeline first")))])
             return
         }

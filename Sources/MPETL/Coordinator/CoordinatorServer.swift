@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 internal import MessagePack
 import ZeroMQ
 
@@ -14,14 +15,14 @@ import ZeroMQ
 /// ```
 public final class CoordinatorServer: Sendable {
     /// The environment variable that points a program's pipelines at a coordinator.
-    public static let environmentKey = DriverRuntime.coordinatorEnvironmentKey
+    public static let environmentKey = EnvironmentVariable.coordinator.name
     /// The environment variable that names the pid of a command owning the program (`launch`
     /// sets it): the program's driver asks the kernel for SIGTERM when that process dies, so
     /// the program never outlives it.
-    public static let launcherEnvironmentKey = DriverRuntime.launcherEnvironmentKey
+    public static let launcherEnvironmentKey = EnvironmentVariable.launcherPID.name
 
     /// Where programs and workers connect; workers this coordinator starts use the first.
-    public var endpoints: [String] { coordinator.endpoints }
+    public var endpoints: [String] { coordinator.endpoints.map(\.description) }
 
     private let context: Context
     let coordinator: Coordinator
@@ -33,16 +34,26 @@ public final class CoordinatorServer: Sendable {
     ///     `MPETL_HEARTBEAT_TIMEOUT` seconds, else 30 seconds. Processes on this host are
     ///     watched through the kernel instead and never timed out.
     ///   - endpoints: where programs and worker hosts connect.
+    ///   - logger: where the coordinator's lines go (see ``Pipeline/init(name:maxSize:logger:)``);
+    ///     `nil`: standard error at `MPETL_LOG_LEVEL`.
     /// - Throws: ``PipelineError/Code/transportFailed`` when an endpoint cannot be bound,
-    ///   ``PipelineError/Code/invalidDefinition`` for a bad `MPETL_HEARTBEAT_TIMEOUT`.
-    public init(heartbeatTimeout: Duration? = nil, listening endpoints: [String]) throws {
+    ///   ``PipelineError/Code/invalidDefinition`` for a bad `MPETL_HEARTBEAT_TIMEOUT` or a
+    ///   malformed endpoint.
+    public init(heartbeatTimeout: Duration? = nil, listening endpoints: [String], logger: Logger? = nil) throws {
+        if let logger { Log.adopt(logger) }
         guard !endpoints.isEmpty else {
             throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "give at least one endpoint to listen on")
         }
         let hostTimeout = try heartbeatTimeout ?? Liveness.hostTimeout()
         // libzmq would unlink another process's socket file and take its path over silently.
-        for endpoint in endpoints where endpoint.hasPrefix("ipc://") && !endpoint.hasPrefix("ipc://@")
-            && Syscalls.isListening(ipcPath: String(endpoint.dropFirst("ipc://".count))) {
+        let endpoints = try endpoints.map { text in
+            do throws(ZMQError) {
+                return try Endpoint(parsing: text)
+            } catch {
+                throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "cannot listen at \(error.detail)")
+            }
+        }
+        for endpoint in endpoints where endpoint.socketFilePath != nil && endpoint.isListeningHere {
             throw PipelineError(code: .transportFailed, pipeline: "coordinator",
                                 reason: "another process already listens at \(endpoint) (a coordinator still running?); stop it, or choose another endpoint")
         }
@@ -51,7 +62,7 @@ public final class CoordinatorServer: Sendable {
             coordinator = try Coordinator(context: context, endpoints: endpoints, hostTimeout: hostTimeout)
         } catch {
             throw PipelineError(code: .transportFailed, pipeline: "coordinator",
-                                reason: "could not listen on \(endpoints.joined(separator: ", ")): \(error)")
+                                reason: "could not listen on \(endpoints.map(\.description).joined(separator: ", ")): \(error)")
         }
     }
 

@@ -53,7 +53,7 @@ final class AcknowledgedTransport: BatchTransport {
         }
     }
 
-    private let connect: (String) throws -> Socket
+    private let connect: (Endpoint) throws -> Socket
     /// Whether the consumers grant credit (workers) or take everything (the results collector).
     private let demandDriven: Bool
     /// Told about each new batch before it leaves: the inputs it came from, and its items.
@@ -90,7 +90,7 @@ final class AcknowledgedTransport: BatchTransport {
     ///     for workers, ``push(_:to:highWaterMark:)`` for the collector).
     ///   - waitForRoom: waits until one of the given sockets is ready; it may handle
     ///     acknowledgements and consumer changes meanwhile.
-    init(consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (String) throws -> Socket,
+    init(consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (Endpoint) throws -> Socket,
          sending: @escaping (ClosedRange<Int>, Int) -> Void = { _, _ in },
          waitForRoom: @escaping (RoomWait) throws -> Void) throws {
         self.connect = connect
@@ -254,7 +254,7 @@ final class AcknowledgedTransport: BatchTransport {
 
     /// A PUSH to the results collector. No wait for the connection: with a single peer there is
     /// no slow joiner to fear, and batches queue until it is up.
-    static func push(_ context: Context, to endpoint: String, highWaterMark: Int) throws -> Socket {
+    static func push(_ context: Context, to endpoint: Endpoint, highWaterMark: Int) throws -> Socket {
         let socket = try ClusterSecurity.socket(context, type: .push, role: .client)
         try socket.setLinger(milliseconds: 0)
         if highWaterMark > 0 { try socket.setSendHighWaterMark(highWaterMark) }
@@ -265,7 +265,7 @@ final class AcknowledgedTransport: BatchTransport {
     /// A DEALER to one worker's ROUTER input: batches go out, grants come back. Grants are
     /// never dropped for want of queue room (each is 12 bytes, and they are read at least every
     /// ``batchesPerGrantRead`` batches): a lost last grant would leave the producer waiting.
-    static func dealer(_ context: Context, to endpoint: String, highWaterMark: Int) throws -> Socket {
+    static func dealer(_ context: Context, to endpoint: Endpoint, highWaterMark: Int) throws -> Socket {
         let socket = try ClusterSecurity.socket(context, type: .dealer, role: .client)
         try socket.setLinger(milliseconds: 0)
         if highWaterMark > 0 { try socket.setSendHighWaterMark(highWaterMark) }

@@ -32,7 +32,7 @@ final class Producer: @unchecked Sendable {
     ///   - released: told the inputs of each batch once it is acknowledged.
     ///   - waitForRoom: the owner's wait (polling the sockets, and whatever else it must
     ///     watch); events delivered meanwhile are applied when it returns.
-    init(consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (String) throws -> Socket,
+    init(consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (Endpoint) throws -> Socket,
          pipeline: UInt32, stage: Int, producer: UInt32, chunkSize: Int,
          sending: @escaping (ClosedRange<Int>, Int) -> Void = { _, _ in },
          released: @escaping (ClosedRange<Int>) -> Void = { _ in },

@@ -14,10 +14,10 @@ final class DriverAgent: Sendable {
         /// Binds the run's results collector when `collects`, then registers the pipeline.
         case register(run: PipelineRun, collects: Bool, registration: PipelineRegistration)
         /// Resolves a named pipeline of another program, as an external sender.
-        case resolve(name: String, reply: ControlReply<SendRoute>)
+        case resolve(name: String, reply: OneShot<SendRoute, PipelineError>)
         /// Watches an external link: its reply fails if the receiver fails, and succeeds once the
         /// link is closed and all its batches were counted.
-        case watchLink(producer: UInt32, reply: ControlReply<Void>)
+        case watchLink(producer: UInt32, reply: OneShot<Void, PipelineError>)
         /// Closes an external link after its last batch.
         case closeLink(producer: UInt32, batches: UInt64)
         /// Stops every pipeline of this driver, waits (briefly) for the workers to tear down,
@@ -36,13 +36,13 @@ final class DriverAgent: Sendable {
 
     /// - Parameter embeddedCoordinator: the coordinator runs in this process, so it is never
     ///   judged by its silence.
-    init(context: Context, coordinatorEndpoint: String, embeddedCoordinator: Bool, runDirectory: String) throws {
+    init(context: Context, coordinatorEndpoint: Endpoint, embeddedCoordinator: Bool, runDirectory: String) throws {
         let inbox = try Inbox(context: context)
         self.inbox = inbox
         var environment = ProcessInfo.processInfo.environment
-        environment[WorkerAssignment.environmentKey] = nil
+        environment[EnvironmentVariable.worker.name] = nil
         // Workers die with this driver already; the launcher is the driver's to watch.
-        environment[DriverRuntime.launcherEnvironmentKey] = nil
+        environment[EnvironmentVariable.launcherPID.name] = nil
         let program = WorkerSpawner.Program(
             executable: Syscalls.executablePath, arguments: CommandLine.arguments, environment: environment,
             coordinatorEndpoint: coordinatorEndpoint, runDirectory: runDirectory)
@@ -140,8 +140,8 @@ private final class AgentLoop: ThreadLoop {
     private var lingeringFeeds: [String: (run: PipelineRun, at: UInt64)] = [:]
     private var collectors: [String: Collector] = [:]
     /// External sends waiting for the coordinator: routes by name, acknowledgements by link.
-    private var pendingRoutes: [String: [ControlReply<SendRoute>]] = [:]
-    private var pendingLinks: [UInt32: ControlReply<Void>] = [:]
+    private var pendingRoutes: [String: [OneShot<SendRoute, PipelineError>]] = [:]
+    private var pendingLinks: [UInt32: OneShot<Void, PipelineError>] = [:]
     private let encoder = MessagePackEncoder()
     private let decoder = MessagePackDecoder()
     private let frame = Message()
@@ -248,11 +248,11 @@ private final class AgentLoop: ThreadLoop {
                 if collects {
                     let socket = try ClusterSecurity.socket(context, type: .pull, role: .server)
                     try socket.setLinger(milliseconds: 0)
-                    let endpoint = "ipc://\(runDirectory)/results-\(registration.ordinal).sock"
+                    let endpoint = Endpoint.ipc(path: "\(runDirectory)/results-\(registration.ordinal).sock")
                     try socket.bind(endpoint)
                     registration.collectorEndpoints = [endpoint]
                     if let address = NetworkExposure.advertisedAddress {
-                        try socket.bind("tcp://\(address):*")
+                        try socket.bind(.tcp(host: address, port: nil))
                         registration.collectorEndpoints.append(try socket.lastEndpoint())
                     }
                     collectors[run.id] = Collector(run: run, socket: socket, ordinal: registration.ordinal,
@@ -378,7 +378,7 @@ private final class AgentLoop: ThreadLoop {
             case .unresolved(let name, let code, let reason):
                 if let reply = pendingRoutes[name]?.first {
                     pendingRoutes[name]?.removeFirst()
-                    reply.fulfill(.failure(PipelineError(code: PipelineError.Code(name: code), pipeline: name, reason: reason)))
+                    reply.fulfill(.failure(PipelineError(code: code, pipeline: name, reason: reason)))
                 }
             case .linkAcknowledged(let producer):
                 pendingLinks.removeValue(forKey: producer)?.fulfill(.success(()))
@@ -426,7 +426,7 @@ private final class AgentLoop: ThreadLoop {
                 // The coordinator fails the pipeline as for a failed stage: workers abort, and
                 // join() throws this.
                 let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
-                let report = FailureReport(code: PipelineError.Code.transportFailed.name, pipeline: collector.run.label,
+                let report = FailureReport(code: .transportFailed, pipeline: collector.run.label,
                                            reason: "results went missing on the way to the driver (\(reason)); run the pipeline again")
                 try send(.stageFailed(address, report, collector.counters))
                 collectors[id] = nil

@@ -6,8 +6,6 @@ import ZeroMQ
 /// `ipc://` sockets, the coordinator (embedded unless `MPETL_COORDINATOR` names one) and the
 /// agent thread that talks to it. Created on the first `start()`.
 final class DriverRuntime: Sendable {
-    static let coordinatorEnvironmentKey = "MPETL_COORDINATOR"
-    static let launcherEnvironmentKey = "MPETL_LAUNCHER_PID"
 
     let context: Context
     let runDirectory: String
@@ -38,12 +36,17 @@ final class DriverRuntime: Sendable {
     private init() throws {
         context = try Context()
         runDirectory = try RunDirectory.create()
-        let endpoint: String
-        if let external = ProcessInfo.processInfo.environment[Self.coordinatorEnvironmentKey], !external.isEmpty {
-            endpoint = external
+        let endpoint: Endpoint
+        if let external = EnvironmentVariable.coordinator.value {
+            do throws(ZMQError) {
+                endpoint = try Endpoint(parsing: external)
+            } catch {
+                throw PipelineError(code: .startFailed, pipeline: "driver",
+                                    reason: "\(EnvironmentVariable.coordinator.name) is not an endpoint: \(error.detail); give the address `launch --listen` or `serve --listen` uses")
+            }
             coordinator = nil
         } else {
-            endpoint = "ipc://\(runDirectory)/coordinator.sock"
+            endpoint = .ipc(path: "\(runDirectory)/coordinator.sock")
             coordinator = try Coordinator(context: context, endpoints: [endpoint], hostTimeout: try Liveness.hostTimeout())
         }
         agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint, embeddedCoordinator: coordinator != nil,
@@ -56,7 +59,7 @@ final class DriverRuntime: Sendable {
     /// however it dies. If it is already gone (this process was handed to another parent),
     /// stop now.
     private static func stopWithLauncher() {
-        guard let text = ProcessInfo.processInfo.environment[launcherEnvironmentKey], let launcher = Int32(text) else { return }
+        guard let text = EnvironmentVariable.launcherPID.value, let launcher = Int32(text) else { return }
         Syscalls.dieWithParent(signal: SIGTERM)
         if Syscalls.parentProcessID != launcher { Syscalls.kill(Syscalls.processID, signal: SIGTERM) }
     }

@@ -8,10 +8,10 @@ import ZeroMQ
 enum RemoteSend {
     static func send<Items: Sequence>(_ name: String, _ items: Items, runtime: DriverRuntime) throws
     where Items.Element: Encodable {
-        let routeReply = ControlReply<SendRoute>()
+        let routeReply = OneShot<SendRoute, PipelineError>()
         runtime.agent.enqueue(.resolve(name: name, reply: routeReply))
         let route = try routeReply.wait()
-        let linkReply = ControlReply<Void>()
+        let linkReply = OneShot<Void, PipelineError>()
         runtime.agent.enqueue(.watchLink(producer: route.producer, reply: linkReply))
         do {
             try route.check(Items.Element.self)
@@ -42,8 +42,8 @@ enum RemoteSend {
     }
 
     /// The `ipc://` endpoints that listen here, or else the `tcp://` ones.
-    static func reachable(_ endpoints: [String]) -> [String] {
-        let local = endpoints.filter { $0.hasPrefix("ipc://") && Syscalls.isListening(ipcPath: String($0.dropFirst("ipc://".count))) }
-        return local.isEmpty ? endpoints.filter { $0.hasPrefix("tcp://") } : local
+    static func reachable(_ endpoints: [Endpoint]) -> [Endpoint] {
+        let local = endpoints.filter(\.isListeningHere)
+        return local.isEmpty ? endpoints.filter { !$0.isLocal } : local
     }
 }

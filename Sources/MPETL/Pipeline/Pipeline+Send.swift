@@ -1,5 +1,3 @@
-import Logging
-
 extension Pipeline {
     /// Sends one item to the first stage of the pipeline named `name`, from any stage body in
     /// any worker process, or from the driver.
@@ -57,18 +55,5 @@ extension Pipeline {
             }
             try session.feed(items)
         }
-    }
-
-    /// Sends MPETL's log lines to `factory`'s handlers instead of standard error.
-    ///
-    /// Call it before the first `start()`: it runs in every process, since workers re-run the
-    /// program. Levels still come from `MPETL_LOG_LEVEL`; lines carry `pid` and `host`, and in
-    /// workers `pipeline`, `stage` and `worker`, as metadata.
-    ///
-    /// ```swift
-    /// Pipeline.useLogHandler { label in StreamLogHandler.standardOutput(label: label) }
-    /// ```
-    public static func useLogHandler(_ factory: @escaping @Sendable (String) -> any LogHandler) {
-        Log.use(factory)
     }
 }

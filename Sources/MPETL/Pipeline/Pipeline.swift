@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import Synchronization
+import ZeroMQ
 
 /// A multi-process pipeline: origins, then tasks, then destinations, each stage running in
 /// its own worker processes connected by ZeroMQ.
@@ -42,18 +44,36 @@ public final class Pipeline: Sendable {
 
     private enum Phase {
         case building
+        /// `start()` is connecting workers. It holds no lock meanwhile: callers on other
+        /// threads wait on the hand-off for the session (nil: inert), or for start's error.
+        case starting(OneShot<DriverSession?, any Error>)
         /// Started in a worker process that runs another pipeline: every call is a no-op.
         case inert
+        /// This process is one of this pipeline's workers, running a stage body.
+        case worker
         case running(DriverSession)
     }
 
     /// Creates a pipeline.
+    ///
+    /// ```swift
+    /// var logger = Logger(label: "orders-etl")
+    /// logger.logLevel = .debug
+    /// let pipeline = Pipeline(name: "orders", logger: logger)
+    /// ```
     /// - Parameters:
     ///   - name: a unique name, required to receive items from ``send(_:_:)``.
     ///   - maxSize: bounds the items queued into each stage; `feed` blocks when it is reached.
-    public init(name: String? = nil, maxSize: Int? = nil) {
+    ///   - logger: where MPETL's lines go, in this process and in every worker of it (workers
+    ///     re-run the program, so they make the same logger). MPETL adds `pid` and `host`
+    ///     metadata, and in workers `pipeline`, `stage` and `worker`; the logger's own level
+    ///     applies. A process has one MPETL logger, shared by its coordinator and agents: the
+    ///     first one given. `nil` (the default) writes lines to standard error at the level in
+    ///     `MPETL_LOG_LEVEL` (default `info`).
+    public init(name: String? = nil, maxSize: Int? = nil, logger: Logger? = nil) {
         self.name = name
         self.maxSize = maxSize
+        if let logger { Log.adopt(logger) }
         _ = ProcessRole.current
     }
 
@@ -120,7 +140,7 @@ public final class Pipeline: Sendable {
     ///   stage's input type, ``PipelineError/Code/invalidDefinition`` for a pipeline without
     ///   stages, or ``PipelineError/Code/startFailed`` when workers could not start.
     public func start() throws {
-        try state.withLock { state in
+        let (ordinal, label, stages, fingerprint, startup) = try state.withLock { state in
             guard case .building = state.phase else {
                 throw PipelineError(code: .alreadyStarted, pipeline: name ?? "this pipeline",
                                     reason: "start() was called twice; call it once, after adding every stage")
@@ -131,16 +151,33 @@ public final class Pipeline: Sendable {
             try Self.validate(stages, label: label)
             let fingerprint = BuildIdentity.fingerprint(
                 stages: "\(label): " + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize.map(String.init) ?? "auto")" }.joined(separator: ", "))
-            switch ProcessRole.current {
-            case .worker(let assignment) where assignment.ordinal == ordinal:
-                WorkerProcess.run(assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)
-            case .worker:
-                state.phase = .inert
-            case .driver:
+            let startup = OneShot<DriverSession?, any Error>()
+            state.phase = .starting(startup)
+            return (ordinal, label, stages, fingerprint, startup)
+        }
+        // Outside the lock: a driver waits here for every worker to connect, and a worker never
+        // returns, while its stage bodies may call this pipeline (and get a clear error).
+        switch ProcessRole.current {
+        case .worker(let assignment) where assignment.ordinal == ordinal:
+            state.withLock { $0.phase = .worker }
+            startup.fulfill(.success(nil))
+            WorkerProcess.run(assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)
+        case .worker:
+            state.withLock { $0.phase = .inert }
+            startup.fulfill(.success(nil))
+        case .driver:
+            do {
                 try DescriptorBudget.check(processes: stages.reduce(0) { $0 + $1.processes.resolved }, pipeline: label,
                                            runtimeExists: DriverRuntime.existing != nil)
-                state.phase = .running(try DriverSession(
-                    ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize, fingerprint: fingerprint))
+                let session = try DriverSession(
+                    ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize, fingerprint: fingerprint)
+                state.withLock { $0.phase = .running(session) }
+                startup.fulfill(.success(session))
+            } catch {
+                // As if start() had not been called: the definition may be fixed and started again.
+                state.withLock { $0.phase = .building }
+                startup.fulfill(.failure(error))
+                throw error
             }
         }
     }
@@ -163,14 +200,19 @@ public final class Pipeline: Sendable {
     }
 
     private func session(for operation: String) throws -> DriverSession? {
-        try state.withLock { state in
-            switch state.phase {
-            case .building:
-                throw PipelineError(code: .notStarted, pipeline: name ?? "this pipeline",
-                                    reason: "\(operation) was called before start(); add the stages, call start(), then feed and join")
-            case .inert: return nil
-            case .running(let session): return session
-            }
+        let phase = state.withLock { $0.phase }
+        switch phase {
+        case .building:
+            throw PipelineError(code: .notStarted, pipeline: name ?? "this pipeline",
+                                reason: "\(operation) was called before start(); add the stages, call start(), then feed and join")
+        case .starting(let startup):
+            // Another thread is in start(): its outcome is this call's.
+            return try startup.wait()
+        case .worker:
+            throw PipelineError(code: .invalidDefinition, pipeline: name ?? "this pipeline",
+                                reason: "\(operation) was called by a stage of this pipeline, in its worker process; a stage passes items on by returning them or through its Emitter, and to another pipeline with Pipeline.send")
+        case .inert: return nil
+        case .running(let session): return session
         }
     }
 

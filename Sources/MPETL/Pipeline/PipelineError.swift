@@ -11,49 +11,95 @@
 /// ```
 public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What kind of failure this is. New codes may be added.
+    ///
+    /// The set is closed: a code is one of these constants, or one decoded from another MPETL
+    /// process, never made from free text, so a misspelt code cannot exist.
     public struct Code: Hashable, Sendable, CustomStringConvertible, Codable {
-        let name: String
+        private let kind: Kind
+
+        /// Every code and its name, which is also its form on the wire.
+        private enum Kind: String, CaseIterable {
+            case notStarted = "not started"
+            case alreadyStarted = "already started"
+            case feedClosed = "feed closed"
+            case typeMismatch = "type mismatch"
+            case invalidDefinition = "invalid definition"
+            case stageFailed = "stage failed"
+            case workerDied = "worker died"
+            case timedOut = "timed out"
+            case startFailed = "start failed"
+            case noResults = "no results"
+            case unknownPipeline = "unknown pipeline"
+            case pipelineFinished = "pipeline finished"
+            case duplicateName = "duplicate name"
+            case joinOrder = "join order"
+            case linkedPipelineFailed = "linked pipeline failed"
+            case interrupted = "interrupted"
+            case transportFailed = "transport failed"
+        }
+
+        private init(_ kind: Kind) { self.kind = kind }
 
         /// `feed`, `join` or `asCompleted` was called before `start()`.
-        public static let notStarted = Code(name: "not started")
+        public static let notStarted = Code(.notStarted)
         /// `start()` was called twice, or a stage was added after `start()`.
-        public static let alreadyStarted = Code(name: "already started")
+        public static let alreadyStarted = Code(.alreadyStarted)
         /// `feed` was called after `join()` or `asCompleted()` closed the feed.
-        public static let feedClosed = Code(name: "feed closed")
+        public static let feedClosed = Code(.feedClosed)
         /// Consecutive stages, the fed items or the requested results disagree on a type.
-        public static let typeMismatch = Code(name: "type mismatch")
+        public static let typeMismatch = Code(.typeMismatch)
         /// The pipeline cannot run as defined (no stages, a bad count).
-        public static let invalidDefinition = Code(name: "invalid definition")
+        public static let invalidDefinition = Code(.invalidDefinition)
         /// A stage body, its setup or its teardown threw.
-        public static let stageFailed = Code(name: "stage failed")
+        public static let stageFailed = Code(.stageFailed)
         /// A worker process ended before its stage was done, and its work could not be replayed:
         /// its stage had no worker and no restart left, or it held items another program sent
         /// with `Pipeline.send`.
-        public static let workerDied = Code(name: "worker died")
+        public static let workerDied = Code(.workerDied)
         /// An item ran longer than its stage's `timeout:`, and the stage's policy neither skips
         /// it nor has a retry left.
-        public static let timedOut = Code(name: "timed out")
+        public static let timedOut = Code(.timedOut)
         /// Workers could not be started or connected.
-        public static let startFailed = Code(name: "start failed")
+        public static let startFailed = Code(.startFailed)
         /// The last stage returns nothing, so there are no results to read.
-        public static let noResults = Code(name: "no results")
+        public static let noResults = Code(.noResults)
         /// `Pipeline.send` named a pipeline that no running program registered.
-        public static let unknownPipeline = Code(name: "unknown pipeline")
+        public static let unknownPipeline = Code(.unknownPipeline)
         /// `Pipeline.send` named a pipeline that has already finished.
-        public static let pipelineFinished = Code(name: "pipeline finished")
+        public static let pipelineFinished = Code(.pipelineFinished)
         /// Another running pipeline already has this name.
-        public static let duplicateName = Code(name: "duplicate name")
+        public static let duplicateName = Code(.duplicateName)
         /// `join()` was called on a pipeline before a pipeline that sends to it; join that one first.
-        public static let joinOrder = Code(name: "join order")
+        public static let joinOrder = Code(.joinOrder)
         /// A pipeline this one sends to, or receives from, failed.
-        public static let linkedPipelineFailed = Code(name: "linked pipeline failed")
+        public static let linkedPipelineFailed = Code(.linkedPipelineFailed)
         /// The driver received SIGINT or SIGTERM and stopped its pipelines.
-        public static let interrupted = Code(name: "interrupted")
+        public static let interrupted = Code(.interrupted)
         /// The coordinator or a socket failed underneath the pipeline.
-        public static let transportFailed = Code(name: "transport failed")
+        public static let transportFailed = Code(.transportFailed)
 
         /// The code's name, e.g. `stage failed`.
-        public var description: String { name }
+        public var description: String { kind.rawValue }
+
+        /// Every code, for tests and documentation.
+        static var all: [Code] { Kind.allCases.map(Code.init) }
+
+        /// Reads a code's name; an unknown name fails decoding, like any malformed message.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let name = try container.decode(String.self)
+            guard let kind = Kind(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "unknown error code \"\(name)\"; expected one of \(Kind.allCases.map(\.rawValue))")
+            }
+            self.init(kind)
+        }
+
+        /// Writes the code's name.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(kind.rawValue)
+        }
     }
 
     /// What kind of failure this is.
@@ -122,7 +168,7 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
 
 extension PipelineError {
     init(_ report: FailureReport) {
-        self.init(code: Code(name: report.code), pipeline: report.pipeline, stage: report.stageLabel, pid: report.pid,
+        self.init(code: report.code, pipeline: report.pipeline, stage: report.stageLabel, pid: report.pid,
                   host: report.host, item: report.item, reason: report.reason)
         cause = report.cause
         workersKilled = report.workersKilled

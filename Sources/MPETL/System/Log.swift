@@ -1,34 +1,42 @@
 import Foundation
 import Logging
+import SystemPackage
 import Synchronization
 
 /// MPETL's logging, through swift-log, in every process of a pipeline.
 ///
-/// Each line carries the process id and host, and in workers the pipeline and stage. The
-/// level comes from `MPETL_LOG_LEVEL` (`trace` … `critical`, default `info`). By default lines
-/// go to standard error, one `write(2)` each so lines of many processes never interleave;
-/// ``Pipeline/useLogHandler(_:)`` sends them to the application's own handler instead.
+/// Each line carries the process id and host, and in workers the pipeline and stage. A
+/// process logs through the application's `Logger` when it gave one
+/// (``Pipeline/init(name:maxSize:logger:)``); otherwise lines go to standard error, one
+/// `write(2)` each so lines of many processes never interleave, at the level in
+/// `MPETL_LOG_LEVEL` (`trace` … `critical`, default `info`). MPETL never bootstraps the
+/// logging system: that is the application's to do.
 enum Log {
-    static let environmentKey = "MPETL_LOG_LEVEL"
-
     private static let state = Mutex(State())
 
     private struct State {
-        var factory: @Sendable (String) -> any LogHandler = { label in StandardErrorLineHandler(label: label) }
+        /// The application's logger, once it gave one.
+        var adopted: Logger?
+        /// The logger in use, with this process's metadata; rebuilt when either changes.
         var logger: Logger?
         var metadata: Logger.Metadata = [:]
     }
 
     static var level: Logger.Level {
-        ProcessInfo.processInfo.environment[environmentKey].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        EnvironmentVariable.logLevel.value.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
     }
 
     /// The process's logger, built on first use with the current handler and metadata.
     static var logger: Logger {
         state.withLock { state in
             if let logger = state.logger { return logger }
-            var logger = Logger(label: "mpetl", factory: state.factory)
-            logger.logLevel = level
+            var logger: Logger
+            if let adopted = state.adopted {
+                logger = adopted
+            } else {
+                logger = Logger(label: "mpetl", factory: { StandardErrorLineHandler(label: $0) })
+                logger.logLevel = level
+            }
             logger[metadataKey: "pid"] = "\(getpid())"
             logger[metadataKey: "host"] = "\(Syscalls.hostName)"
             for (key, value) in state.metadata { logger[metadataKey: key] = value }
@@ -37,9 +45,13 @@ enum Log {
         }
     }
 
-    static func use(_ factory: @escaping @Sendable (String) -> any LogHandler) {
+    /// Logs through the application's `logger` from now on. The first one given wins: the
+    /// coordinator and agents a process runs serve all of its pipelines, so one logger
+    /// serves them too.
+    static func adopt(_ logger: Logger) {
         state.withLock {
-            $0.factory = factory
+            guard $0.adopted == nil else { return }
+            $0.adopted = logger
             $0.logger = nil
         }
     }
@@ -83,6 +95,7 @@ struct StandardErrorLineHandler: LogHandler {
         let fields = merged.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
         let text = "mpetl[\(pid)] \(event.level): \(event.message)\(fields)\n"
         // One write(2) per line, so lines from many processes do not interleave.
-        _ = text.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        var line = text
+        _ = line.withUTF8 { try? FileDescriptor.standardError.write(UnsafeRawBufferPointer($0)) }
     }
 }

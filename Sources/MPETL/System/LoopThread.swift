@@ -28,7 +28,7 @@ final class LoopHandle: Sendable {
     private let context: Context
     private let endpoint: String
     private let stopped = Mutex(false)
-    private let finished = OneShotSignal()
+    private let finished = OneShot<Void, Never>()
     private let kernelThread = Mutex<pid_t>(0)
 
     /// The loop thread's kernel id (`/proc/self/task/ID`), for tests and diagnostics.
@@ -57,7 +57,7 @@ final class LoopHandle: Sendable {
     /// Waits until the loop's thread has returned from `run` (the kernel thread ends a moment
     /// later).
     func join() {
-        try? finished.wait()
+        finished.wait()
     }
 }
 
@@ -68,7 +68,7 @@ enum LoopThread {
                                         make: @escaping @Sendable () throws -> Loop) throws -> LoopHandle {
         let endpoint = "inproc://mpetl-stop-\(UUID().uuidString)"
         let handle = LoopHandle(context: context, endpoint: endpoint)
-        let started = OneShotSignal()
+        let started = OneShot<Void, any Error>()
         let thread = Thread {
             defer { handle.markFinished() }
             Syscalls.nameCurrentThread(name)
@@ -80,7 +80,7 @@ enum LoopThread {
                 loop = try make()
                 started.succeed()
             } catch {
-                started.fail(error)
+                started.fulfill(.failure(error))
                 return
             }
             loop.run(until: stop)
@@ -88,29 +88,5 @@ enum LoopThread {
         thread.start()
         try started.wait()
         return handle
-    }
-}
-
-/// A one-shot handoff of "done" or an error, between threads.
-final class OneShotSignal: @unchecked Sendable {
-    // `result` is only touched while holding `condition`.
-    private let condition = NSCondition()
-    private var result: Result<Void, any Error>?
-
-    func succeed() { finish(.success(())) }
-    func fail(_ error: any Error) { finish(.failure(error)) }
-
-    private func finish(_ value: Result<Void, any Error>) {
-        condition.lock()
-        if result == nil { result = value }
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func wait() throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        try result!.get()
     }
 }

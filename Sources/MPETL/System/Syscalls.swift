@@ -1,12 +1,16 @@
 import CProcessShims
 import Foundation
+import SystemPackage
+import ZeroMQ
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-// The process calls MPETL makes outside ZeroMQ, in one file (as swift-system keeps its
-// syscalls together): spawning workers, watching them exit, and tying them to their parent.
+// The process calls MPETL makes outside ZeroMQ, in one file: spawning workers, watching them
+// exit, and tying them to their parent. Descriptors are read and closed, and errno reported,
+// through swift-system; what it does not offer (posix_spawn, pidfd, waitpid, mmap, prctl)
+// is called here directly or through the CProcessShims target.
 
 /// How a child process ended.
 enum ExitStatus: Codable, Equatable, Sendable, CustomStringConvertible {
@@ -41,16 +45,22 @@ enum ExitStatus: Codable, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
-        case .lost: "stopped answering: its host was silent for longer than the heartbeat timeout (\(Liveness.hostTimeoutKey), --heartbeat-timeout; network link down, or the host gone)"
+        case .lost: "stopped answering: its host was silent for longer than the heartbeat timeout (\(EnvironmentVariable.heartbeatTimeout.name), --heartbeat-timeout; network link down, or the host gone)"
         }
     }
 }
 
-/// An error from a process call, with errno's text.
+/// An error from a process call: the function and swift-system's `Errno`.
 struct SystemCallError: Error, CustomStringConvertible {
     var function: String
-    var code: Int32
-    var description: String { "\(function) failed: \(String(cString: strerror(code))) [errno \(code)]" }
+    var errno: Errno
+
+    init(function: String, code: Int32) {
+        self.function = function
+        errno = Errno(rawValue: code)
+    }
+
+    var description: String { "\(function) failed: \(errno) [errno \(errno.rawValue)]" }
 }
 
 enum Syscalls {
@@ -130,7 +140,7 @@ enum Syscalls {
     }
 
     static func closeDescriptor(_ descriptor: Int32) {
-        _ = Glibc.close(descriptor)
+        try? FileDescriptor(rawValue: descriptor).close()
     }
 
     /// Makes the kernel send `signal` to this process when the thread that spawned it exits.
@@ -165,8 +175,9 @@ enum Syscalls {
     /// Reads what is waiting in a non-blocking descriptor (at most 64 bytes).
     static func readAvailable(_ descriptor: Int32) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-        return count > 0 ? Array(buffer.prefix(count)) : []
+        // EAGAIN (nothing waiting) and EINTR both mean: nothing now.
+        let count = (try? buffer.withUnsafeMutableBytes { try FileDescriptor(rawValue: descriptor).read(into: $0) }) ?? 0
+        return Array(buffer.prefix(count))
     }
 
     /// The calling thread's kernel id (`/proc/self/task/ID`).
@@ -183,20 +194,17 @@ enum Syscalls {
     /// This host's name in stats and errors: `MPETL_HOST` when set (worker hosts set it from
     /// `--name`), else the system's host name.
     static var hostName: String {
-        if let label = ProcessInfo.processInfo.environment["MPETL_HOST"], !label.isEmpty { return label }
+        if let label = EnvironmentVariable.host.value { return label }
         return ProcessInfo.processInfo.hostName
     }
 
     /// The local address this host uses to reach a `tcp://HOST:PORT` endpoint (a UDP
     /// "connect" picks the route without sending anything).
-    static func localAddress(towards endpoint: String) -> String? {
-        guard endpoint.hasPrefix("tcp://") else { return nil }
-        let hostAndPort = endpoint.dropFirst("tcp://".count)
-        guard let colon = hostAndPort.lastIndex(of: ":"), let port = UInt16(hostAndPort[hostAndPort.index(after: colon)...]) else { return nil }
+    static func localAddress(towards endpoint: Endpoint) -> String? {
+        guard let host = endpoint.tcpHost, let port = endpoint.tcpPort else { return nil }
         var remote = sockaddr_in()
         remote.sin_family = sa_family_t(AF_INET)
         remote.sin_port = port.bigEndian
-        let host = String(hostAndPort[..<colon])
         if inet_pton(AF_INET, host, &remote.sin_addr) != 1 {
             // A host name: resolve it (IPv4, as the cluster's addresses are).
             var hints = addrinfo()
@@ -209,7 +217,7 @@ enum Syscalls {
         }
         let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard descriptor >= 0 else { return nil }
-        defer { Glibc.close(descriptor) }
+        defer { closeDescriptor(descriptor) }
         let connected = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

@@ -15,6 +15,17 @@ struct BatchHeader: Equatable, Sendable {
     /// The producer number the driver uses when it feeds stage 0.
     static let driverProducer: UInt32 = .max
 
+    /// Where each field starts: the only place that knows the layout.
+    private enum Offset {
+        static let magic = 0
+        static let version = 1
+        static let stage = 2
+        static let pipeline = 4
+        static let producer = 8
+        static let itemCount = 12
+        static let sequence = 16
+    }
+
     var pipeline: UInt32
     var stage: UInt16
     var producer: UInt32
@@ -25,13 +36,13 @@ struct BatchHeader: Equatable, Sendable {
     func write(into bytes: inout [UInt8]) {
         precondition(bytes.count >= Self.size)
         bytes.withUnsafeMutableBytes { raw in
-            raw[0] = Self.magic
-            raw[1] = Self.version
-            raw.storeBytes(of: stage.littleEndian, toByteOffset: 2, as: UInt16.self)
-            raw.storeBytes(of: pipeline.littleEndian, toByteOffset: 4, as: UInt32.self)
-            raw.storeBytes(of: producer.littleEndian, toByteOffset: 8, as: UInt32.self)
-            raw.storeBytes(of: itemCount.littleEndian, toByteOffset: 12, as: UInt32.self)
-            raw.storeBytes(of: sequence.littleEndian, toByteOffset: 16, as: UInt64.self)
+            raw[Offset.magic] = Self.magic
+            raw[Offset.version] = Self.version
+            raw.storeBytes(of: stage.littleEndian, toByteOffset: Offset.stage, as: UInt16.self)
+            raw.storeBytes(of: pipeline.littleEndian, toByteOffset: Offset.pipeline, as: UInt32.self)
+            raw.storeBytes(of: producer.littleEndian, toByteOffset: Offset.producer, as: UInt32.self)
+            raw.storeBytes(of: itemCount.littleEndian, toByteOffset: Offset.itemCount, as: UInt32.self)
+            raw.storeBytes(of: sequence.littleEndian, toByteOffset: Offset.sequence, as: UInt64.self)
         }
     }
 
@@ -44,15 +55,15 @@ struct BatchHeader: Equatable, Sendable {
             throw WireError(code: .truncated, offset: message.count,
                             description: "a batch needs a \(Self.size)-byte header; got \(message.count) bytes")
         }
-        guard message[0] == Self.magic, message[1] == Self.version else {
-            throw WireError(code: .invalidFormatByte, offset: 0,
-                            description: "not an MPETL batch: magic/version bytes are \(message[0]), \(message[1]); expected \(Self.magic), \(Self.version)")
+        guard message[Offset.magic] == Self.magic, message[Offset.version] == Self.version else {
+            throw WireError(code: .invalidFormatByte, offset: Offset.magic,
+                            description: "not an MPETL batch: magic/version bytes are \(message[Offset.magic]), \(message[Offset.version]); expected \(Self.magic), \(Self.version)")
         }
-        stage = UInt16(littleEndian: message.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
-        pipeline = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        producer = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        itemCount = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
-        sequence = UInt64(littleEndian: message.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        stage = UInt16(littleEndian: message.loadUnaligned(fromByteOffset: Offset.stage, as: UInt16.self))
+        pipeline = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: Offset.pipeline, as: UInt32.self))
+        producer = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: Offset.producer, as: UInt32.self))
+        itemCount = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: Offset.itemCount, as: UInt32.self))
+        sequence = UInt64(littleEndian: message.loadUnaligned(fromByteOffset: Offset.sequence, as: UInt64.self))
         guard Int(itemCount) * (1 + Self.idSize) <= message.count - Self.size else {
             throw WireError(code: .truncated, offset: Self.size,
                             description: "batch claims \(itemCount) items but carries only \(message.count - Self.size) bytes of items and ids")
@@ -73,13 +84,13 @@ struct BatchHeader: Equatable, Sendable {
     /// each connection itself.
     @inline(__always)
     static func stamp(sequence: UInt64, into batch: inout [UInt8]) {
-        batch.withUnsafeMutableBytes { $0.storeBytes(of: sequence.littleEndian, toByteOffset: 16, as: UInt64.self) }
+        batch.withUnsafeMutableBytes { $0.storeBytes(of: sequence.littleEndian, toByteOffset: Offset.sequence, as: UInt64.self) }
     }
 
     /// The item count of an encoded batch this process wrote (no checks).
     @inline(__always)
     static func itemCount(of batch: UnsafeRawBufferPointer) -> Int {
-        Int(UInt32(littleEndian: batch.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
+        Int(UInt32(littleEndian: batch.loadUnaligned(fromByteOffset: Offset.itemCount, as: UInt32.self)))
     }
 
     /// Id number `index` of the buffer ``ids(of:)`` returns.

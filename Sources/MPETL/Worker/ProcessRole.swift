@@ -9,12 +9,12 @@ enum ProcessRole: Sendable {
 
     /// Read once, on first use: the first `Pipeline` created or `Pipeline.isWorkerProcess`.
     static let current: ProcessRole = {
-        guard let value = ProcessInfo.processInfo.environment[WorkerAssignment.environmentKey] else {
+        guard let value = ProcessInfo.processInfo.environment[EnvironmentVariable.worker.name] else {
             return .driver
         }
-        unsetenv(WorkerAssignment.environmentKey)
+        unsetenv(EnvironmentVariable.worker.name)
         guard let assignment = WorkerAssignment(environmentValue: value) else {
-            Log.warning("ignoring malformed \(WorkerAssignment.environmentKey)=\(value)")
+            Log.warning("ignoring malformed \(EnvironmentVariable.worker.name)=\(value)")
             return .driver
         }
         // Ctrl-C reaches the whole process group, a closed terminal hangs it up, and a service

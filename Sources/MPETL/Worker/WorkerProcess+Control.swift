@@ -174,7 +174,7 @@ extension WorkerProcess {
             case .resolved(let route) where route.name == name:
                 return route
             case .unresolved(let unresolved, let code, let reason) where unresolved == name:
-                throw PipelineError(code: PipelineError.Code(name: code), pipeline: name, reason: reason)
+                throw PipelineError(code: code, pipeline: name, reason: reason)
             case .abort:
                 try? runner.tearDown()
                 Syscalls.exitProcess(0)

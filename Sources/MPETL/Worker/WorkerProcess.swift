@@ -103,11 +103,12 @@ final class WorkerProcess {
 
     /// Binds `socket` where producers on this host (`ipc://`) and, when advertised, on others
     /// (TCP) reach it; returns the endpoints.
-    private func bindInput(_ socket: Socket, name: String) throws -> [String] {
-        let endpoint = "ipc://\(assignment.runDirectory)/p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID)\(name).sock"
+    private func bindInput(_ socket: Socket, name: String) throws -> [Endpoint] {
+        let endpoint = Endpoint.ipc(
+            path: "\(assignment.runDirectory)/p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID)\(name).sock")
         try socket.bind(endpoint)
         guard let address = NetworkExposure.advertisedAddress else { return [endpoint] }
-        try socket.bind("tcp://\(address):*")
+        try socket.bind(.tcp(host: address, port: nil))
         return [endpoint, try socket.lastEndpoint()]
     }
 

@@ -10,7 +10,7 @@ import ZeroMQ
 struct ControlPlaneTests {
     @Test func aPeerThatDoesNotReadForAWhileStillGetsEveryMessage() throws {
         let context = try Context()
-        let endpoint = "ipc://@mpetl-control-\(getpid())"
+        let endpoint: Endpoint = "ipc://@mpetl-control-\(getpid())"
         let coordinator = try Coordinator(context: context, endpoints: [endpoint], hostTimeout: .seconds(30))
         defer { coordinator.stop() }
         let peer = try Socket(context, type: .dealer)

@@ -1,4 +1,5 @@
 import Testing
+import ZeroMQ
 @testable import MPETL
 
 /// The coordinator's end-of-stream and replacement rules, driven event by event without processes.
@@ -7,7 +8,7 @@ struct EndOfStreamTests {
     static let driver: [UInt8] = [0xD]
 
     static func registration(processes: [Int], collector: Bool = true,
-                             collectorEndpoints: [String] = ["ipc:///tmp/results"]) -> PipelineRegistration {
+                             collectorEndpoints: [Endpoint] = ["ipc:///tmp/results"]) -> PipelineRegistration {
         PipelineRegistration(
             id: "p", ordinal: 0, name: nil,
             stages: processes.enumerated().map { StageSummary(label: "stage \($0.offset)", processes: $0.element, chunkSize: 1) },
@@ -172,7 +173,7 @@ struct EndOfStreamTests {
             worker += 1
         }
         #expect(record.isFailing)
-        #expect(record.failure?.code == PipelineError.Code.workerDied.name)
+        #expect(record.failure?.code == .workerDied)
         #expect(record.failure?.stageLabel == "stage 1")
         #expect(record.failure?.reason.contains("restarts are used up") == true, "\(record.failure?.reason ?? "")")
         #expect(Self.sent(actions, to: Self.identity(0, 0)).contains("abort"))
@@ -193,7 +194,7 @@ struct EndOfStreamTests {
         var actions = record.exited(stage: 0, worker: 0, status: .signaled(9))
         #expect(record.failure == nil, "its teardown ran: nothing is lost")
         actions = record.exited(stage: 0, worker: 1, status: .signaled(9))
-        #expect(record.failure?.code == PipelineError.Code.workerDied.name)
+        #expect(record.failure?.code == .workerDied)
         #expect(record.failure?.reason.contains("during its teardown") == true, "\(record.failure?.reason ?? "")")
         #expect(Self.sent(actions, to: Self.driver) == ["failed"])
     }

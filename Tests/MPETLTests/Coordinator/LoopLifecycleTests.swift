@@ -29,8 +29,8 @@ struct LoopLifecycleTests {
     }
 
     @Test func aStoppedDriverAgentEndsItsThread() throws {
-        let endpoint = "ipc://@mpetl-lifecycle-agent-\(getpid())"
-        let server = try CoordinatorServer(listening: [endpoint])
+        let endpoint: Endpoint = "ipc://@mpetl-lifecycle-agent-\(getpid())"
+        let server = try CoordinatorServer(listening: [endpoint.description])
         defer { server.stop() }
         let agent = try DriverAgent(context: try Context(), coordinatorEndpoint: endpoint, embeddedCoordinator: false,
                                     runDirectory: try RunDirectory.create())

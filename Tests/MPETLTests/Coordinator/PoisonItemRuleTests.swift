@@ -50,7 +50,7 @@ struct PoisonItemRuleTests {
             Issue.record("expected a failure, got \(record.phase)")
             return
         }
-        #expect(failure.code == PipelineError.Code.workerDied.name)
+        #expect(failure.code == .workerDied)
         #expect(failure.item == "\"row 7\"")
         #expect(failure.workersKilled == 2)
         #expect(failure.reason.contains("poison item"), "\(failure.reason)")

@@ -1,4 +1,5 @@
 import Testing
+import ZeroMQ
 @testable import MPETL
 
 /// Worker hosts' slots in the coordinator's bookkeeping: endpoint choice per host, refusals
@@ -9,7 +10,7 @@ struct RemoteSlotTests {
     static let agent: [UInt8] = [0xA]
 
     @Test func producersUseIPCOnTheirOwnHostAndTCPElsewhere() {
-        let consumers: [(host: String?, endpoints: [String])] = [
+        let consumers: [(host: String?, endpoints: [Endpoint])] = [
             ("a", ["ipc:///tmp/a", "tcp://10.0.0.1:1"]),
             ("b", ["ipc:///tmp/b", "tcp://10.0.0.2:2"]),
             ("c", ["ipc:///tmp/c"]),
@@ -21,7 +22,7 @@ struct RemoteSlotTests {
 
     /// A record for stages [1, 1] plus one worker-host slot on stage 1, before any hello; the
     /// driver's collector listens on TCP too.
-    static func launchingWithRemoteSlot(collectorEndpoints: [String] = ["ipc:///tmp/results", "tcp://10.0.0.1:9"]) -> (PipelineRecord, remote: Int) {
+    static func launchingWithRemoteSlot(collectorEndpoints: [Endpoint] = ["ipc:///tmp/results", "tcp://10.0.0.1:9"]) -> (PipelineRecord, remote: Int) {
         let registration = Fixture.registration(processes: [1, 1], collectorEndpoints: collectorEndpoints)
         var record = PipelineRecord(registration: registration, driver: Fixture.driver)
         record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
@@ -43,7 +44,7 @@ struct RemoteSlotTests {
                                fingerprint: "fp", endpoints: ["ipc:///s0"])
         actions += record.hello(Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h",
                                 fingerprint: "fp", endpoints: ["ipc:///s1"])
-        let wiring = actions.compactMap { action -> [String]? in
+        let wiring = actions.compactMap { action -> [Endpoint]? in
             guard case .send(Fixture.identity(0, 0), .assign(let consumers)) = action else { return nil }
             return consumers.map(\.endpoint)
         }

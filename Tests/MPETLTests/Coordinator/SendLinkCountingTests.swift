@@ -48,7 +48,7 @@ struct SendLinkCountingTests {
         let failure = FailureReport(pipeline: "sender", reason: "boom")
         let actions = receiver.linkedPipelineFailed("sender", because: failure)
         #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["abort"])
-        #expect(receiver.failure?.code == PipelineError.Code.linkedPipelineFailed.name)
+        #expect(receiver.failure?.code == .linkedPipelineFailed)
         #expect(receiver.failure?.reason.contains("sender, linked to this pipeline by Pipeline.send, failed (boom)") == true)
     }
 
@@ -57,7 +57,7 @@ struct SendLinkCountingTests {
         receiver.addInbound(producer: SendLink.firstCountedProducer)
         let actions = receiver.exited(stage: 0, worker: 1, status: .signaled(9))
         #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["abort"], "a counted link's sender keeps no batches")
-        #expect(receiver.failure?.code == PipelineError.Code.workerDied.name)
+        #expect(receiver.failure?.code == .workerDied)
         #expect(receiver.failure?.reason.contains("keeps no copies") == true, "\(receiver.failure?.reason ?? "")")
     }
 

@@ -38,4 +38,12 @@ struct ErrorProcessTests {
         #expect(run.lines.contains("first-count 3"))
         #expect(run.lines.contains("second-count 0"))
     }
+
+    @Test func aStageBodyCallingItsOwnPipelineGetsAnErrorNotADeadlock() throws {
+        let run = try Programs.run("mpetl-test-programs", ["own-pipeline"], timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let result = try run.json()
+        #expect(result["code"] as? String == "stage failed", "\(result)")
+        #expect(result["cause"] as? String ?? "" == "PipelineError: " + "self-aware: stats was called by a stage of this pipeline, in its worker process; a stage passes items on by returning them or through its Emitter, and to another pipeline with Pipeline.send", "\(result)")
+    }
 }

@@ -37,7 +37,7 @@ struct ExternalSenderTests {
         #expect(route.input.typeName == "Int")
         let push = try Socket(context, type: .push)
         try push.setLinger(milliseconds: -1)
-        for target in route.endpoints where target.hasPrefix("ipc://") { try push.connect(target) }
+        for target in route.endpoints where target.isIPC { try push.connect(target) }
         var sequence: UInt64 = 0
         for first in stride(from: 0, to: 500, by: 50) {
             sequence += 1

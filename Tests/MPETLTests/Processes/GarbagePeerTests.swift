@@ -35,7 +35,9 @@ struct GarbagePeerTests {
         let context = try Context()
         var sockets: [String: Socket] = [:]
         var sent = 0
+        var freshConnections = 0
         let encoder = MessagePackEncoder()
+        let began = ContinuousClock.now
         while !driver.waitForExit(within: .milliseconds(20)) {
             for (file, endpoint) in RunSockets.listening(of: driver.pid) where file.hasSuffix(".sock") {
                 if sockets[endpoint] == nil {
@@ -58,6 +60,14 @@ struct GarbagePeerTests {
                         _ = try frame.withUnsafeBytes { try socket.trySend($0) }
                         sent += 1
                     }
+                    // A scanner: every connection new, so "once per peer" would log each.
+                    for _ in 0..<10 {
+                        let scanner = try Socket(context, type: .dealer)
+                        try scanner.setLinger(milliseconds: 100)
+                        try scanner.connect(endpoint)
+                        _ = try [UInt8]([0xC1, 0xC1]).withUnsafeBytes { try scanner.trySend($0) }
+                        freshConnections += 1
+                    }
                 } else if file.hasPrefix("p0-s") || file == "results-0.sock" {
                     // A worker's input, or the driver's results collector after the 3 stages.
                     let stage = file == "results-0.sock" ? 3 : UInt16(file.dropFirst(4).prefix { $0.isNumber }) ?? 0
@@ -78,6 +88,14 @@ struct GarbagePeerTests {
         #expect(run.standardError.contains("dropped a malformed batch"), "\(run.standardError.prefix(2000))")
         #expect(run.standardError.contains("bytes from localhost:\(getuid()):\(getgid()):\(getpid())"), "the log names the sending process")
         #expect(run.standardError.contains("coordinator dropped"))
+        // Warnings about untrusted input are rate-limited per kind: one at once, then one per
+        // 10 s, each saying how many it stands for; a peer is a few hex bytes.
+        let malformedLines = run.standardError.split(separator: "\n").filter { $0.contains("coordinator dropped a malformed control message") }
+        let seconds = Int((ContinuousClock.now - began).components.seconds)
+        #expect(freshConnections > 100, "the scanner connected \(freshConnections) times")
+        #expect(!malformedLines.isEmpty && malformedLines.count <= 1 + seconds / 10 + 1,
+                "\(malformedLines.count) lines for \(freshConnections) garbage connections in \(seconds) s")
+        #expect(malformedLines.allSatisfy { $0.count < 400 && $0.contains("from peer 0x") }, "\(malformedLines.prefix(2))")
         #expect(run.standardError.contains("dropped a malformed results message"), "\(run.standardError.prefix(2000))")
     }
 }

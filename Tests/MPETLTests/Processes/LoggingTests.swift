@@ -24,4 +24,14 @@ struct LoggingTests {
         #expect(run.status == 0)
         #expect(run.standardError.isEmpty, "\(run.standardError)")
     }
+
+    @Test func anApplicationLoggerReceivesEveryProcesssLinesWithItsOwnLevel() throws {
+        let run = try Programs.run("mpetl-test-programs", ["own-logger"], timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let starting = run.lines.filter { $0.contains("worker starting") }
+        #expect(starting.count == 2, "both workers log through the application's handler at its level: \(run.lines)")
+        #expect(starting.allSatisfy { $0.contains("debug app:") && $0.contains("stage=task 1 (Int -> Int)") }, "\(starting)")
+        #expect(run.lines.contains { $0.contains("pipeline registered") }, "the driver's own lines too")
+        #expect(!run.standardError.contains("mpetl["), "nothing through MPETL's own handler: \(run.standardError)")
+    }
 }

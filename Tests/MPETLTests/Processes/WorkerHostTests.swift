@@ -173,17 +173,4 @@ struct WorkerHostTests {
         #expect(run.status == 64)
         #expect(run.standardError.contains("tcp://10.200.0.1:5555 can be reached from other hosts: give --keys FILE"))
     }
-
-    @Test func keysAreWrittenPrivateAndNeverOverwrittenByAccident() throws {
-        let path = try Self.keyFile("private")
-        defer { Self.remove(path) }
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text.contains("public-key = ") && text.contains("secret-key = "))
-        let again = try Programs.run("mpetl-coordinator", ["keys", "--output", path], timeout: .seconds(30))
-        #expect(again.status == 64)
-        #expect(again.standardError.contains("exists; give --force"))
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
-    }
 }

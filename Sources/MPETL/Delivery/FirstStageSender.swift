@@ -5,14 +5,14 @@ extension BatchSender {
     /// link): a PUSH connected to every endpoint. When the stage is full it waits for room,
     /// but gives up with the error `failure` returns as soon as there is one, instead of
     /// waiting for a stage that will never drain.
-    static func intoFirstStage(context: Context, endpoints: [String], highWaterMark: Int, pipeline: UInt32,
+    static func intoFirstStage(context: Context, endpoints: [Endpoint], highWaterMark: Int, pipeline: UInt32,
                                producer: UInt32, chunkSize: Int,
                                failure: @escaping () -> PipelineError?) throws -> BatchSender {
         let socket = try ClusterSecurity.socket(context, type: .push, role: .client)
         if highWaterMark > 0 { try socket.setSendHighWaterMark(highWaterMark) }
         // Closing never drops a counted batch: the receiver's count decides when it is done.
         try socket.setLinger(milliseconds: 0)
-        try socket.connect(endpoints, waitingUpTo: 30_000)
+        try socket.connect(endpoints.map(\.description), waitingUpTo: 30_000)
         let transport = LinkTransport(socket: socket) { socket in
             let poller = Poller()
             poller.add(socket, events: .writable)

@@ -23,14 +23,11 @@ enum Liveness {
     /// How often agents and the coordinator say they are alive.
     static let heartbeatInterval: Duration = .milliseconds(500)
 
-    static let startTimeoutKey = "MPETL_START_TIMEOUT"
     /// How long a pipeline's workers may take to reach `start()` and connect: a worker that
     /// never does (a program that blocks before `start()` in a worker, say) is alive, so only
     /// a limit can tell. Generous, as 45 workers starting beside busy loops on 2 cores took
     /// a few seconds.
     static let defaultStartTimeout: Duration = .seconds(60)
-    static let hostTimeoutKey = "MPETL_HEARTBEAT_TIMEOUT"
-    static let coordinatorTimeoutKey = "MPETL_COORDINATOR_TIMEOUT"
     static let defaultHostTimeout: Duration = .seconds(30)
     static let defaultCoordinatorTimeout: Duration = .seconds(10)
 
@@ -38,24 +35,24 @@ enum Liveness {
     /// - Throws: ``PipelineError/Code/invalidDefinition`` when the variable is not a number of
     ///   seconds above zero.
     static func hostTimeout() throws(PipelineError) -> Duration {
-        try setting(hostTimeoutKey, default: defaultHostTimeout)
+        try setting(.heartbeatTimeout, default: defaultHostTimeout)
     }
 
     /// How long a pipeline's workers may take to start (`MPETL_START_TIMEOUT`).
     /// - Throws: ``PipelineError/Code/invalidDefinition`` as for ``hostTimeout()``.
     static func startTimeout() throws(PipelineError) -> Duration {
-        try setting(startTimeoutKey, default: defaultStartTimeout)
+        try setting(.startTimeout, default: defaultStartTimeout)
     }
 
     /// How long a remote coordinator may be silent before its drivers and hosts give up.
     /// - Throws: ``PipelineError/Code/invalidDefinition`` as for ``hostTimeout()``.
     static func coordinatorTimeout() throws(PipelineError) -> Duration {
-        try setting(coordinatorTimeoutKey, default: defaultCoordinatorTimeout)
+        try setting(.coordinatorTimeout, default: defaultCoordinatorTimeout)
     }
 
-    private static func setting(_ key: String, default value: Duration) throws(PipelineError) -> Duration {
-        guard let text = ProcessInfo.processInfo.environment[key], !text.isEmpty else { return value }
-        return try duration(seconds: text, name: key)
+    private static func setting(_ variable: EnvironmentVariable, default value: Duration) throws(PipelineError) -> Duration {
+        guard let text = variable.value else { return value }
+        return try duration(seconds: text, name: variable.name)
     }
 
     /// Parses a limit given in seconds, as the environment and the command line give them.

@@ -1,3 +1,5 @@
+import ZeroMQ
+
 /// An agent's view of its coordinator (see ``Liveness``): in its own process, never judged; on
 /// this host, watched through a pidfd, so its death is known at once and its slowness never
 /// counts; elsewhere, judged by its silence.
@@ -27,7 +29,7 @@ struct CoordinatorWatch: Sendable {
         case lost
     }
 
-    let endpoint: String
+    let endpoint: Endpoint
     /// What sets ``limit``, for the error that reports it.
     let setting: String
     private var state: State
@@ -41,7 +43,7 @@ struct CoordinatorWatch: Sendable {
     ///   - embedded: the coordinator runs in this process: it cannot die without it.
     ///   - limit: how long a remote (or not yet answering) coordinator may be silent.
     ///   - setting: the variable or option that sets `limit`.
-    init(endpoint: String, embedded: Bool, limit: Duration, setting: String = Liveness.coordinatorTimeoutKey) {
+    init(endpoint: Endpoint, embedded: Bool, limit: Duration, setting: String = EnvironmentVariable.coordinatorTimeout.name) {
         self.endpoint = endpoint
         self.setting = setting
         state = embedded ? .embedded : .awaitingWelcome
@@ -94,9 +96,9 @@ struct CoordinatorWatch: Sendable {
             return nil
         case .local(_, let pid):
             return exited ? lose(exited: pid) : nil
-        case .awaitingWelcome where endpoint.hasPrefix("ipc://"):
+        case .awaitingWelcome where endpoint.isIPC:
             silence.woke(at: now)
-            if Syscalls.isListening(ipcPath: String(endpoint.dropFirst("ipc://".count))) {
+            if endpoint.isListeningHere {
                 seenListening = true
                 silence.heard(0, at: now)
                 return nil
@@ -124,8 +126,8 @@ struct CoordinatorWatch: Sendable {
                                          reason: "the coordinator at \(endpoint) has not answered for \(limit) (\(setting)): it stopped, or the network to it is down"))
         }
         // Over TCP a coordinator that wants another key (or one) looks exactly like none.
-        let keys = ClusterSecurity.isEnabled || endpoint.hasPrefix("tcp://")
-            ? ", and does \(ClusterSecurity.environmentKey) (--keys) name the cluster's key file" : ""
+        let keys = ClusterSecurity.isEnabled || !endpoint.isLocal
+            ? ", and does \(EnvironmentVariable.keys.name) (--keys) name the cluster's key file" : ""
         return .neverAnswered(PipelineError(code: .startFailed, pipeline: "driver",
                                             reason: "the coordinator at \(endpoint) did not answer within \(limit) (\(setting)): is it running there\(keys)?"))
     }

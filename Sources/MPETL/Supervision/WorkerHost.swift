@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 internal import MessagePack
 import ZeroMQ
 
@@ -16,7 +17,7 @@ import ZeroMQ
 /// try host.run()
 /// ```
 public final class WorkerHost {
-    private let coordinator: String
+    private let coordinator: Endpoint
     private let slots: Int
     private let program: String
     private let arguments: [String]
@@ -38,24 +39,33 @@ public final class WorkerHost {
     ///     silence means nothing listens there, or it refuses this host's key.
     ///   - coordinatorTimeout: how long the coordinator may be silent once it answered before
     ///     this host ends its workers and joins again (never more than half the coordinator's
-    ///     own heartbeat timeout). Default 10 seconds (``Liveness``).
+    ///     own heartbeat timeout). Default 10 seconds.
+    ///   - logger: where the host's lines go (see ``Pipeline/init(name:maxSize:logger:)``);
+    ///     `nil`: standard error at `MPETL_LOG_LEVEL`.
+    /// - Throws: ``PipelineError/Code/invalidDefinition`` when `coordinator` is not an endpoint.
     public init(coordinator: String, slots: Int, program: String, arguments: [String], name: String? = nil,
                 advertise: String? = nil, answerTimeout: Duration = .seconds(10),
-                coordinatorTimeout: Duration = .seconds(10)) {
+                coordinatorTimeout: Duration = .seconds(10), logger: Logger? = nil) throws {
+        if let logger { Log.adopt(logger) }
+        do throws(ZMQError) {
+            self.coordinator = try Endpoint(parsing: coordinator)
+        } catch {
+            throw PipelineError(code: .invalidDefinition, pipeline: "worker host",
+                                reason: "the coordinator's address is not an endpoint: \(error.detail); give the tcp://HOST:PORT that `launch --listen` or `serve --listen` uses")
+        }
         self.answerTimeout = answerTimeout
         self.coordinatorTimeout = coordinatorTimeout
-        self.coordinator = coordinator
         self.slots = slots
         self.program = program
         self.arguments = arguments
         self.name = name ?? Syscalls.hostName
-        self.advertise = advertise ?? Syscalls.localAddress(towards: coordinator)
+        self.advertise = advertise ?? Syscalls.localAddress(towards: self.coordinator)
     }
 
     /// Serves the coordinator until it refuses this host or is gone; never returns otherwise.
     ///
     /// A coordinator that goes silent (a cut link) for half its heartbeat timeout, or
-    /// ``coordinatorTimeout`` if shorter, makes this host end its workers before the
+    /// `coordinatorTimeout` if shorter, makes this host end its workers before the
     /// coordinator replaces them, so two workers never hold the same slot; then it joins again
     /// as a new host. A fenced host (one the coordinator declared lost) does the same.
     /// - Throws: ``PipelineError`` with ``PipelineError/Code/startFailed`` and the coordinator's
@@ -70,9 +80,9 @@ public final class WorkerHost {
         let context = try Context()
         let runDirectory = try RunDirectory.create()
         var environment = ProcessInfo.processInfo.environment
-        environment["MPETL_HOST"] = name
-        environment[NetworkExposure.environmentKey] = advertise
-        environment[WorkerAssignment.environmentKey] = nil
+        environment[EnvironmentVariable.host.name] = name
+        environment[EnvironmentVariable.advertise.name] = advertise
+        environment[EnvironmentVariable.worker.name] = nil
         let spawner = WorkerSpawner(program: WorkerSpawner.Program(
             executable: program, arguments: [program] + arguments, environment: environment,
             coordinatorEndpoint: coordinator, runDirectory: runDirectory))

@@ -1,4 +1,5 @@
 import Foundation
+import ZeroMQ
 
 /// Starts worker processes for an agent (a driver, or a worker host) and notices when they exit.
 ///
@@ -40,7 +41,7 @@ final class WorkerSpawner {
         var executable: String
         var arguments: [String]
         var environment: [String: String]
-        var coordinatorEndpoint: String
+        var coordinatorEndpoint: Endpoint
         var runDirectory: String
     }
 
@@ -59,7 +60,7 @@ final class WorkerSpawner {
             ordinal: request.ordinal, stage: request.address.stage, worker: request.address.worker,
             runDirectory: program.runDirectory, parentPID: Syscalls.processID, heldItemDescriptor: Self.heldItemDescriptor)
         var environment = program.environment
-        environment[WorkerAssignment.environmentKey] = assignment.environmentValue
+        environment[EnvironmentVariable.worker.name] = assignment.environmentValue
         let heldItem = try HeldItemRecord()
         let pid = try Syscalls.spawn(executable: program.executable, arguments: program.arguments, environment: environment,
                                      handing: heldItem.descriptor.map { [($0, Self.heldItemDescriptor)] } ?? [])

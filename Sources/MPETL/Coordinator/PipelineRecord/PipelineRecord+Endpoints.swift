@@ -1,11 +1,13 @@
+import ZeroMQ
+
 /// Which of a worker's endpoints a peer uses: `ipc://` on its own host, TCP elsewhere.
 extension PipelineRecord {
     /// For each consumer, the endpoint a producer on `host` can use: `ipc://` on the same
     /// host, the other transport elsewhere.
-    static func reachable(_ consumers: [(host: String?, endpoints: [String])], from host: String?) -> [String] {
+    static func reachable(_ consumers: [(host: String?, endpoints: [Endpoint])], from host: String?) -> [Endpoint] {
         consumers.compactMap { consumer in
             let local = consumer.host == host
-            return consumer.endpoints.first { $0.hasPrefix("ipc://") == local } ?? (local ? consumer.endpoints.first : nil)
+            return consumer.endpoints.first { $0.isIPC == local } ?? (local ? consumer.endpoints.first : nil)
         }
     }
 
@@ -24,12 +26,12 @@ extension PipelineRecord {
     }
 
     /// Stage 0's link endpoints as a process on `host` reaches them (counted `Pipeline.send` links).
-    func stageZeroLinkEndpoints(from host: String?) -> [String] {
+    func stageZeroLinkEndpoints(from host: String?) -> [Endpoint] {
         Self.reachable((slots.first ?? []).filter { !$0.dropped && !$0.exited }.map { ($0.host, $0.linkEndpoints) }, from: host)
     }
 
     /// Every link endpoint of stage 0, both transports: an external sender picks those it reaches.
-    var allStageZeroLinkEndpoints: [String] {
+    var allStageZeroLinkEndpoints: [Endpoint] {
         slots.first?.filter { !$0.dropped && !$0.exited }.flatMap(\.linkEndpoints) ?? []
     }
 }

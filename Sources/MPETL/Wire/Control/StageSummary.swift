@@ -1,0 +1,12 @@
+/// One stage as the coordinator sees it.
+struct StageSummary: Codable, Equatable, Sendable {
+    var label: String
+    var processes: Int
+    var chunkSize: Int
+    /// True when the stage's error policy is ``ErrorPolicy/skip``: an item that keeps killing
+    /// its workers is then quarantined instead of failing the pipeline.
+    var skipsFailedItems: Bool? = nil
+    /// `n` when the policy is ``ErrorPolicy/retry(_:)``: an item that timed out is replayed up to
+    /// `n` times.
+    var retries: Int? = nil
+}

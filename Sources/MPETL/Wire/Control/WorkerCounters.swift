@@ -1,0 +1,25 @@
+/// Counters a worker (or the driver's results collector) reports about its stage.
+struct WorkerCounters: Codable, Equatable, Sendable {
+    var batchesIn: UInt64 = 0
+    var itemsIn: UInt64 = 0
+    var batchesOut: UInt64 = 0
+    var itemsOut: UInt64 = 0
+    var errors: UInt64 = 0
+    var malformed: UInt64 = 0
+    /// Time spent running the stage on batches, for the batch-duration metric.
+    var busyNanoseconds: UInt64 = 0
+    /// Batches this process pushed through each `Pipeline.send` link it opened, by producer id.
+    var sends: [UInt32: UInt64] = [:]
+    /// Batches a first-stage worker finished (processed, outputs acknowledged) from each
+    /// `Pipeline.send` link, by producer id.
+    var fromSenders: [UInt32: UInt64] = [:]
+}
+
+extension WorkerCounters {
+    /// Counts one processed batch: one update of the counters instead of three.
+    mutating func countBatch(items: UInt32, busyNanoseconds busy: UInt64) {
+        busyNanoseconds &+= busy
+        batchesIn += 1
+        itemsIn += UInt64(items)
+    }
+}
