@@ -31,34 +31,43 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CLibZMQ"]),
         .target(name: "CProcessShims"),
         .target(name: "MessagePack"),
-        .target(name: "MPETL", dependencies: [
-            "ZeroMQ", "CProcessShims", "MessagePack",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "SystemPackage", package: "swift-system"),
-            .product(name: "Metrics", package: "swift-metrics"),
-        ]),
+        .target(
+            name: "MPETL",
+            dependencies: [
+                "ZeroMQ", "CProcessShims", "MessagePack",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
         .executableTarget(name: "nursery-rhyme", dependencies: ["MPETL"], path: "examples/nursery-rhyme"),
         .executableTarget(name: "execution-order", dependencies: ["MPETL"], path: "examples/execution-order"),
         .executableTarget(name: "named-pipelines", dependencies: ["MPETL"], path: "examples/named-pipelines"),
-        .executableTarget(name: "csv-to-sqlite", dependencies: ["MPETL", .product(name: "GRDB", package: "GRDB.swift")],
-                          path: "examples/csv-to-sqlite"),
+        .executableTarget(
+            name: "csv-to-sqlite", dependencies: ["MPETL", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "examples/csv-to-sqlite"),
         .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "MessagePack", "ZeroMQ", "CProcessShims"]),
-        .executableTarget(name: "mpetl-test-programs", dependencies: [
-            "MPETL", .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "mpetl-coordinator", dependencies: [
-            "MPETL",
-            "ZeroMQ",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "SystemPackage", package: "swift-system"),
-        ]),
+        .executableTarget(
+            name: "mpetl-test-programs",
+            dependencies: [
+                "MPETL", .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "mpetl-coordinator",
+            dependencies: [
+                "MPETL",
+                "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
-        .testTarget(name: "MPETLTests", dependencies: [
-            "MPETL", "MessagePack", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .testTarget(
+            name: "MPETLTests",
+            dependencies: [
+                "MPETL", "MessagePack", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,14 +19,15 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         }
         var keys: [Key] = []
         keys.reserveCapacity(count)
-        for index in base ..< base + count {
+        for index in base..<base + count {
             if let key = storage.pointee.key(at: index, as: Key.self) { keys.append(key) }
         }
         return keys
     }
 
     func contains(_ key: Key) -> Bool {
-        let name = key.stringValue, int = key.intValue
+        let name = key.stringValue
+        let int = key.intValue
         let index = try? decoder.storage.pointee.find(
             name: name, intValue: int, region: region, serial: serial, base: base, count: count)
         return index != nil
@@ -36,8 +37,10 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
     private func valueOffsetIfPresent(_ key: Key) throws -> Int? {
         let storage = decoder.storage
         do {
-            guard let index = try storage.pointee.find(
-                name: key.stringValue, intValue: key.intValue, region: region, serial: serial, base: base, count: count)
+            guard
+                let index = try storage.pointee.find(
+                    name: key.stringValue, intValue: key.intValue, region: region, serial: serial, base: base,
+                    count: count)
             else { return nil }
             return storage.pointee.entries[index].valueOffset
         } catch {
@@ -224,8 +227,9 @@ struct MessagePackKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainer
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
         let offset = try valueOffset(key)
-        return KeyedDecodingContainer(try decoder.storage.pointee.makeKeyedContainer(
-            NestedKey.self, decoder: decoder, at: offset, path: path.appending(key)))
+        return KeyedDecodingContainer(
+            try decoder.storage.pointee.makeKeyedContainer(
+                NestedKey.self, decoder: decoder, at: offset, path: path.appending(key)))
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {

@@ -75,7 +75,7 @@ struct MessagePackDecodingStorage {
             count = try reader.readMapHeader()
             entries.reserveCapacity(base + count)
             let depthBudget = MessagePackLimits.maxDepth - depth
-            for _ in 0 ..< count {
+            for _ in 0..<count {
                 var entry = try readKey(&reader)
                 entry.valueOffset = reader.offset
                 try reader.skipValue(depthBudget: depthBudget)
@@ -107,7 +107,7 @@ struct MessagePackDecodingStorage {
         case 0x00...0x7f, 0xcc...0xd3, 0xe0...0xff:
             do {
                 return Entry(keyStart: start, keyLength: -1, intKey: try reader.readInteger(Int.self), valueOffset: 0)
-            } catch where error.code == .integerOverflow {
+            } catch  where error.code == .integerOverflow {
                 throw MessagePackError(
                     .unsupportedKey, at: start, "expected a string or Int map key, found an integer beyond Int's range")
             }
@@ -159,7 +159,7 @@ struct MessagePackDecodingStorage {
         let start = regions[region].hint
         let found: Int? = name.withUTF8 { name in
             var index = start
-            for _ in 0 ..< count {
+            for _ in 0..<count {
                 let entry = entries[base + index]
                 if entry.keyLength >= 0 {
                     if entry.keyLength == name.count, bytesEqual(name, at: entry.keyStart) { return index }
@@ -189,7 +189,7 @@ struct MessagePackDecodingStorage {
     func key<Key: CodingKey>(at index: Int, as keyType: Key.Type) -> Key? {
         let entry = entries[index]
         guard entry.keyLength >= 0 else { return Key(intValue: entry.intKey) }
-        let bytes = UnsafeRawBufferPointer(rebasing: buffer[entry.keyStart ..< entry.keyStart + entry.keyLength])
-        return Key(stringValue: String(decoding: bytes, as: UTF8.self)) // validated by readKey
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[entry.keyStart..<entry.keyStart + entry.keyLength])
+        return Key(stringValue: String(decoding: bytes, as: UTF8.self))  // validated by readKey
     }
 }

@@ -121,8 +121,9 @@ final class MessagePackValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         let path = currentPath
-        return KeyedDecodingContainer(try storage.pointee.makeKeyedContainer(
-            Key.self, decoder: self, at: valueOffset.pointee, path: path))
+        return KeyedDecodingContainer(
+            try storage.pointee.makeKeyedContainer(
+                Key.self, decoder: self, at: valueOffset.pointee, path: path))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {

@@ -68,8 +68,9 @@ struct MessagePackKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainer
         let storage = writeKey(key)
         let nestedPath = path.appending(key)
         let child = storage.pointee.makeChild(of: node, kind: .map, path: nestedPath)
-        return KeyedEncodingContainer(MessagePackKeyedEncodingContainer<NestedKey>(
-            encoder: encoder, node: child, path: nestedPath, valueType: nil))
+        return KeyedEncodingContainer(
+            MessagePackKeyedEncodingContainer<NestedKey>(
+                encoder: encoder, node: child, path: nestedPath, valueType: nil))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
@@ -140,8 +141,9 @@ struct MessagePackUnkeyedEncodingContainer: UnkeyedEncodingContainer {
         let (storage, index) = nextElement()
         let nestedPath = path.appending(MessagePackIndexKey(index))
         let child = storage.pointee.makeChild(of: node, kind: .map, path: nestedPath)
-        return KeyedEncodingContainer(MessagePackKeyedEncodingContainer<NestedKey>(
-            encoder: encoder, node: child, path: nestedPath, valueType: nil))
+        return KeyedEncodingContainer(
+            MessagePackKeyedEncodingContainer<NestedKey>(
+                encoder: encoder, node: child, path: nestedPath, valueType: nil))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {

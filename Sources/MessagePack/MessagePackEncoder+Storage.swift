@@ -176,12 +176,12 @@ struct MessagePackEncodingStorage {
             if chunk.child >= 0 {
                 emit(node: chunk.child, from: source, into: &out)
             } else if chunk.end > chunk.start {
-                out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[chunk.start ..< chunk.end]))
+                out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[chunk.start..<chunk.end]))
             }
             next = chunk.next
         }
         if node.kind == .slot, out.bytes.count == before {
-            out.writeMapHeader(count: 0) // a super encoder that was never used
+            out.writeMapHeader(count: 0)  // a super encoder that was never used
         }
     }
 }

@@ -121,8 +121,9 @@ final class MessagePackValueEncoder: Encoder, @unchecked Sendable {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         let node = claimContainer(.map)
-        return KeyedEncodingContainer(MessagePackKeyedEncodingContainer<Key>(
-            encoder: self, node: node, path: currentPath, valueType: slot.pointee.valueType))
+        return KeyedEncodingContainer(
+            MessagePackKeyedEncodingContainer<Key>(
+                encoder: self, node: node, path: currentPath, valueType: slot.pointee.valueType))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {

@@ -152,8 +152,11 @@ public struct MessagePackError: Error, CustomStringConvertible, Equatable {
         var copy = self
         copy.codingPath = path()
         if copy.codingPath.isEmpty { return self }
-        if detail != nil { copy.description = copy.render() }
-        else { copy.description += " (coding path: \(copy.codingPath.joined(separator: " → ")))" }
+        if detail != nil {
+            copy.description = copy.render()
+        } else {
+            copy.description += " (coding path: \(copy.codingPath.joined(separator: " → ")))"
+        }
         return copy
     }
 }

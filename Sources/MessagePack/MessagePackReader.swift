@@ -140,8 +140,12 @@ package struct MessagePackReader {
     package mutating func readBool() throws(MessagePackError) -> Bool {
         let start = offset
         switch try formatByte() {
-        case 0xc2: offset = start + 1; return false
-        case 0xc3: offset = start + 1; return true
+        case 0xc2:
+            offset = start + 1
+            return false
+        case 0xc3:
+            offset = start + 1
+            return true
         default: throw mismatch("a Bool", at: start)
         }
     }
@@ -259,7 +263,9 @@ package struct MessagePackReader {
         let byte = try formatByte()
         let length: Int
         switch byte {
-        case 0xa0...0xbf: length = Int(byte & 0x1f); offset = start + 1
+        case 0xa0...0xbf:
+            length = Int(byte & 0x1f)
+            offset = start + 1
         case 0xd9: length = Int(try load(UInt8.self, after: start))
         case 0xda: length = Int(try load(UInt16.self, after: start))
         case 0xdb: length = Int(try load(UInt32.self, after: start))
@@ -288,7 +294,9 @@ package struct MessagePackReader {
         let byte = try formatByte()
         let count: Int
         switch byte {
-        case 0x90...0x9f: count = Int(byte & 0x0f); offset = start + 1
+        case 0x90...0x9f:
+            count = Int(byte & 0x0f)
+            offset = start + 1
         case 0xdc: count = Int(try load(UInt16.self, after: start))
         case 0xdd: count = Int(try load(UInt32.self, after: start))
         default: throw mismatch("an array", at: start)
@@ -304,7 +312,9 @@ package struct MessagePackReader {
         let byte = try formatByte()
         let count: Int
         switch byte {
-        case 0x80...0x8f: count = Int(byte & 0x0f); offset = start + 1
+        case 0x80...0x8f:
+            count = Int(byte & 0x0f)
+            offset = start + 1
         case 0xde: count = Int(try load(UInt16.self, after: start))
         case 0xdf: count = Int(try load(UInt32.self, after: start))
         default: throw mismatch("a map", at: start)
@@ -359,7 +369,7 @@ package struct MessagePackReader {
         case 0xd6: try skipFixed(5, from: start)
         case 0xd7: try skipFixed(9, from: start)
         case 0xd8: try skipFixed(17, from: start)
-        default: // 0xc1
+        default:  // 0xc1
             throw mismatch("a value", at: start)
         }
     }
@@ -372,7 +382,7 @@ package struct MessagePackReader {
                 .depthLimitExceeded, at: start,
                 "expected at most \(MessagePackLimits.maxDepth) levels of nested arrays and maps, found more")
         }
-        for _ in 0 ..< count {
+        for _ in 0..<count {
             try skipValue(depthBudget: depthBudget - 1)
         }
     }
@@ -405,13 +415,14 @@ package struct MessagePackReader {
         _ length: Int, of what: String, from start: Int
     ) throws(MessagePackError) -> UnsafeRawBufferPointer {
         guard length <= buffer.count - offset else {
-            let declared = length, left = buffer.count - offset
+            let declared = length
+            let left = buffer.count - offset
             offset = start
             throw MessagePackError(
                 .truncated, at: start,
                 "expected a \(what) of \(declared) bytes as its header declares, found only \(left) bytes left")
         }
-        let bytes = UnsafeRawBufferPointer(rebasing: buffer[offset ..< offset + length])
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length])
         offset += length
         return bytes
     }
@@ -454,7 +465,8 @@ package struct MessagePackReader {
             case 0xc9: typeOffset += 4
             default: break
             }
-            let extType = typeOffset < buffer.count
+            let extType =
+                typeOffset < buffer.count
                 ? "type \(Int8(bitPattern: buffer[typeOffset]))" : "a truncated type"
             return MessagePackError(
                 .unsupportedExtension, at: start,

@@ -35,7 +35,8 @@ extension CurveKeyPair {
         let document = try ZPLDocument(parsing: text)
         let sections = document.children(of: nil, named: "curve")
         guard let curve = sections.first else {
-            let topLevelKeys = !document.children(of: nil, named: "public-key").isEmpty
+            let topLevelKeys =
+                !document.children(of: nil, named: "public-key").isEmpty
                 || !document.children(of: nil, named: "secret-key").isEmpty
             throw CurveCertificateError(
                 .missingCurveSection, "no `curve` section: this is not a CURVE certificate",
@@ -74,7 +75,8 @@ extension CurveKeyPair {
                 try Self.validate(property.value, named: property.name)
             } catch {
                 // A bare value ends at "#", which Z85 has: a key that lost its end says why.
-                let remedy = property.isQuoted
+                let remedy =
+                    property.isQuoted
                     ? "copy the key again from where it was made"
                     : "write the key in double quotes (Z85 may contain #, which starts a comment in a bare value)"
                 throw CurveCertificateError(.invalidKey, line: property.line, error.detail, remedy)

@@ -73,8 +73,9 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
             guard !address.isEmpty else { throw malformed("the name is missing: inproc://NAME") }
             transport = .inproc(name: address)
         default:
-            throw ZMQError(code: .protocolNotSupported, function: "Endpoint",
-                           detail: "\"\(text)\": transport \"\(scheme)\" is not one of tcp, ipc, inproc")
+            throw ZMQError(
+                code: .protocolNotSupported, function: "Endpoint",
+                detail: "\"\(text)\": transport \"\(scheme)\" is not one of tcp, ipc, inproc")
         }
     }
 

@@ -63,9 +63,10 @@ public final class Poller {
     public func poll(timeoutMilliseconds milliseconds: Int?) throws(ZMQError) -> Int {
         let timeout = milliseconds.map { CLong($0) } ?? -1
         let count = items.count
-        return Int(try items.withUnsafeMutableBufferPointer { (buffer) throws(ZMQError) -> Int32 in
-            try checked("zmq_poll") { zmq_poll(buffer.baseAddress, Int32(count), timeout) }
-        })
+        return Int(
+            try items.withUnsafeMutableBufferPointer { (buffer) throws(ZMQError) -> Int32 in
+                try checked("zmq_poll") { zmq_poll(buffer.baseAddress, Int32(count), timeout) }
+            })
     }
 
     /// The events that were ready for `item` after the last ``poll(timeoutMilliseconds:)``.

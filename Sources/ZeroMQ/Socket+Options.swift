@@ -3,7 +3,7 @@ import CLibZMQ
 extension Socket {
     /// The most messages queued towards one peer before sends block (`ZMQ_SNDHWM`; 0: no limit).
     public var sendHighWaterMark: Int {
-        get { Int((try? intOption(ZMQ_SNDHWM)) ?? 0) }
+        Int((try? intOption(ZMQ_SNDHWM)) ?? 0)
     }
 
     /// Sets ``sendHighWaterMark``; takes effect for connections made afterwards.
@@ -57,7 +57,8 @@ extension Socket {
         _ = try checked("zmq_getsockopt", "ZMQ_LAST_ENDPOINT") {
             zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size)
         }
-        return try Endpoint(parsing: String(decoding: buffer.prefix(while: { $0 != 0 }).map(UInt8.init(bitPattern:)), as: UTF8.self))
+        return try Endpoint(
+            parsing: String(decoding: buffer.prefix(while: { $0 != 0 }).map(UInt8.init(bitPattern:)), as: UTF8.self))
     }
 
     func setIntOption(_ option: Int32, _ value: Int32, _ name: String) throws(ZMQError) {

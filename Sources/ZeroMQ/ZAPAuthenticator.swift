@@ -148,7 +148,9 @@ public final class ZAPAuthenticator: Sendable {
     /// mechanism's credentials; for CURVE, the client's 32-byte public key. The reply is:
     /// version, the request id, status code, status text, user id (the client's Z85 key when
     /// allowed) and empty metadata.
-    static func reply(to request: [[UInt8]], allowing allowedClientKeys: Set<String>) -> (frames: [[UInt8]], allowed: Bool) {
+    static func reply(to request: [[UInt8]], allowing allowedClientKeys: Set<String>) -> (
+        frames: [[UInt8]], allowed: Bool
+    ) {
         let requestID = request.count > 1 ? request[1] : []
         func answer(_ status: String, _ text: String, userID: String = "") -> [[UInt8]] {
             [Array("1.0".utf8), requestID, Array(status.utf8), Array(text.utf8), Array(userID.utf8), []]

@@ -48,9 +48,10 @@ struct ZPLDocument: Sendable {
                     "indent a property 4 spaces deeper than the one it belongs to, and no more")
             }
             open.removeSubrange(parsed.depth...)
-            properties.append(Property(
-                name: parsed.name, value: parsed.value, isQuoted: parsed.isQuoted, line: index + 1,
-                parent: open.last))
+            properties.append(
+                Property(
+                    name: parsed.name, value: parsed.value, isQuoted: parsed.isQuoted, line: index + 1,
+                    parent: open.last))
             open.append(properties.count - 1)
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import MessagePack
 import MPETL
+import MessagePack
 import ZeroMQ
 
 /// The same shapes over raw PUSH/PULL with the project's ZeroMQ wrapper and no pipeline
@@ -18,7 +18,8 @@ enum Baseline {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let relays = spec.processes
         let sinks = spec.workload == "w2" ? 1 : spec.processes
-        let feed = "ipc://\(folder)/feed", report = "ipc://\(folder)/report"
+        let feed = "ipc://\(folder)/feed"
+        let report = "ipc://\(folder)/report"
         let sinkEndpoints = (0..<sinks).map { "ipc://\(folder)/sink-\($0)" }
 
         let context = try Context()
@@ -39,7 +40,9 @@ enum Baseline {
             children.append(child)
         }
         for index in 0..<sinks { try start(["sink", "--input", sinkEndpoints[index], "--index", "\(index)"]) }
-        for _ in 0..<relays { try start(["relay", "--input", feed, "--outputs", sinkEndpoints.joined(separator: ",")]) }
+        for _ in 0..<relays {
+            try start(["relay", "--input", feed, "--outputs", sinkEndpoints.joined(separator: ",")])
+        }
 
         let frame = Message()
         var ready = 0
@@ -50,7 +53,8 @@ enum Baseline {
         var counted = [UInt64](repeating: 0, count: sinks)
         // Batches sized by the load are compared with raw batches of 100.
         let chunk = spec.chunk == 0 ? 100 : spec.chunk
-        let batches = stride(from: 0, to: spec.items, by: chunk).map { first in (first, min(spec.items, first + chunk)) }
+        let batches = stride(from: 0, to: spec.items, by: chunk).map { first in (first, min(spec.items, first + chunk))
+        }
         let wall = try seconds {
             for (first, end) in batches {
                 try push.send(try encode(spec.workload, first..<end, of: spec.items))
@@ -86,7 +90,8 @@ enum Baseline {
             try reports.connect(value("--report"))
             let input = try Socket(context, type: .pull)
             let workload = value("--workload")
-            let decoder = MessagePackDecoder(), encoder = MessagePackEncoder()
+            let decoder = MessagePackDecoder()
+            let encoder = MessagePackEncoder()
             let frame = Message()
             if arguments.contains("relay") {
                 try input.connect(value("--input"))
@@ -97,7 +102,9 @@ enum Baseline {
                     try input.receive(into: frame)
                     let bytes = frame.withUnsafeBytes { Array($0) }
                     switch workload {
-                    case "w1": try output.send(try encoder.encode(try decoder.decode([String].self, from: bytes).map { $0.uppercased() }))
+                    case "w1":
+                        try output.send(
+                            try encoder.encode(try decoder.decode([String].self, from: bytes).map { $0.uppercased() }))
                     case "w2":
                         // As W2's task: the work, then only a count passes on.
                         let probes = try decoder.decode([Probe].self, from: bytes)

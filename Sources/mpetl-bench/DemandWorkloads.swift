@@ -20,7 +20,10 @@ enum DemandWorkloads {
         child.waitUntilExit()
         let fields = (try? JSONSerialization.jsonObject(with: data)) as? [String: Double] ?? [:]
         guard child.terminationStatus == 0, fields["finished"] != nil else {
-            throw BenchError("the stuck-item child failed (status \(child.terminationStatus)): \(String(decoding: data, as: UTF8.self))")
+            throw BenchError(
+                "the stuck-item child failed (status \(child.terminationStatus)): "
+                    + "\(String(decoding: data, as: UTF8.self))"
+            )
         }
         return Probes.Line(name: "stuck", fields: fields)
     }
@@ -55,7 +58,8 @@ enum DemandWorkloads {
             "queue_depth": Double(stage.queueDepth),
             "seconds_to_last": (lastChange - began) / .seconds(1),
         ]
-        print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        print(
+            String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         fflush(nil)
         // The stuck item never ends: leaving ends the workers too (they die with their driver).
         exit(0)
@@ -73,12 +77,15 @@ enum DemandWorkloads {
     static func mixed(items: Int) throws -> Probes.Line? {
         let claim = NSTemporaryDirectory() + "mpetl-bench-mixed-\(Pipeline.isWorkerProcess ? getppid() : getpid())"
         let pipeline = Pipeline()
-        try pipeline.addTask(processes: 2, setup: {
-            // The first worker to claim the file is the slow one.
-            let descriptor = open(claim, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-            if descriptor >= 0 { close(descriptor) }
-            return descriptor >= 0
-        }) { (value: Int, slow: Bool) -> Timed in
+        try pipeline.addTask(
+            processes: 2,
+            setup: {
+                // The first worker to claim the file is the slow one.
+                let descriptor = open(claim, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+                if descriptor >= 0 { close(descriptor) }
+                return descriptor >= 0
+            }
+        ) { (value: Int, slow: Bool) -> Timed in
             let began = SharedClock.nanoseconds
             SharedClock.burnCPU(microseconds: slow ? 400 : 100)
             return Timed(slow: slow, nanoseconds: SharedClock.nanoseconds - began)
@@ -98,11 +105,13 @@ enum DemandWorkloads {
         }
         let throughput = Double(items) / wall
         let sum = ownRate(slow: false) + ownRate(slow: true)
-        return Probes.Line(name: "mixed", fields: [
-            "items": Double(items), "items_per_s": throughput.rounded(),
-            "fast_own_rate": ownRate(slow: false).rounded(), "slow_own_rate": ownRate(slow: true).rounded(),
-            "slow_share": Double(samples.count { $0.slow }) / Double(max(1, samples.count)),
-            "ratio_to_sum_of_own_rates": sum > 0 ? throughput / sum : 0,
-        ])
+        return Probes.Line(
+            name: "mixed",
+            fields: [
+                "items": Double(items), "items_per_s": throughput.rounded(),
+                "fast_own_rate": ownRate(slow: false).rounded(), "slow_own_rate": ownRate(slow: true).rounded(),
+                "slow_share": Double(samples.count { $0.slow }) / Double(max(1, samples.count)),
+                "ratio_to_sum_of_own_rates": sum > 0 ? throughput / sum : 0,
+            ])
     }
 }

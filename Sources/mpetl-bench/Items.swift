@@ -35,7 +35,8 @@ enum Line {
         // so only sampled ones are scanned, and as bytes.
         let bytes = line.utf8
         guard bytes.count > 20, let at = bytes.lastIndex(of: UInt8(ascii: "@")),
-              let fed = UInt64(Substring(bytes[bytes.index(after: at)...])) else { return nil }
+            let fed = UInt64(Substring(bytes[bytes.index(after: at)...]))
+        else { return nil }
         return Sample(fedAt: fed)
     }
 }

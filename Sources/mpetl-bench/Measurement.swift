@@ -21,7 +21,8 @@ struct Measurement {
         var object: [String: Any] = [
             "workload": spec.workload, "items": spec.items, "chunk": spec.chunkLabel, "processes": spec.processes,
             "items_per_s": itemsPerSecond.rounded(), "wall_s": wallSeconds, "start_s": startSeconds,
-            "p50_latency_ms": latency.p50.isNaN ? NSNull() : latency.p50, "p99_latency_ms": latency.p99.isNaN ? NSNull() : latency.p99,
+            "p50_latency_ms": latency.p50.isNaN ? NSNull() : latency.p50,
+            "p99_latency_ms": latency.p99.isNaN ? NSNull() : latency.p99,
             "join_tail_ms": joinTailMilliseconds,
             "peak_rss_driver_mb": peakRSSDriverMB, "peak_rss_worker_mb": peakRSSWorkerMB, "verified": verified,
         ]
@@ -36,8 +37,10 @@ struct Measurement {
     }
 
     static let columns: [(String, Int)] = [
-        ("workload", 9), ("items", 10), ("chunk", 6), ("procs", 6), ("items/s", 11), ("MB/s", 8), ("p50 ms", 8), ("p99 ms", 8),
-        ("tail ms", 8), ("start s", 8), ("RSS drv MB", 11), ("RSS wrk MB", 11), ("wall s", 8), ("baseline/s", 12), ("ratio", 6), ("ok", 3),
+        ("workload", 9), ("items", 10), ("chunk", 6), ("procs", 6), ("items/s", 11), ("MB/s", 8), ("p50 ms", 8),
+        ("p99 ms", 8),
+        ("tail ms", 8), ("start s", 8), ("RSS drv MB", 11), ("RSS wrk MB", 11), ("wall s", 8), ("baseline/s", 12),
+        ("ratio", 6), ("ok", 3),
     ]
 
     static var tableHeader: String { row(columns.map(\.0)) }

@@ -27,11 +27,15 @@ enum ResultsMemory {
             count += 1
         }
         let read = MemoryMonitor.residentMB(of: me)
-        guard count == items, sum == items * (items - 1) / 2 else { throw BenchError("results probe read \(count) results") }
-        return Probes.Line(name: "results", fields: [
-            "items": Double(items), "chunk": Double(chunk),
-            "rss_before_mb": before, "rss_joined_mb": held, "rss_after_reading_mb": read,
-            "bytes_per_result_held": (held - before) * 1024 * 1024 / Double(items),
-        ])
+        guard count == items, sum == items * (items - 1) / 2 else {
+            throw BenchError("results probe read \(count) results")
+        }
+        return Probes.Line(
+            name: "results",
+            fields: [
+                "items": Double(items), "chunk": Double(chunk),
+                "rss_before_mb": before, "rss_joined_mb": held, "rss_after_reading_mb": read,
+                "bytes_per_result_held": (held - before) * 1024 * 1024 / Double(items),
+            ])
     }
 }

@@ -16,7 +16,9 @@ enum Probes {
         }
 
         var text: String {
-            "\(name): " + fields.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", ")
+            "\(name): "
+                + fields.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(
+                    separator: ", ")
         }
     }
 
@@ -36,11 +38,15 @@ enum Probes {
             let result = Array(try pipeline.asCompleted(as: Int.self))
             let first = ContinuousClock.now
             guard result == [42] else { throw BenchError("startup probe got \(result)") }
-            return [Line(name: "startup", fields: [
-                "workers": 6,
-                "start_ms": (started - began) / .milliseconds(1),
-                "start_to_first_result_ms": (first - began) / .milliseconds(1),
-            ])]
+            return [
+                Line(
+                    name: "startup",
+                    fields: [
+                        "workers": 6,
+                        "start_ms": (started - began) / .milliseconds(1),
+                        "start_to_first_result_ms": (first - began) / .milliseconds(1),
+                    ])
+            ]
         }
         // Let start-up work (connecting, setup) settle before the idle second is measured.
         Thread.sleep(forTimeInterval: 0.5)
@@ -51,10 +57,14 @@ enum Probes {
         try pipeline.feed(1)
         try pipeline.join()
         let used = zip(before, after).map { $1 - $0 }
-        return [Line(name: "idle", fields: [
-            "workers": Double(workers.count),
-            "idle_cpu_ms_per_worker_max": used.max() ?? 0,
-            "idle_cpu_ms_total": used.reduce(0, +),
-        ])]
+        return [
+            Line(
+                name: "idle",
+                fields: [
+                    "workers": Double(workers.count),
+                    "idle_cpu_ms_per_worker_max": used.max() ?? 0,
+                    "idle_cpu_ms_total": used.reduce(0, +),
+                ])
+        ]
     }
 }

@@ -26,8 +26,11 @@ enum Workloads {
         switch spec.workload {
         case "w1":
             let pipeline = Pipeline()
-            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (line: String) in line.uppercased() }
-            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (line: String, emit: Emitter<Sample>) in
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (line: String) in
+                line.uppercased()
+            }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) {
+                (line: String, emit: Emitter<Sample>) in
                 // A counting destination that passes on only the sampled items' timings.
                 if let sample = Line.sample(of: line) { emit(sample) }
             }
@@ -36,20 +39,26 @@ enum Workloads {
             // The task is the whole job: it burns the CPU and passes on only the sampled
             // items' timings, so what scales is the work, not a stage behind it.
             let pipeline = Pipeline()
-            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (probe: Probe, emit: Emitter<Sample>) in
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) {
+                (probe: Probe, emit: Emitter<Sample>) in
                 SharedClock.burnCPU(microseconds: 50)
                 if let sample = probe.sample { emit(sample) }
             }
             return try drive(pipeline, spec, monitor) { Probe($0, of: spec.items) }
         case "w3":
             let pipeline = Pipeline(maxSize: spec.maxSize)
-            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (probe: Probe) in probe }
-            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (probe: Probe) in probe.sample }
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (probe: Probe) in probe
+            }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) {
+                (probe: Probe) in probe.sample
+            }
             return try drive(pipeline, spec, monitor) { Probe($0, of: spec.items) }
         case "w4":
             let pipeline = Pipeline()
             try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (blob: Blob) in blob }
-            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (blob: Blob) in blob.sample }
+            try pipeline.addDestination(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (blob: Blob) in
+                blob.sample
+            }
             return try drive(pipeline, spec, monitor) { Blob($0, of: spec.items) }
         default:
             throw BenchError("unknown workload \(spec.workload)")
@@ -62,9 +71,11 @@ enum Workloads {
     ///
     /// - Parameter pregenerate: make every item before the clock starts (small items), so the
     ///   figure is the pipeline's, not the generator's; otherwise items are made as fed.
-    private static func drive<Item: Encodable & Sendable>(_ pipeline: Pipeline, _ spec: RunSpec, _ monitor: MemoryMonitor,
-                                                          pregenerate: Bool = false,
-                                                          make: @escaping (Int) -> Item) throws -> Measurement? {
+    private static func drive<Item: Encodable & Sendable>(
+        _ pipeline: Pipeline, _ spec: RunSpec, _ monitor: MemoryMonitor,
+        pregenerate: Bool = false,
+        make: @escaping (Int) -> Item
+    ) throws -> Measurement? {
         let startSeconds = try seconds { try pipeline.start() }
         guard !Pipeline.isWorkerProcess else { return nil }
         var prepared = pregenerate ? (0..<spec.items).map(make) : []

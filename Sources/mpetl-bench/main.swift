@@ -47,28 +47,39 @@ if arguments.contains("--help") || named.contains(where: { !known.contains($0) }
     print(usage)
     exit(named.isEmpty || arguments.contains("--help") ? 0 : 64)
 }
-let selected = named.isEmpty || named.contains("all") ? ["w1", "w2", "w3", "w4", "startup", "idle", "results", "stuck", "mixed"] : named
+let selected =
+    named.isEmpty || named.contains("all")
+    ? ["w1", "w2", "w3", "w4", "startup", "idle", "results", "stuck", "mixed"] : named
 let json = arguments.contains("--json")
 let withBaseline = arguments.contains("--baseline")
 
 func specs(for workload: String) -> [RunSpec] {
-    let items = value("items"), chunk = value("chunk"), processes = value("processes")
+    let items = value("items")
+    let chunk = value("chunk")
+    let processes = value("processes")
     func spec(_ items0: Int, _ chunk0: Int, _ processes0: Int, maxSize: Int? = nil, bytes: Int? = nil) -> RunSpec {
-        RunSpec(workload: workload, items: items ?? items0, chunk: chunk ?? chunk0, processes: processes ?? processes0,
-                maxSize: maxSize, itemBytes: bytes)
+        RunSpec(
+            workload: workload, items: items ?? items0, chunk: chunk ?? chunk0, processes: processes ?? processes0,
+            maxSize: maxSize, itemBytes: bytes)
     }
     switch workload {
-    case "w1": return chunk != nil ? [spec(1_000_000, 100, 2)] : [spec(1_000_000, 0, 2), spec(1_000_000, 1, 2), spec(1_000_000, 100, 2)]
+    case "w1":
+        return chunk != nil
+            ? [spec(1_000_000, 100, 2)] : [spec(1_000_000, 0, 2), spec(1_000_000, 1, 2), spec(1_000_000, 100, 2)]
     case "w2":
         return (chunk.map { [$0] } ?? [0, 1, 100]).flatMap { chunk in
             (processes.map { [$0] } ?? [1, 2]).map { processes in
                 RunSpec(workload: "w2", items: items ?? 200_000, chunk: chunk, processes: processes)
             }
         }
-    case "w3": return items != nil ? [spec(10_000_000, 100, 2, maxSize: 10_000)] : [
-        RunSpec(workload: "w3", items: 1_000_000, chunk: chunk ?? 100, processes: processes ?? 2, maxSize: 10_000),
-        spec(10_000_000, 100, 2, maxSize: 10_000),
-    ]
+    case "w3":
+        return items != nil
+            ? [spec(10_000_000, 100, 2, maxSize: 10_000)]
+            : [
+                RunSpec(
+                    workload: "w3", items: 1_000_000, chunk: chunk ?? 100, processes: processes ?? 2, maxSize: 10_000),
+                spec(10_000_000, 100, 2, maxSize: 10_000),
+            ]
     case "w4": return [spec(100_000, 10, 2, bytes: Blob.size)]
     default: return []
     }
@@ -99,7 +110,9 @@ for workload in selected {
     default:
         for spec in specs(for: workload) {
             guard var measurement = try Workloads.run(spec, monitor: monitor) else { continue }
-            if withBaseline, spec.workload != "w3" { measurement.baselineItemsPerSecond = try Baseline.itemsPerSecond(spec) }
+            if withBaseline, spec.workload != "w3" {
+                measurement.baselineItemsPerSecond = try Baseline.itemsPerSecond(spec)
+            }
             failed = failed || !measurement.verified
             print(json ? measurement.json : measurement.tableRow)
             fflush(nil)

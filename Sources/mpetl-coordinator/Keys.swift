@@ -8,23 +8,23 @@ struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a CURVE key pair for a cluster.",
         discussion: """
-        Copy the file to every host of the cluster and pass it with --keys to launch, serve and \
-        worker (programs get it as MPETL_KEYS). Every connection is then encrypted, and a \
-        process without the file, or with another one, cannot join, feed or read.
+            Copy the file to every host of the cluster and pass it with --keys to launch, serve and \
+            worker (programs get it as MPETL_KEYS). Every connection is then encrypted, and a \
+            process without the file, or with another one, cannot join, feed or read.
 
-        The file is a secret CURVE certificate in ZeroMQ's own format (ZPL, as czmq's zcert and \
-        pyzmq's zmq.auth.create_certificates write it), so --keys also takes a NAME.key_secret \
-        file those tools made. It is created readable and writable by its owner only (mode \
-        0600), and never over an existing file unless --force is given; --force replaces the \
-        file in one rename, so a reader never sees half of it.
+            The file is a secret CURVE certificate in ZeroMQ's own format (ZPL, as czmq's zcert and \
+            pyzmq's zmq.auth.create_certificates write it), so --keys also takes a NAME.key_secret \
+            file those tools made. It is created readable and writable by its owner only (mode \
+            0600), and never over an existing file unless --force is given; --force replaces the \
+            file in one rename, so a reader never sees half of it.
 
-        Key files from older versions (`public-key = …` lines) still work; --from rewrites one \
-        as a certificate holding the same key, so hosts can be switched one at a time.
+            Key files from older versions (`public-key = …` lines) still work; --from rewrites one \
+            as a certificate holding the same key, so hosts can be switched one at a time.
 
-        Examples:
-          mpetl-coordinator keys --output /etc/mpetl/cluster.key
-          mpetl-coordinator keys --from cluster.key --output cluster.key --force
-        """)
+            Examples:
+              mpetl-coordinator keys --output /etc/mpetl/cluster.key
+              mpetl-coordinator keys --from cluster.key --output cluster.key --force
+            """)
 
     @Option(help: ArgumentHelp("Where to write the key pair.", valueName: "file"))
     var output: String = "mpetl-cluster.key"
@@ -32,9 +32,10 @@ struct Keys: ParsableCommand {
     @Flag(help: "Replace an existing file (with a new key, every host then needs the new file).")
     var force = false
 
-    @Option(help: ArgumentHelp(
-        "Write the key pair read from this file (an older key file, or a secret certificate) instead of a new one.",
-        valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Write the key pair read from this file (an older key file, or a secret certificate) instead of a new one.",
+            valueName: "file"))
     var from: String?
 
     func run() throws {

@@ -8,9 +8,9 @@ struct MPETLCoordinator: ParsableCommand {
         commandName: "mpetl-coordinator",
         abstract: "Run MPETL pipelines under a standalone coordinator.",
         discussion: """
-        Programs built with MPETL embed a coordinator by default. Run them under `launch` to \
-        watch live progress per stage, or point several programs at one `serve` coordinator \
-        with MPETL_COORDINATOR=ENDPOINT.
-        """,
+            Programs built with MPETL embed a coordinator by default. Run them under `launch` to \
+            watch live progress per stage, or point several programs at one `serve` coordinator \
+            with MPETL_COORDINATOR=ENDPOINT.
+            """,
         subcommands: [Launch.self, Serve.self, Worker.self, Status.self, Keys.self])
 }

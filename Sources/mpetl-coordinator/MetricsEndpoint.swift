@@ -31,7 +31,10 @@ enum MetricsEndpoint {
     private final class SocketTransfer: @unchecked Sendable {
         private var socket: Socket?
         init(_ socket: Socket) { self.socket = socket }
-        func take() -> Socket { defer { socket = nil }; return socket! }
+        func take() -> Socket {
+            defer { socket = nil }
+            return socket!
+        }
     }
 
     private static func serve(_ socket: Socket, registry: PrometheusCollectorRegistry) {
@@ -48,10 +51,13 @@ enum MetricsEndpoint {
             guard let end = request.firstRange(of: Array("\r\n\r\n".utf8)) else { continue }
             requests[peer] = nil
             let line = String(decoding: request[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n").first ?? ""
-            let (status, body): (String, [UInt8]) = line.hasPrefix("GET /metrics")
+            let (status, body): (String, [UInt8]) =
+                line.hasPrefix("GET /metrics")
                 ? ("200 OK", registry.emitToBuffer())
                 : ("404 Not Found", Array("metrics are at /metrics\n".utf8))
-            let head = "HTTP/1.1 \(status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+            let head =
+                "HTTP/1.1 \(status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: "
+                + "\(body.count)\r\nConnection: close\r\n\r\n"
             try? socket.send(multipart: [peer, Array(head.utf8) + body])
             try? socket.send(multipart: [peer, []])  // closes the connection
         }

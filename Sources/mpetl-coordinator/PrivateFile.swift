@@ -2,7 +2,7 @@ import Foundation
 import SystemPackage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The file system calls of `keys`, in one place: swift-system's where it has them (open, write,

@@ -49,8 +49,11 @@ final class ProgramProcess {
             // Foundation fails with EBADF when the descriptor limit is low (below 256 here).
             var limit = rlimit()
             let low = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 && limit.rlim_cur < 256
-            throw ValidationError("cannot start \(command[0]): \(error)"
-                                  + (low ? "; this process may open only \(limit.rlim_cur) files: raise the limit (`ulimit -n 4096`)" : ""))
+            throw ValidationError(
+                "cannot start \(command[0]): \(error)"
+                    + (low
+                        ? "; this process may open only \(limit.rlim_cur) files: raise the limit (`ulimit -n 4096`)"
+                        : ""))
         }
         forwardStopSignals()
     }
@@ -95,12 +98,15 @@ final class ProgramProcess {
     /// twice made `launch` end it, as if the first had ended it by SIGINT.
     var exitStatus: Int32 {
         if received.interruptedTwice { return 128 + SIGINT }
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
     }
 
     private static func search(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     /// The stop signals seen so far, noted on the signal sources' queue and read once the

@@ -30,7 +30,9 @@ final class ProgressDisplay {
         if mode == .live, drawnLines > 0 { write("\u{1B}[\(drawnLines)A\u{1B}[J") }
         drawnLines = 0
         let lines = render(pipelines, rates: false)
-        write((["summary: \(pipelines.count) pipeline(s)"] + lines.map { "summary: " + $0 }).joined(separator: "\n") + "\n")
+        write(
+            (["summary: \(pipelines.count) pipeline(s)"] + lines.map { "summary: " + $0 }).joined(separator: "\n")
+                + "\n")
     }
 
     /// One line per pipeline, then one per stage: workers per host, items in and out, rate,
@@ -40,20 +42,30 @@ final class ProgressDisplay {
         let now = ContinuousClock.now
         var lines: [String] = []
         for pipeline in pipelines {
-            lines.append("\(pipeline.pipeline) [\(pipeline.state.rawValue)]" + (pipeline.failure.map { ": \($0)" } ?? ""))
+            lines.append(
+                "\(pipeline.pipeline) [\(pipeline.state.rawValue)]" + (pipeline.failure.map { ": \($0)" } ?? ""))
             for stage in pipeline.stages {
                 let key = "\(pipeline.pipeline)/\(stage.label)"
                 var rate = ""
                 if rates, let last = previous[key] {
-                    let seconds = Double((now - last.at).components.attoseconds) / 1e18 + Double((now - last.at).components.seconds)
+                    let seconds =
+                        Double((now - last.at).components.attoseconds) / 1e18
+                        + Double((now - last.at).components.seconds)
                     if seconds > 0 { rate = "  \(Int(Double(stage.itemsIn &- last.items) / seconds))/s" }
                 }
                 previous[key] = (stage.itemsIn, now)
-                let hosts = stage.workersPerHost.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ",")
+                let hosts = stage.workersPerHost.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(
+                    separator: ",")
                 let lost = stage.workersLost > 0 ? "  lost \(stage.workersLost) (replayed)" : ""
-                lines.append("  \(stage.label)  workers \(hosts.isEmpty ? "0" : hosts)  in \(stage.itemsIn)  out \(stage.itemsOut)\(rate)  queue \(stage.queueDepth)  errors \(stage.errors)\(lost)")
+                lines.append(
+                    "  \(stage.label)  workers \(hosts.isEmpty ? "0" : hosts)  in \(stage.itemsIn)  out "
+                        + "\(stage.itemsOut)\(rate)  queue \(stage.queueDepth)  errors \(stage.errors)\(lost)"
+                )
                 for long in stage.longRunning.sorted(by: { $0.seconds > $1.seconds }) {
-                    lines.append("    running \(Int(long.seconds)) s: item \(long.item.prefix(80)) (worker pid \(long.pid) on \(long.host))")
+                    lines.append(
+                        "    running \(Int(long.seconds)) s: item \(long.item.prefix(80)) (worker pid \(long.pid) on "
+                            + "\(long.host))"
+                    )
                 }
             }
         }

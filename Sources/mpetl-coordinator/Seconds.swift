@@ -9,7 +9,8 @@ enum Seconds {
     ///   ``longest``.
     static func check(_ value: Double, option: String) throws {
         guard value > 0, value <= longest else {
-            throw ValidationError("\(option) takes a number of seconds above 0 and at most \(Int(longest)), not \(value)")
+            throw ValidationError(
+                "\(option) takes a number of seconds above 0 and at most \(Int(longest)), not \(value)")
         }
     }
 

@@ -8,14 +8,17 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a long-lived coordinator that several programs share.",
         discussion: """
-        Start programs with MPETL_COORDINATOR=ENDPOINT; their pipelines register here, so one \
-        program's stages can Pipeline.send into a named pipeline another program runs. Stops \
-        on SIGINT or SIGTERM.
+            Start programs with MPETL_COORDINATOR=ENDPOINT; their pipelines register here, so one \
+            program's stages can Pipeline.send into a named pipeline another program runs. Stops \
+            on SIGINT or SIGTERM.
 
-        Example:  mpetl-coordinator serve --listen ipc://@mpetl
-        """)
+            Example:  mpetl-coordinator serve --listen ipc://@mpetl
+            """)
 
-    @Option(help: ArgumentHelp("Endpoint to listen on (repeatable): ipc://PATH or tcp://ADDRESS:PORT.", valueName: "endpoint"), transform: Endpoint.argument)
+    @Option(
+        help: ArgumentHelp(
+            "Endpoint to listen on (repeatable): ipc://PATH or tcp://ADDRESS:PORT.", valueName: "endpoint"),
+        transform: Endpoint.argument)
     var listen: [Endpoint] = []
 
     @Option(help: "How to show progress: auto, plain, or off.")
@@ -26,10 +29,17 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var security: SecurityOptions
 
-    @Option(help: ArgumentHelp("Seconds a worker host on another machine may be silent before its workers are declared lost and their work replayed (default: MPETL_HEARTBEAT_TIMEOUT, else 30). Processes on this host are watched through the kernel and never timed out.", valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a worker host on another machine may be silent before its workers are declared lost and their "
+                + "work replayed (default: MPETL_HEARTBEAT_TIMEOUT, else 30). Processes on this host are watched "
+                + "through the kernel and never timed out.",
+            valueName: "seconds"))
     var heartbeatTimeout: Double?
 
-    @Option(help: ArgumentHelp("Serve per-stage metrics for Prometheus at http://ADDRESS:PORT/metrics.", valueName: "address:port"))
+    @Option(
+        help: ArgumentHelp(
+            "Serve per-stage metrics for Prometheus at http://ADDRESS:PORT/metrics.", valueName: "address:port"))
     var metricsListen: String?
 
     func validate() throws {
@@ -43,8 +53,10 @@ struct Serve: ParsableCommand {
         let stop = StopSignal()
         try security.apply(to: listen)
         if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
-        let server = try CoordinatorServer(heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: listen.map(\.description))
-        FileHandle.standardError.write(Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
+        let server = try CoordinatorServer(
+            heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: listen.map(\.description))
+        FileHandle.standardError.write(
+            Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         while !stop.wait(seconds: interval) {
             display.show(server.snapshot())
@@ -72,7 +84,8 @@ final class StopSignal {
         let deadline = ContinuousClock.now + Seconds.duration(seconds)
         while true {
             let left = max(.zero, ContinuousClock.now.duration(to: deadline))
-            var timeout = timespec(tv_sec: Int(left.components.seconds), tv_nsec: Int(left.components.attoseconds / 1_000_000_000))
+            var timeout = timespec(
+                tv_sec: Int(left.components.seconds), tv_nsec: Int(left.components.attoseconds / 1_000_000_000))
             if sigtimedwait(&stopSignals, nil, &timeout) > 0 { return true }
             // EAGAIN: the time is up; EINTR: another signal's handler ran, wait on.
             if errno != EINTR { return false }

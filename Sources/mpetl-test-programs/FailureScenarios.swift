@@ -15,11 +15,12 @@ let failedOnce = Mutex<Set<Int>>([])
 func policies() throws {
     let items = option("items", default: 20_000)
     let mode = stringOption("policy", default: "fail")
-    let policy: ErrorPolicy = switch mode {
-    case "skip": .skip
-    case "retry", "retry-flaky": .retry(2)
-    default: .fail
-    }
+    let policy: ErrorPolicy =
+        switch mode {
+        case "skip": .skip
+        case "retry", "retry-flaky": .retry(2)
+        default: .fail
+        }
     let flaky = mode == "retry-flaky"
     let pipeline = Pipeline(name: "policies")
     try pipeline.addTask(processes: 2, chunkSize: 7, onError: policy) { (value: Int, emit: Emitter<Int>) in
@@ -42,7 +43,8 @@ func policies() throws {
         var result = compare(results, expected: expected)
         result["skippedCount"] = report.skippedCount
         result["skipped"] = report.skipped.map(\.item).sorted { Int($0)! < Int($1)! }
-        result["skippedErrors"] = Set(report.skipped.map(\.error)).count == report.skipped.count ? "distinct" : "repeated"
+        result["skippedErrors"] =
+            Set(report.skipped.map(\.error)).count == report.skipped.count ? "distinct" : "repeated"
         result["skippedStages"] = Array(Set(report.skipped.map(\.stage)))
         result["errorsCounted"] = Int(report.stats.stages.first?.errors ?? 0)
         printJSON(result)
@@ -55,10 +57,13 @@ func policies() throws {
 func interruptible() throws {
     final class Handled: @unchecked Sendable { var count = 0 }
     let pipeline = Pipeline(maxSize: 10)
-    try pipeline.addTask(processes: 2, setup: { Handled() }, teardown: { handled in
-        print("teardown pid=\(getpid()) handled=\(handled.count)")
-        fflush(nil)
-    }) { (value: Int, handled: Handled) in
+    try pipeline.addTask(
+        processes: 2, setup: { Handled() },
+        teardown: { handled in
+            print("teardown pid=\(getpid()) handled=\(handled.count)")
+            fflush(nil)
+        }
+    ) { (value: Int, handled: Handled) in
         handled.count += 1
         usleep(20_000)
         return value
@@ -95,7 +100,8 @@ func chaos() throws {
         spin(microseconds: work)
         return value * 3
     }
-    try pipeline.addTask(processes: 3, chunkSize: chunk, onError: skipEvery > 0 ? .skip : .fail) { (value: Int, emit: Emitter<Int>) in
+    try pipeline.addTask(processes: 3, chunkSize: chunk, onError: skipEvery > 0 ? .skip : .fail) {
+        (value: Int, emit: Emitter<Int>) in
         spin(microseconds: work)
         if skips(value / 3) { throw Refused(value: value / 3) }
         emit(value + 1)
@@ -189,15 +195,19 @@ func bufferedWrites() throws {
     let items = option("items", default: 60_000)
     let commits = !CommandLine.arguments.contains("--no-commit")
     let folder = NSTemporaryDirectory() + "mpetl-buffered-\(Pipeline.isWorkerProcess ? getppid() : getpid())"
-    if !Pipeline.isWorkerProcess { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+    if !Pipeline.isWorkerProcess {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
     let pipeline = Pipeline()
     try pipeline.addTask(processes: 2, chunkSize: 10) { (value: Int) in
         spin(microseconds: 40)
         return value
     }
-    try pipeline.addDestination(processes: 2, chunkSize: 10,
-                                setup: { commits ? CommittingValueBuffer(folder: folder) : ValueBuffer(folder: folder) },
-                                teardown: { try $0.write() }) { (value: Int, buffer: ValueBuffer) in
+    try pipeline.addDestination(
+        processes: 2, chunkSize: 10,
+        setup: { commits ? CommittingValueBuffer(folder: folder) : ValueBuffer(folder: folder) },
+        teardown: { try $0.write() }
+    ) { (value: Int, buffer: ValueBuffer) in
         buffer.add(value)
     }
     try pipeline.start()

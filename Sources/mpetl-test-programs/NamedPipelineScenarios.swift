@@ -109,7 +109,9 @@ func namedErrors() throws {
     attempt("join-receiver-first") { try receiver.join() }
     attempt("join-sender") { try sender.join() }
     attempt("join-receiver") { try receiver.join() }
-    if !Pipeline.isWorkerProcess { print("receiver-results \(try receiver.asCompleted(as: String.self).joined(separator: ","))") }
+    if !Pipeline.isWorkerProcess {
+        print("receiver-results \(try receiver.asCompleted(as: String.self).joined(separator: ","))")
+    }
 
     // Two running pipelines with one name.
     let twin = Pipeline(name: "twin")
@@ -144,7 +146,9 @@ func namedErrors() throws {
     try lost.feed(1)
     let started = ContinuousClock.now
     attempt("send-to-unknown") { try lost.join() }
-    if !Pipeline.isWorkerProcess { print("send-to-unknown-seconds \((ContinuousClock.now - started).components.seconds)") }
+    if !Pipeline.isWorkerProcess {
+        print("send-to-unknown-seconds \((ContinuousClock.now - started).components.seconds)")
+    }
 
     // A pipeline sending to itself could never finish.
     let narcissus = Pipeline(name: "narcissus")

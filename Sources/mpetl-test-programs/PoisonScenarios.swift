@@ -13,7 +13,8 @@ func poison() throws {
     let policy: ErrorPolicy = stringOption("policy", default: "fail") == "skip" ? .skip : .fail
     let crash = stringOption("crash", default: "kill")
     let pipeline = Pipeline(name: "poison")
-    try pipeline.addTask(processes: 2, chunkSize: option("chunk", default: 10), onError: policy) { (value: Int) -> Int in
+    try pipeline.addTask(processes: 2, chunkSize: option("chunk", default: 10), onError: policy) {
+        (value: Int) -> Int in
         if value == poisoned {
             switch crash {
             case "segv":
@@ -56,7 +57,8 @@ func feedAndReport(_ pipeline: Pipeline, items: Int, except missing: Int) throws
 /// A task of 2 processes whose body never returns for item `--stuck` (7; -1 for none) and takes
 /// `--sleep-ms` (2) otherwise, fed `--items` (60). Prints "started" once the feed began. With
 /// `--stop-group-at N`, the program runs in a process group of its own and the body stops the
-/// whole group (driver, agent, workers: as Ctrl-Z does) as it starts item N, once. With `--timeout` milliseconds and `--policy` (fail, skip,
+/// whole group (driver, agent, workers: as Ctrl-Z does) as it starts item N, once. With `--timeout` milliseconds and
+/// `--policy` (fail, skip,
 /// retry), prints what join said. Without a timeout, prints once `stats()` shows the stuck item
 /// (how many items finished by then, and who holds it), then exits, ending its workers.
 func stuckItem() throws {
@@ -70,13 +72,15 @@ func stuckItem() throws {
     let marker = NSTemporaryDirectory() + "mpetl-stop-group-\(Pipeline.isWorkerProcess ? getpgrp() : getpid())"
     if stopAt >= 0 && !Pipeline.isWorkerProcess { setpgid(0, 0) }
     defer { if stopAt >= 0 && !Pipeline.isWorkerProcess { unlink(marker) } }
-    let policy: ErrorPolicy = switch stringOption("policy", default: "fail") {
-    case "skip": .skip
-    case "retry": .retry(1)
-    default: .fail
-    }
+    let policy: ErrorPolicy =
+        switch stringOption("policy", default: "fail") {
+        case "skip": .skip
+        case "retry": .retry(1)
+        default: .fail
+        }
     let pipeline = Pipeline(name: "stuck")
-    try pipeline.addTask(processes: 2, onError: policy, timeout: timeout > 0 ? .milliseconds(timeout) : nil) { (value: Int) -> Int in
+    try pipeline.addTask(processes: 2, onError: policy, timeout: timeout > 0 ? .milliseconds(timeout) : nil) {
+        (value: Int) -> Int in
         if value == stuck {
             while true { sleep(60) }
         }
@@ -100,8 +104,10 @@ func stuckItem() throws {
         while ContinuousClock.now < deadline {
             let stage = try pipeline.stats().stages[0]
             if let long = stage.longRunning.first {
-                printJSON(["item": long.item, "pid": Int(long.pid), "seconds": long.seconds, "finished": Int(stage.itemsOut),
-                           "queueDepth": Int(stage.queueDepth)])
+                printJSON([
+                    "item": long.item, "pid": Int(long.pid), "seconds": long.seconds, "finished": Int(stage.itemsOut),
+                    "queueDepth": Int(stage.queueDepth),
+                ])
                 exit(0)
             }
             Thread.sleep(forTimeInterval: 0.05)

@@ -56,14 +56,17 @@ func bigItem() throws {
     try pipeline.join()
     let sizes = Array(try pipeline.asCompleted(as: Int.self))
     let peak = peakResidentMiB()
-    printJSON(["mib": mebibytes, "sizes": sizes, "peakBeforeMiB": before, "peakWithItemMiB": held, "peakAfterJoinMiB": peak,
-               "peakOverItemRatio": Double(peak - before) / Double(mebibytes)])
+    printJSON([
+        "mib": mebibytes, "sizes": sizes, "peakBeforeMiB": before, "peakWithItemMiB": held, "peakAfterJoinMiB": peak,
+        "peakOverItemRatio": Double(peak - before) / Double(mebibytes),
+    ])
 }
 
 /// The process's peak resident memory so far, in MiB (VmHWM).
 func peakResidentMiB() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return -1 }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+    else { return -1 }
     return kilobytes / 1024
 }

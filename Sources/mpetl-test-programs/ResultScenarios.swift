@@ -94,6 +94,8 @@ func cancelledRead() throws {
     let waited = ContinuousClock.now - began
     try pipeline.join()
     let rest = Array(try pipeline.asCompleted(as: Int.self)).sorted()
-    printJSON(["cancelledTook": box.values.0.count, "rest": rest,
-               "cancelledAfterMs": Int(waited / .milliseconds(1))])
+    printJSON([
+        "cancelledTook": box.values.0.count, "rest": rest,
+        "cancelledAfterMs": Int(waited / .milliseconds(1)),
+    ])
 }

@@ -41,7 +41,9 @@ func report(_ error: any Error, elapsed: Duration? = nil) {
         if let killed = error.workersKilled { object["workersKilled"] = killed }
         if let cause = error.cause { object["cause"] = "\(cause.type): \(cause.description)" }
     }
-    if let elapsed { object["seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 }
+    if let elapsed {
+        object["seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
     printJSON(object)
 }
 
@@ -79,15 +81,23 @@ func exactlyOnce() throws {
 
 /// A task with setup and teardown in 3 processes; each process prints what it did.
 func setupTeardown() throws {
-    final class Counter: @unchecked Sendable { var handled = 0; let setupNumber: Int; init(_ n: Int) { setupNumber = n } }
+    final class Counter: @unchecked Sendable {
+        var handled = 0
+        let setupNumber: Int
+        init(_ n: Int) { setupNumber = n }
+    }
     let pipeline = Pipeline()
-    try pipeline.addTask(processes: 3, setup: { () -> Counter in
-        let call = setupCalls.add(1, ordering: .relaxed).newValue
-        print("setup pid=\(getpid()) call=\(call)")
-        return Counter(call)
-    }, teardown: { counter in
-        print("teardown pid=\(getpid()) handled=\(counter.handled) setup=\(counter.setupNumber)")
-    }) { (value: Int, counter: Counter) in
+    try pipeline.addTask(
+        processes: 3,
+        setup: { () -> Counter in
+            let call = setupCalls.add(1, ordering: .relaxed).newValue
+            print("setup pid=\(getpid()) call=\(call)")
+            return Counter(call)
+        },
+        teardown: { counter in
+            print("teardown pid=\(getpid()) handled=\(counter.handled) setup=\(counter.setupNumber)")
+        }
+    ) { (value: Int, counter: Counter) in
         counter.handled += 1
     }
     try pipeline.start()
@@ -130,7 +140,10 @@ func live() throws {
 
 /// A task that throws on one item: join must throw, naming everything, within seconds.
 func throwing() throws {
-    struct Refused: Error, CustomStringConvertible { var value: Int; var description: String { "refused \(value)" } }
+    struct Refused: Error, CustomStringConvertible {
+        var value: Int
+        var description: String { "refused \(value)" }
+    }
     let pipeline = Pipeline(name: "thrower")
     try pipeline.addTask(processes: 2) { (value: Int) throws -> Int in
         if value == option("fail-at", default: 500) { throw Refused(value: value) }
@@ -172,8 +185,12 @@ func misuse() throws {
     attempt("join") { try pipeline.join() }
     attempt("feed-after-join") { try pipeline.feed(4) }
     attempt("join-again") { try pipeline.join() }
-    attempt("first-iteration") { print("first-count \(try pipeline.asCompleted(as: Int.self).reduce(0) { c, _ in c + 1 })") }
-    attempt("second-iteration") { print("second-count \(try pipeline.asCompleted(as: Int.self).reduce(0) { c, _ in c + 1 })") }
+    attempt("first-iteration") {
+        print("first-count \(try pipeline.asCompleted(as: Int.self).reduce(0) { c, _ in c + 1 })")
+    }
+    attempt("second-iteration") {
+        print("second-count \(try pipeline.asCompleted(as: Int.self).reduce(0) { c, _ in c + 1 })")
+    }
 }
 
 /// A stage body that calls its own pipeline: once a deadlock (start() held the pipeline's lock

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MessagePack
 
 // MARK: Helpers
@@ -80,7 +81,7 @@ struct MessagePackMalformedInputTests {
     @Test func everyPrefixIsTruncated() throws {
         let bytes = try MessagePackEncoder().encode(Everything.sample)
         #expect(try MessagePackDecoder().decode(Everything.self, from: bytes) == Everything.sample)
-        for length in 0 ..< bytes.count {
+        for length in 0..<bytes.count {
             let prefix = Array(bytes.prefix(length))
             #expect(decodeError(Everything.self, prefix)?.code == .truncated, "prefix of \(length) bytes")
             prefix.withUnsafeBytes { raw in
@@ -94,22 +95,22 @@ struct MessagePackMalformedInputTests {
     @Test func randomBytesDecodeOrThrowMessagePackError() {
         var random = SplitMix64(state: 0x5eed)
         let valid = (try? MessagePackEncoder().encode(Everything.sample)) ?? []
-        for round in 0 ..< 4_000 {
+        for round in 0..<4_000 {
             var bytes: [UInt8]
             if round % 2 == 0 {
-                bytes = (0 ..< Int.random(in: 0 ... 48, using: &random)).map { _ in
-                    UInt8.random(in: 0 ... 255, using: &random)
+                bytes = (0..<Int.random(in: 0...48, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random)
                 }
             } else {
                 // Mutations of a valid encoding get further into the decoder.
                 bytes = valid
-                for _ in 0 ..< Int.random(in: 1 ... 4, using: &random) {
-                    let index = Int.random(in: 0 ..< bytes.count, using: &random)
-                    bytes[index] = UInt8.random(in: 0 ... 255, using: &random)
+                for _ in 0..<Int.random(in: 1...4, using: &random) {
+                    let index = Int.random(in: 0..<bytes.count, using: &random)
+                    bytes[index] = UInt8.random(in: 0...255, using: &random)
                 }
-                if round % 3 == 0 { bytes.removeLast(Int.random(in: 0 ..< bytes.count, using: &random)) }
+                if round % 3 == 0 { bytes.removeLast(Int.random(in: 0..<bytes.count, using: &random)) }
             }
-            for attempt in 0 ..< 6 {
+            for attempt in 0..<6 {
                 do {
                     switch attempt {
                     case 0: _ = try MessagePackDecoder().decode(Everything.self, from: bytes)
@@ -132,17 +133,18 @@ struct MessagePackMalformedInputTests {
         }
     }
 
-    @Test(arguments: [
-        [0xdb, 0xff, 0xff, 0xff, 0xff, 0x61], // str32 of 4 GiB
-        [0xda, 0xff, 0xff, 0x61],             // str16
-        [0xd9, 0x05, 0x61],                   // str8
-        [0xc6, 0xff, 0xff, 0xff, 0xff, 0x00], // bin32
-        [0xdd, 0xff, 0xff, 0xff, 0xff, 0x01], // array32 of 4 G elements
-        [0xdf, 0xff, 0xff, 0xff, 0xff, 0x01], // map32
-        [0xde, 0x00, 0x02, 0xa1, 0x61, 0x01], // map16 of 2 pairs, 1 present
-        [0xc9, 0xff, 0xff, 0xff, 0xff, 0x01], // ext32
-        [0xcb, 0x00, 0x00],                   // float64 cut short
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0xdb, 0xff, 0xff, 0xff, 0xff, 0x61],  // str32 of 4 GiB
+            [0xda, 0xff, 0xff, 0x61],  // str16
+            [0xd9, 0x05, 0x61],  // str8
+            [0xc6, 0xff, 0xff, 0xff, 0xff, 0x00],  // bin32
+            [0xdd, 0xff, 0xff, 0xff, 0xff, 0x01],  // array32 of 4 G elements
+            [0xdf, 0xff, 0xff, 0xff, 0xff, 0x01],  // map32
+            [0xde, 0x00, 0x02, 0xa1, 0x61, 0x01],  // map16 of 2 pairs, 1 present
+            [0xc9, 0xff, 0xff, 0xff, 0xff, 0x01],  // ext32
+            [0xcb, 0x00, 0x00],  // float64 cut short
+        ] as [[UInt8]])
     func hugeDeclaredLengthsAreTruncated(bytes: [UInt8]) {
         let stringError = decodeError(String.self, bytes)
         #expect(stringError != nil)
@@ -168,11 +170,12 @@ struct MessagePackMalformedInputTests {
     }
 
     @Test func extensionsAreRefused() throws {
-        #expect(decodeError(Int.self, [0xd4, 0x80, 0x00])?.code == .unsupportedExtension) // reserved type -128
-        #expect(decodeError(String.self, [0xd6, 0xff, 0, 0, 0, 0])?.code == .unsupportedExtension) // timestamp
+        #expect(decodeError(Int.self, [0xd4, 0x80, 0x00])?.code == .unsupportedExtension)  // reserved type -128
+        #expect(decodeError(String.self, [0xd6, 0xff, 0, 0, 0, 0])?.code == .unsupportedExtension)  // timestamp
         #expect(decodeError(Point.self, [0xc7, 0x01, 0x05, 0x00])?.code == .unsupportedExtension)
         // An extension under a key the type does not know is skipped like any other value.
-        let bytes: [UInt8] = [0x83, 0xa1, 0x78, 0x01, 0xa1, 0x65, 0xd8, 0x01]
+        let bytes: [UInt8] =
+            [0x83, 0xa1, 0x78, 0x01, 0xa1, 0x65, 0xd8, 0x01]
             + Array(repeating: 0, count: 16) + [0xa1, 0x79, 0x02]
         #expect(try MessagePackDecoder().decode(Point.self, from: bytes) == Point(x: 1, y: 2))
     }
@@ -180,9 +183,9 @@ struct MessagePackMalformedInputTests {
     @Test func invalidUTF8() {
         #expect(decodeError(String.self, [0xa2, 0xc3, 0x28])?.code == .invalidUTF8)
         #expect(decodeError(String.self, [0xa1, 0xff])?.code == .invalidUTF8)
-        #expect(decodeError(String.self, [0xa3, 0xed, 0xa0, 0x80])?.code == .invalidUTF8) // surrogate
+        #expect(decodeError(String.self, [0xa3, 0xed, 0xa0, 0x80])?.code == .invalidUTF8)  // surrogate
         #expect(decodeError([String].self, [0x91, 0xa1, 0x80])?.code == .invalidUTF8)
-        #expect(decodeError(Point.self, [0x81, 0xa1, 0xfe, 0x01])?.code == .invalidUTF8) // map key
+        #expect(decodeError(Point.self, [0x81, 0xa1, 0xfe, 0x01])?.code == .invalidUTF8)  // map key
     }
 
     @Test func integerOverflow() throws {
@@ -226,7 +229,7 @@ struct MessagePackMalformedInputTests {
         struct Triple: Decodable {
             init(from decoder: any Decoder) throws {
                 var container = try decoder.unkeyedContainer()
-                for _ in 0 ..< 3 { _ = try container.decode(Int.self) }
+                for _ in 0..<3 { _ = try container.decode(Int.self) }
             }
         }
         let short = decodeError(Triple.self, [0x92, 0x01, 0x02])
@@ -257,7 +260,7 @@ struct MessagePackMalformedInputTests {
         let hidden: [UInt8] = [0x81, 0xa1, 0x7a] + bomb
         #expect(decodeError(Point.self, hidden)?.code == .depthLimitExceeded)
         var maps: [UInt8] = []
-        for _ in 0 ..< 5_000 { maps += [0x81, 0xa4] + Array("next".utf8) + [0x91] }
+        for _ in 0..<5_000 { maps += [0x81, 0xa4] + Array("next".utf8) + [0x91] }
         maps += [0x80]
         #expect(decodeError(DeepMap.self, maps)?.code == .depthLimitExceeded)
         #expect(decodeError(Bottomless.self, [0xc0])?.code == .depthLimitExceeded)
@@ -276,7 +279,7 @@ struct MessagePackMalformedInputTests {
         struct Spiral: Encodable {
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.unkeyedContainer()
-                for _ in 0 ..< 1_000 { container = container.nestedUnkeyedContainer() }
+                for _ in 0..<1_000 { container = container.nestedUnkeyedContainer() }
             }
         }
         #expect(codecError { _ = try MessagePackEncoder().encode(Spiral()) }?.code == .depthLimitExceeded)

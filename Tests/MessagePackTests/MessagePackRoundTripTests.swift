@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MessagePack
 
 // MARK: Helpers
@@ -61,10 +62,12 @@ private struct AllIntegers: Codable, Equatable {
     var int: Int, int8: Int8, int16: Int16, int32: Int32, int64: Int64
     var uint: UInt, uint8: UInt8, uint16: UInt16, uint32: UInt32, uint64: UInt64
 
-    static let minimum = AllIntegers(int: .min, int8: .min, int16: .min, int32: .min, int64: .min,
-                                     uint: .min, uint8: .min, uint16: .min, uint32: .min, uint64: .min)
-    static let maximum = AllIntegers(int: .max, int8: .max, int16: .max, int32: .max, int64: .max,
-                                     uint: .max, uint8: .max, uint16: .max, uint32: .max, uint64: .max)
+    static let minimum = AllIntegers(
+        int: .min, int8: .min, int16: .min, int32: .min, int64: .min,
+        uint: .min, uint8: .min, uint16: .min, uint32: .min, uint64: .min)
+    static let maximum = AllIntegers(
+        int: .max, int8: .max, int16: .max, int32: .max, int64: .max,
+        uint: .max, uint8: .max, uint16: .max, uint32: .max, uint64: .max)
 }
 
 private struct Scalars: Codable, Equatable {
@@ -140,13 +143,19 @@ private enum Shape: Codable, Equatable {
 
 private enum Color: String, Codable, Equatable { case red, green, blue }
 
-private enum Level: Int, Codable, Equatable { case low = 1, high = 10 }
+private enum Level: Int, Codable, Equatable {
+    case low = 1
+    case high = 10
+}
 
 private struct IntCodingKeys: Codable, Equatable {
     var alpha: Int
     var beta: String
 
-    private enum CodingKeys: Int, CodingKey { case alpha = 1, beta = 2 }
+    private enum CodingKeys: Int, CodingKey {
+        case alpha = 1
+        case beta = 2
+    }
 }
 
 /// Uses a nested container, the parent, and the nested container again, in that order.
@@ -157,18 +166,12 @@ private struct Interleaved: Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case first, list, last }
 
-    init(first: Int, list: [Int], last: String) {
-        self.first = first
-        self.list = list
-        self.last = last
-    }
-
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         var nested = container.nestedUnkeyedContainer(forKey: .list)
         try nested.encode(list[0])
         try container.encode(first, forKey: .first)
-        var again = encoder.container(keyedBy: CodingKeys.self) // same map, per Codable
+        var again = encoder.container(keyedBy: CodingKeys.self)  // same map, per Codable
         for element in list.dropFirst() { try nested.encode(element) }
         try again.encode(last, forKey: .last)
     }
@@ -204,8 +207,11 @@ private struct Sparse: Codable, Equatable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
         for (key, value) in present.sorted(by: { $0.key < $1.key }) {
-            if let value { try container.encode(value, forKey: Key(stringValue: key)) }
-            else { try container.encodeNil(forKey: Key(stringValue: key)) }
+            if let value {
+                try container.encode(value, forKey: Key(stringValue: key))
+            } else {
+                try container.encodeNil(forKey: Key(stringValue: key))
+            }
         }
     }
 }
@@ -242,15 +248,16 @@ private struct Nest: Codable, Equatable {
 
 @Suite("MessagePack canonical encodings")
 struct MessagePackCanonicalTests {
-    @Test(arguments: [
-        (0, [0x00]), (1, [0x01]), (127, [0x7f]), (128, [0xcc, 0x80]), (255, [0xcc, 0xff]),
-        (256, [0xcd, 0x01, 0x00]), (300, [0xcd, 0x01, 0x2c]), (65_535, [0xcd, 0xff, 0xff]),
-        (65_536, [0xce, 0x00, 0x01, 0x00, 0x00]), (-1, [0xff]), (-32, [0xe0]), (-33, [0xd0, 0xdf]),
-        (-128, [0xd0, 0x80]), (-129, [0xd1, 0xff, 0x7f]), (-32_768, [0xd1, 0x80, 0x00]),
-        (-32_769, [0xd2, 0xff, 0xff, 0x7f, 0xff]),
-        (4_294_967_296, [0xcf, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]),
-        (-2_147_483_649, [0xd3, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff]),
-    ] as [(Int, [UInt8])])
+    @Test(
+        arguments: [
+            (0, [0x00]), (1, [0x01]), (127, [0x7f]), (128, [0xcc, 0x80]), (255, [0xcc, 0xff]),
+            (256, [0xcd, 0x01, 0x00]), (300, [0xcd, 0x01, 0x2c]), (65_535, [0xcd, 0xff, 0xff]),
+            (65_536, [0xce, 0x00, 0x01, 0x00, 0x00]), (-1, [0xff]), (-32, [0xe0]), (-33, [0xd0, 0xdf]),
+            (-128, [0xd0, 0x80]), (-129, [0xd1, 0xff, 0x7f]), (-32_768, [0xd1, 0x80, 0x00]),
+            (-32_769, [0xd2, 0xff, 0xff, 0x7f, 0xff]),
+            (4_294_967_296, [0xcf, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]),
+            (-2_147_483_649, [0xd3, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff]),
+        ] as [(Int, [UInt8])])
     func integers(value: Int, expected: [UInt8]) throws {
         #expect(try roundTrip(value) == expected)
     }
@@ -280,8 +287,9 @@ struct MessagePackCanonicalTests {
         #expect(try encode(Nothing()) == [0x80])
         #expect(try encode(Color.green) == str("green"))
         #expect(try encode(Level.high) == [0x0a])
-        #expect(try encode(IntCodingKeys(alpha: 1, beta: "b"))
-            == [0x82] + str("alpha") + [0x01] + str("beta") + str("b"))
+        #expect(
+            try encode(IntCodingKeys(alpha: 1, beta: "b"))
+                == [0x82] + str("alpha") + [0x01] + str("beta") + str("b"))
     }
 
     @Test func headerSizes() throws {
@@ -301,7 +309,7 @@ struct MessagePackCanonicalTests {
             #expect(Array(try encode(Data(count: count)).prefix(prefix.count)) == prefix)
         }
         #expect(Array(try encode(Array(repeating: true, count: 65_536)).prefix(5)) == [0xdd, 0x00, 0x01, 0x00, 0x00])
-        let bigMap = Dictionary(uniqueKeysWithValues: (0 ..< 16).map { ($0, $0) })
+        let bigMap = Dictionary(uniqueKeysWithValues: (0..<16).map { ($0, $0) })
         #expect(try encode(bigMap).prefix(3) == [0xde, 0x00, 0x10])
         var writer = MessagePackWriter()
         writer.writeMapHeader(count: 70_000)
@@ -317,8 +325,10 @@ struct MessagePackRoundTripTests {
     @Test func integersOfEveryWidth() throws {
         try roundTrip(AllIntegers.minimum)
         try roundTrip(AllIntegers.maximum)
-        for value: Int64 in [0, 1, -1, 127, 128, -32, -33, 255, 256, -128, -129, 65_535, 65_536, -32_768,
-                             -32_769, 4_294_967_295, 4_294_967_296, .max, .min] {
+        for value: Int64 in [
+            0, 1, -1, 127, 128, -32, -33, 255, 256, -128, -129, 65_535, 65_536, -32_768,
+            -32_769, 4_294_967_295, 4_294_967_296, .max, .min,
+        ] {
             try roundTrip(value)
             try roundTrip(Int(value))
         }
@@ -330,8 +340,10 @@ struct MessagePackRoundTripTests {
         try roundTrip(UInt32.max)
     }
 
-    @Test(arguments: [0.0, -0.0, 1.5, -2.25, .pi, 1e300, -1e-300, .infinity, -.infinity,
-                      .greatestFiniteMagnitude, .leastNonzeroMagnitude])
+    @Test(arguments: [
+        0.0, -0.0, 1.5, -2.25, .pi, 1e300, -1e-300, .infinity, -.infinity,
+        .greatestFiniteMagnitude, .leastNonzeroMagnitude,
+    ])
     func doubles(value: Double) throws {
         let bytes = try roundTrip(value)
         #expect(bytes.count == 9)
@@ -356,18 +368,21 @@ struct MessagePackRoundTripTests {
     @Test func boolsStringsAndBytes() throws {
         try roundTrip(true)
         try roundTrip(false)
-        for text in ["", "a", "line 12345", String(repeating: "x", count: 31), String(repeating: "x", count: 32),
-                     String(repeating: "é", count: 200), String(repeating: "y", count: 65_535),
-                     String(repeating: "🌍", count: 20_000), "héllo wörld 🌍 日本語 \u{0}", "\r\n\t"] {
+        for text in [
+            "", "a", "line 12345", String(repeating: "x", count: 31), String(repeating: "x", count: 32),
+            String(repeating: "é", count: 200), String(repeating: "y", count: 65_535),
+            String(repeating: "🌍", count: 20_000), "héllo wörld 🌍 日本語 \u{0}", "\r\n\t",
+        ] {
             try roundTrip(text)
         }
         for count in [0, 1, 255, 256, 65_535, 65_536, 100_000] {
-            let bytes = (0 ..< count).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) }
             try roundTrip(bytes)
             try roundTrip(Data(bytes))
         }
-        try roundTrip(Scalars(
-            flag: true, float: 2.5, double: -1e-9, text: "ünï", data: Data([0, 255]), bytes: [9, 8, 7]))
+        try roundTrip(
+            Scalars(
+                flag: true, float: 2.5, double: -1e-9, text: "ünï", data: Data([0, 255]), bytes: [9, 8, 7]))
     }
 
     @Test func arraysAndDictionaries() throws {
@@ -375,12 +390,12 @@ struct MessagePackRoundTripTests {
         try roundTrip([[Int]]())
         try roundTrip([[1, 2], [], [3]])
         try roundTrip([["a"], ["b", "c"]])
-        try roundTrip(Array(0 ..< 70_000))
+        try roundTrip(Array(0..<70_000))
         try roundTrip([String]())
         try roundTrip(["a": 1, "b": 2, "123": 3, "": 4])
         try roundTrip([1: "one", -5: "minus five", Int.max: "max"])
         try roundTrip([String: [String: Int]](dictionaryLiteral: ("outer", ["inner": 1])))
-        try roundTrip(Dictionary(uniqueKeysWithValues: (0 ..< 1_000).map { ("key\($0)", $0) }))
+        try roundTrip(Dictionary(uniqueKeysWithValues: (0..<1_000).map { ("key\($0)", $0) }))
         try roundTrip([Int: Int]())
         // Keys Swift's Dictionary does not key by: a [key, value, …] array.
         let doubles: [Double: String] = [1.5: "a", -2: "b"]
@@ -397,8 +412,9 @@ struct MessagePackRoundTripTests {
         try roundTrip([1, nil, 3] as [Int?])
         try roundTrip([nil, "x"] as [String?])
         try roundTrip(WithOptionals(required: 1))
-        try roundTrip(WithOptionals(
-            required: 2, maybe: 3, maybeText: "t", maybePoint: Point(x: 4, y: 5), nested: .some(.some(6))))
+        try roundTrip(
+            WithOptionals(
+                required: 2, maybe: 3, maybeText: "t", maybePoint: Point(x: 4, y: 5), nested: .some(.some(6))))
         try roundTrip(Wrapper(value: Int??.some(.some(1))))
         try roundTrip(["k": nil, "v": 1] as [String: Int?])
         // Codable itself cannot tell .some(nil) from nil: both are written as nil (or left out).
@@ -410,10 +426,11 @@ struct MessagePackRoundTripTests {
 
     @Test func structsClassesAndEnums() throws {
         try roundTrip(Record(id: 12_345, name: "line 12345", score: 0.5))
-        try roundTrip(Company(
-            name: "ACME", headquarters: Point(x: -1, y: 1),
-            staff: [Record(id: 1, name: "a", score: 1), Record(id: 2, name: "b", score: 2)],
-            tags: ["odd": [1, 3], "even": []], matrix: [[1, 2], [3.5]], empty: []))
+        try roundTrip(
+            Company(
+                name: "ACME", headquarters: Point(x: -1, y: 1),
+                staff: [Record(id: 1, name: "a", score: 1), Record(id: 2, name: "b", score: 2)],
+                tags: ["odd": [1, 3], "even": []], matrix: [[1, 2], [3.5]], empty: []))
         let dog = Dog(legs: 4, name: "Rex")
         let bytes = try encode(dog)
         #expect(bytes == [0x82] + str("name") + str("Rex") + str("super") + [0x81] + str("legs") + [0x04])
@@ -427,8 +444,9 @@ struct MessagePackRoundTripTests {
             try roundTrip(shape)
         }
         #expect(try encode(Shape.empty) == [0x81] + str("empty") + [0x80])
-        #expect(try encode(Shape.circle(radius: 1))
-            == [0x81] + str("circle") + [0x81] + str("radius") + [0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0])
+        #expect(
+            try encode(Shape.circle(radius: 1))
+                == [0x81] + str("circle") + [0x81] + str("radius") + [0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0])
         try roundTrip([Color.red, .blue])
         try roundTrip([Level.low: Color.green])
         try roundTrip(IntCodingKeys(alpha: 7, beta: "β"))
@@ -486,7 +504,7 @@ struct MessagePackRoundTripTests {
             #expect(try reader.readBool())
             #expect(try reader.readArrayHeader() == 2)
             #expect(try reader.readString() == "x")
-            try reader.skipValue() // the map
+            try reader.skipValue()  // the map
             #expect(try reader.decode(Point.self) == Point(x: 3, y: 4))
             #expect(reader.isAtEnd)
         }
@@ -497,13 +515,13 @@ struct MessagePackRoundTripTests {
 
     @Test func writerAndReaderReuseTheirCoders() throws {
         var writer = MessagePackWriter()
-        for index in 0 ..< 100 { try writer.encode(Record(id: index, name: "n\(index)", score: Double(index))) }
-        var copy = writer // a copy must not share the cached encoder's scratch space
+        for index in 0..<100 { try writer.encode(Record(id: index, name: "n\(index)", score: Double(index))) }
+        var copy = writer  // a copy must not share the cached encoder's scratch space
         try copy.encode(Point(x: 0, y: 0))
         try writer.encode(Point(x: 1, y: 1))
         try writer.bytes.withUnsafeBytes { raw throws in
             var reader = MessagePackReader(raw)
-            for index in 0 ..< 100 { #expect(try reader.decode(Record.self).id == index) }
+            for index in 0..<100 { #expect(try reader.decode(Record.self).id == index) }
             #expect(try reader.decode(Point.self) == Point(x: 1, y: 1))
             #expect(reader.isAtEnd)
         }

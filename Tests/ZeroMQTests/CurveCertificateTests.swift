@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ZeroMQ
 
 /// The error `body` throws as a CurveCertificateError, or nil when it succeeds. (Captured into
@@ -130,17 +131,18 @@ struct CurveCertificateTests {
         let keys = try CurveKeyPair.generate()
         let date = Date(timeIntervalSince1970: 1_796_167_800)  // 2026-12-01 23:30 UTC
         let text = keys.secretCertificate(generatedBy: "test-tool", on: date)
-        #expect(text == """
-            #   ****  Generated on 2026-12-01 by test-tool  ****
-            #   ZeroMQ CURVE **Secret** Certificate
-            #   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.
+        #expect(
+            text == """
+                #   ****  Generated on 2026-12-01 by test-tool  ****
+                #   ZeroMQ CURVE **Secret** Certificate
+                #   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.
 
-            metadata
-            curve
-                public-key = "\(keys.publicKey)"
-                secret-key = "\(keys.secretKey)"
+                metadata
+                curve
+                    public-key = "\(keys.publicKey)"
+                    secret-key = "\(keys.secretKey)"
 
-            """)
+                """)
         #expect(try CurveKeyPair(certificate: text) == keys)
         #expect(!CurveKeyPair.isLegacyKeyFile(text))
         // The same layout as pyzmq's, line for line after the date.
@@ -173,24 +175,34 @@ struct CurveCertificateTests {
         let cases: [(text: String, code: Code, line: Int?, says: String)] = [
             ("", .missingCurveSection, nil, "no `curve` section"),
             ("metadata\n\(pub)\n\(sec)\n", .missingCurveSection, nil, "not a CURVE certificate"),
-            ("public-key = \"\(a.publicKey)\"\nsecret-key = \"\(a.secretKey)\"\n", .missingCurveSection, nil,
-             "indent the keys by 4 spaces under a line `curve`"),
+            (
+                "public-key = \"\(a.publicKey)\"\nsecret-key = \"\(a.secretKey)\"\n", .missingCurveSection, nil,
+                "indent the keys by 4 spaces under a line `curve`"
+            ),
             (certificate([sec]), .missingKey, nil, "no `public-key` under `curve` (line 4)"),
             (certificate([pub]), .publicCertificate, nil, "NAME.key_secret"),
             (certificate(["  " + pub, sec]), .indentation, 5, "indented by 6 spaces"),
             (certificate(["\t" + pub.dropFirst(4), sec]), .indentation, 5, "a tab in the indentation"),
             (certificate(["    " + pub, sec]), .indentation, 5, "the property before it allows at most 4"),
-            (certificate([pub, "    secret-key = \"\(a.secretKey)"]), .unterminatedQuote, 6,
-             "opens a \" at column 18 that the line never closes"),
+            (
+                certificate([pub, "    secret-key = \"\(a.secretKey)"]), .unterminatedQuote, 6,
+                "opens a \" at column 18 that the line never closes"
+            ),
             (certificate([pub, "    secret-key = '\(a.secretKey)\""]), .unterminatedQuote, 6, "end the value with '"),
-            (certificate([pub, "    secret-key = \"\(a.secretKey.dropLast())\""]), .invalidKey, 6,
-             "secret-key: expected 40 Z85 characters, got 39"),
-            (certificate(["    public-key = \"\(String(repeating: "~", count: 40))\"", sec]), .invalidKey, 5,
-             "public-key: not valid Z85 text"),
+            (
+                certificate([pub, "    secret-key = \"\(a.secretKey.dropLast())\""]), .invalidKey, 6,
+                "secret-key: expected 40 Z85 characters, got 39"
+            ),
+            (
+                certificate(["    public-key = \"\(String(repeating: "~", count: 40))\"", sec]), .invalidKey, 5,
+                "public-key: not valid Z85 text"
+            ),
             // Bare, the key's "#" starts a comment: what is left is too short, and the remedy says why.
             (certificate(["    public-key = \(a.publicKey)", sec]), .invalidKey, 5, "write the key in double quotes"),
-            (certificate([pub, "    secret-key = \"\(b.secretKey)\""]), .keysDoNotMatch, 5,
-             "does not belong to the secret key on line 6"),
+            (
+                certificate([pub, "    secret-key = \"\(b.secretKey)\""]), .keysDoNotMatch, 5,
+                "does not belong to the secret key on line 6"
+            ),
             (certificate([pub, sec, sec]), .repeated, 7, "a second `secret-key` (the first is on line 6)"),
             (certificate([pub, sec]) + "curve\n", .repeated, 7, "a second `curve` section"),
             (certificate([pub, "    secret-key \"\(a.secretKey)\""]), .syntax, 6, "column 16, after the name"),
@@ -214,25 +226,26 @@ struct CurveCertificateTests {
     // MARK: - The ZPL reader
 
     @Test func readsTheSpecExampleIntoItsHierarchy() throws {
-        let document = try ZPLDocument(parsing: """
-            #   ZPL configuration file example
-            #   This format is designed to be trivial to write and parse
-            #
-            context
-                iothreads = 1
-                verbose = 1      #   Ask for a trace
+        let document = try ZPLDocument(
+            parsing: """
+                #   ZPL configuration file example
+                #   This format is designed to be trivial to write and parse
+                #
+                context
+                    iothreads = 1
+                    verbose = 1      #   Ask for a trace
 
-            main
-                type = zmq_queue
-                frontend
-                    option
-                        hwm = 1000
-                        swap = 25000000
-                        subscribe = "#2"
-                    bind = tcp://eth0:5555
-                backend
-                    bind = tcp://eth0:5556
-            """)
+                main
+                    type = zmq_queue
+                    frontend
+                        option
+                            hwm = 1000
+                            swap = 25000000
+                            subscribe = "#2"
+                        bind = tcp://eth0:5555
+                    backend
+                        bind = tcp://eth0:5556
+                """)
         func path(_ names: String...) -> ZPLDocument.Property? {
             var parent: Int?
             for name in names {
@@ -271,7 +284,8 @@ struct CurveCertificateTests {
         #expect(try CurveKeyPair(certificate: Self.legacyKeyFile(keys)) == keys)
         #expect(CurveKeyPair.isLegacyKeyFile(Self.legacyKeyFile(keys)))
 
-        let edited = "\r\n# worker 3\r\n   \r\n  secret-key=\(keys.secretKey)  \r\n"
+        let edited =
+            "\r\n# worker 3\r\n   \r\n  secret-key=\(keys.secretKey)  \r\n"
             + "\tpublic-key =\t\(keys.publicKey)\r\n"
         #expect(try CurveKeyPair(certificate: edited) == keys)
         #expect(CurveKeyPair.isLegacyKeyFile(edited))
@@ -287,14 +301,22 @@ struct CurveCertificateTests {
             ("public-key = \(a.publicKey)\n", .missingKey, "no `secret-key` line"),
             ("# comment\nsecret-key = \(a.secretKey)\n", .missingKey, "no `public-key` line"),
             ("public-key = \(a.publicKey)\nprivate-key = \(a.secretKey)\n", .syntax, "line 2: unknown name"),
-            ("public-key = \(a.publicKey)\nsecret-key \(Self.pyzmqPair.secretKey.filter { $0 != "=" })\n", .syntax,
-             "line 2: expected `name = value`"),
-            ("public-key = \(a.publicKey)\nsecret-key = \(a.secretKey)\nsecret-key = \(a.secretKey)\n", .repeated,
-             "line 3: a second `secret-key` (the first is on line 2)"),
-            ("public-key = short\nsecret-key = \(a.secretKey)\n", .invalidKey,
-             "line 1: public-key: expected 40 Z85 characters, got 5"),
-            ("public-key = \(a.publicKey)\nsecret-key = \(b.secretKey)\n", .keysDoNotMatch,
-             "the public key does not belong to the secret key"),
+            (
+                "public-key = \(a.publicKey)\nsecret-key \(Self.pyzmqPair.secretKey.filter { $0 != "=" })\n", .syntax,
+                "line 2: expected `name = value`"
+            ),
+            (
+                "public-key = \(a.publicKey)\nsecret-key = \(a.secretKey)\nsecret-key = \(a.secretKey)\n", .repeated,
+                "line 3: a second `secret-key` (the first is on line 2)"
+            ),
+            (
+                "public-key = short\nsecret-key = \(a.secretKey)\n", .invalidKey,
+                "line 1: public-key: expected 40 Z85 characters, got 5"
+            ),
+            (
+                "public-key = \(a.publicKey)\nsecret-key = \(b.secretKey)\n", .keysDoNotMatch,
+                "the public key does not belong to the secret key"
+            ),
         ]
         for (text, code, says) in cases {
             #expect(CurveKeyPair.isLegacyKeyFile(text), "read as a certificate: \(says)")

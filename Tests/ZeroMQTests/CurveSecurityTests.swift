@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ZeroMQ
 
 @Suite("CURVE security", .enabled(if: CurveKeyPair.isCurveAvailable, "libzmq was built without CURVE"))
@@ -22,7 +23,8 @@ struct CurveSecurityTests {
         let pull = try Socket(context, type: .pull)
         try pull.setCurveServer(secretKey: keys.secretKey)
         try pull.bind("tcp://127.0.0.1:*")
-        return Server(keys: keys, authenticator: authenticator, pull: pull, endpoint: try pull.lastEndpoint().description)
+        return Server(
+            keys: keys, authenticator: authenticator, pull: pull, endpoint: try pull.lastEndpoint().description)
     }
 
     /// A PUSH connected to `endpoint`: a CURVE client when `curve` is given, plain otherwise.
@@ -204,16 +206,20 @@ struct CurveSecurityTests {
         let keys = try CurveKeyPair.generate()
         let rawKey = try #require(CurveKeyPair.decodeZ85(keys.publicKey))
         func request(_ mechanism: String, _ credentials: [[UInt8]], version: String = "1.0") -> [[UInt8]] {
-            [Array(version.utf8), Array("7".utf8), Array("mpetl".utf8), Array("127.0.0.1".utf8), [], Array(mechanism.utf8)]
+            [
+                Array(version.utf8), Array("7".utf8), Array("mpetl".utf8), Array("127.0.0.1".utf8), [],
+                Array(mechanism.utf8),
+            ]
                 + credentials
         }
         func status(_ reply: [[UInt8]]) -> String { String(decoding: reply[2], as: UTF8.self) }
 
         let allowed = ZAPAuthenticator.reply(to: request("CURVE", [rawKey]), allowing: [keys.publicKey])
         #expect(allowed.allowed)
-        #expect(allowed.frames == [
-            Array("1.0".utf8), Array("7".utf8), Array("200".utf8), Array("OK".utf8), Array(keys.publicKey.utf8), [],
-        ])
+        #expect(
+            allowed.frames == [
+                Array("1.0".utf8), Array("7".utf8), Array("200".utf8), Array("OK".utf8), Array(keys.publicKey.utf8), [],
+            ])
 
         let everyone: Set<String> = [keys.publicKey]
         let denied: [(request: [[UInt8]], allowing: Set<String>)] = [

@@ -54,8 +54,11 @@ struct EndpointTests {
     }
 
     @Test func anotherTransportIsNotSupported() {
-        #expect(throws: ZMQError(code: .protocolNotSupported, function: "Endpoint",
-                                 detail: "\"ws://host:80\": transport \"ws\" is not one of tcp, ipc, inproc")) {
+        #expect(
+            throws: ZMQError(
+                code: .protocolNotSupported, function: "Endpoint",
+                detail: "\"ws://host:80\": transport \"ws\" is not one of tcp, ipc, inproc")
+        ) {
             try Endpoint(parsing: "ws://host:80")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ZeroMQ
 
 @Suite("ZeroMQ sockets")
@@ -42,7 +43,9 @@ struct SocketTests {
         try local.connect(ipcEndpoint)
         try local.send([2])
         try ipc.receive(into: message)
-        #expect(message.peerAddress?.hasSuffix(":\(getpid())") == true, "the ipc peer is this process: \(message.peerAddress ?? "nil")")
+        #expect(
+            message.peerAddress?.hasSuffix(":\(getpid())") == true,
+            "the ipc peer is this process: \(message.peerAddress ?? "nil")")
     }
 
     @Test func largeFramesArriveWhole() throws {
@@ -134,7 +137,10 @@ struct SocketTests {
     @Test func pollerWatchesPlainFileDescriptors() throws {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
+        defer {
+            close(fds[0])
+            close(fds[1])
+        }
         let poller = Poller()
         let item = poller.add(fileDescriptor: fds[0], events: .readable)
         #expect(try poller.poll(timeoutMilliseconds: 0) == 0)

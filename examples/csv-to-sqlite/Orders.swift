@@ -25,7 +25,9 @@ struct Order: Codable, Sendable, FetchableRecord, PersistableRecord {
         guard fields[2].contains("@"), fields[2].split(separator: "@").count == 2 else {
             throw Rejection(line, "email \"\(fields[2])\" is not an address")
         }
-        guard let amount = Int(fields[3]) else { throw Rejection(line, "amount \"\(fields[3])\" is not a number of cents") }
+        guard let amount = Int(fields[3]) else {
+            throw Rejection(line, "amount \"\(fields[3])\" is not a number of cents")
+        }
         guard amount >= 0 else { throw Rejection(line, "amount \(amount) is negative") }
         self.id = id
         customer = fields[1]

@@ -49,19 +49,23 @@ try orders.addTask(processes: .perCore, chunkSize: 500) { (line: RawLine) -> Ord
     }
 }
 // Load: two writers, each with its own connection, in transactions of 1,000 rows.
-try orders.addDestination(processes: 2, chunkSize: 500,
-                          setup: { try OrderWriter(path: databasePath) },
-                          teardown: { writer in try writer.close() }) { (order: Order, writer: OrderWriter) in
+try orders.addDestination(
+    processes: 2, chunkSize: 500,
+    setup: { try OrderWriter(path: databasePath) },
+    teardown: { writer in try writer.close() }
+) { (order: Order, writer: OrderWriter) in
     try writer.add(order)
 }
 
 let rejects = Pipeline(name: "rejects")
-try rejects.addDestination(setup: { () throws -> FileHandle in
-    _ = FileManager.default.createFile(atPath: rejectsPath, contents: Data("line,reason,text\n".utf8))
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: rejectsPath))
-    try handle.seekToEnd()
-    return handle
-}, teardown: { handle in try handle.close() }) { (rejection: Rejection, file: FileHandle) in
+try rejects.addDestination(
+    setup: { () throws -> FileHandle in
+        _ = FileManager.default.createFile(atPath: rejectsPath, contents: Data("line,reason,text\n".utf8))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: rejectsPath))
+        try handle.seekToEnd()
+        return handle
+    }, teardown: { handle in try handle.close() }
+) { (rejection: Rejection, file: FileHandle) in
     func quoted(_ field: String) -> String { "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
     try file.write(contentsOf: Data("\(rejection.line),\(quoted(rejection.reason)),\(quoted(rejection.text))\n".utf8))
 }
@@ -69,14 +73,16 @@ try rejects.addDestination(setup: { () throws -> FileHandle in
 try orders.start()
 try rejects.start()
 try orders.feed(csvPath)
-try orders.join()   // the sender first,
+try orders.join()  // the sender first,
 try rejects.join()  // then the pipeline it sends to
 
 let database = try DatabaseQueue(path: databasePath)
 let (count, total, customers) = try database.read { database in
-    (try Order.fetchCount(database),
-     try Int.fetchOne(database, sql: "SELECT SUM(amountCents) FROM orders") ?? 0,
-     try Int.fetchOne(database, sql: "SELECT COUNT(DISTINCT customer) FROM orders") ?? 0)
+    (
+        try Order.fetchCount(database),
+        try Int.fetchOne(database, sql: "SELECT SUM(amountCents) FROM orders") ?? 0,
+        try Int.fetchOne(database, sql: "SELECT COUNT(DISTINCT customer) FROM orders") ?? 0
+    )
 }
 let rejected = try String(contentsOfFile: rejectsPath, encoding: .utf8).split(separator: "\n").count - 1
 print("orders \(count)")

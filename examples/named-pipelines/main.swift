@@ -17,7 +17,7 @@ try second.addTask(uppercaseIt)
 try first.start()
 try second.start()
 try first.feed("Hello world")
-try first.join()      // join senders before the pipelines they send to
+try first.join()  // join senders before the pipelines they send to
 try second.join()
 for result in try second.asCompleted(as: String.self) {
     print(result)

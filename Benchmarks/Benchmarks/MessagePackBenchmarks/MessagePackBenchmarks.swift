@@ -21,9 +21,9 @@ struct Record: Codable, Equatable, Sendable {
 }
 
 /// One batch as a stage receives it: what `chunkSize` 256 (and the batching by load's limit) sends.
-let records = (0 ..< 256).map(Record.init)
+let records = (0..<256).map(Record.init)
 /// W1's items (`mpetl-bench`): short lines, many of them.
-let lines = (0 ..< 4_096).map { "line \($0)" }
+let lines = (0..<4_096).map { "line \($0)" }
 
 let benchmarks: @Sendable () -> Void = {
     // Allocations are counted by the malloc interposer, so they are the same on every run of the

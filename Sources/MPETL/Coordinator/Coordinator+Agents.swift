@@ -42,8 +42,11 @@ extension CoordinatorLoop {
             }
         }
         let program = registration.executable.split(separator: "/").last.map(String.init) ?? registration.executable
-        let heaviest = registration.stages.indices.max { registration.stages[$0].processes < registration.stages[$1].processes
-            || (registration.stages[$0].processes == registration.stages[$1].processes && $0 > $1) } ?? 0
+        let heaviest =
+            registration.stages.indices.max {
+                registration.stages[$0].processes < registration.stages[$1].processes
+                    || (registration.stages[$0].processes == registration.stages[$1].processes && $0 > $1)
+            } ?? 0
         for (identity, agent) in agents.sorted(by: { $0.value.host < $1.value.host }) where agent.program == program {
             for _ in 0..<agent.freeSlots {
                 var worker: Int?
@@ -80,8 +83,13 @@ extension CoordinatorLoop {
         }
         agents[identity] = agent
         if agent.isLocal { silence.forget(identity) } else { silence.heard(identity) }
-        perform([.send(to: identity, .welcome(CoordinatorInfo(
-            process: .current, hostTimeoutMilliseconds: UInt64(hostTimeout / .milliseconds(1)))))])
+        perform([
+            .send(
+                to: identity,
+                .welcome(
+                    CoordinatorInfo(
+                        process: .current, hostTimeoutMilliseconds: UInt64(hostTimeout / .milliseconds(1)))))
+        ])
     }
 
     /// A new agent record for a driver or host that did not say `agentHello` (an older or
@@ -152,7 +160,15 @@ extension CoordinatorLoop {
     func answerFenced(_ message: ControlMessage, from identity: [UInt8]) {
         switch message {
         case .heartbeat, .workerHost, .agentHello:
-            perform([.send(to: identity, .fenced(reason: "this agent was silent for longer than the coordinator's heartbeat timeout (\(hostTimeout)) and was declared lost; its workers were replaced"))])
+            perform([
+                .send(
+                    to: identity,
+                    .fenced(
+                        reason:
+                            "this agent was silent for longer than the coordinator's heartbeat timeout "
+                            + "(\(hostTimeout)) and was declared lost; its workers were replaced"
+                    ))
+            ])
         default:
             refuse(message, from: identity)
         }
@@ -162,7 +178,8 @@ extension CoordinatorLoop {
     /// Items of workers that are not the agent's own are ignored.
     func runningItems(_ items: [RunningItem], from identity: [UInt8]) {
         guard let workers = agents[identity]?.workers else { return }
-        let byWorker = Dictionary(items.filter { workers.contains($0.address) }.map { ($0.address, $0) }, uniquingKeysWith: { $1 })
+        let byWorker = Dictionary(
+            items.filter { workers.contains($0.address) }.map { ($0.address, $0) }, uniquingKeysWith: { $1 })
         for address in workers {
             update(address.pipeline) { record in
                 record.setRunningItem(byWorker[address], of: address)
@@ -175,7 +192,9 @@ extension CoordinatorLoop {
     /// too: a first-stage worker's link senders replay to its siblings, and a sender's links
     /// close (what it sent comes again from the workers its inputs are replayed to).
     func workerExited(_ address: WorkerAddress, status: ExitStatus, holding held: HeldItem? = nil) {
-        update(address.pipeline) { $0.exited(stage: address.stage, worker: address.worker, status: status, holding: held) }
+        update(address.pipeline) {
+            $0.exited(stage: address.stage, worker: address.worker, status: status, holding: held)
+        }
         guard records[address.pipeline]?.slot(at: address)?.lost == true else { return }
         if address.stage == 0 { tellLinkSenders(into: address, .lost) }
         closeLinks(ofLostSender: address)

@@ -14,7 +14,7 @@ extension CoordinatorLoop {
         case .sendsClosed(let producer, _):
             return links[producer]?.senderIdentity == identity
         case .workerReady(let address), .progress(let address, _), .stageFailed(let address, _, _),
-             .skipped(let address, _), .workerFinished(let address, _), .resolve(_, let address), .done(let address, _):
+            .skipped(let address, _), .workerFinished(let address, _), .resolve(_, let address), .done(let address, _):
             return records[address.pipeline]?.speaksFor(address, identity: identity) ?? false
         case .spawned(let address, _), .spawnFailed(let address, _), .workerExited(let address, _, _):
             return agents[identity]?.workers.contains(address) ?? false
@@ -28,7 +28,10 @@ extension CoordinatorLoop {
         refusedMessages += 1
         if let held = untrustedInputWarnings.admit("refused") {
             let kind = String(describing: message).prefix { $0 != "(" }
-            Log.warning("coordinator dropped a \(kind) message from peer \(PeerIdentity.describe(identity)) that speaks for a worker or pipeline that is not its own\(untrustedInputWarnings.suffix(held: held))")
+            Log.warning(
+                "coordinator dropped a \(kind) message from peer \(PeerIdentity.describe(identity)) that speaks for a "
+                    + "worker or pipeline that is not its own\(untrustedInputWarnings.suffix(held: held))"
+            )
         }
     }
 }

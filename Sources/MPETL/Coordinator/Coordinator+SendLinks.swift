@@ -2,8 +2,9 @@
 /// receiver's end of stream waits for its senders.
 extension CoordinatorLoop {
     func resolve(_ name: String, from: WorkerAddress, identity: [UInt8]) {
-        let pending = PendingLookup(name: name, from: from, identity: identity,
-                                    deadline: .now + PendingLookup.lateRegistrationWait)
+        let pending = PendingLookup(
+            name: name, from: from, identity: identity,
+            deadline: .now + PendingLookup.lateRegistrationWait)
         if !answer(pending, now: .now) { pendingLookups.append(pending) }
     }
 
@@ -22,8 +23,12 @@ extension CoordinatorLoop {
         case .wait:
             let registered = records.values.contains { $0.registration.name == lookup.name }
             guard !registered, now >= lookup.deadline else { return false }
-            let reason = "no pipeline named \"\(lookup.name)\" is registered with the coordinator (waited \(PendingLookup.lateRegistrationWait) for one to start); check the name, and start the receiving pipeline before feeding its senders"
-            perform([.send(to: lookup.identity, .unresolved(name: lookup.name, code: .unknownPipeline, reason: reason))])
+            let reason =
+                "no pipeline named \"\(lookup.name)\" is registered with the coordinator (waited "
+                + "\(PendingLookup.lateRegistrationWait) for one to start); check the name, and start the "
+                + "receiving pipeline before feeding its senders"
+            perform([.send(to: lookup.identity, .unresolved(name: lookup.name, code: .unknownPipeline, reason: reason))]
+            )
         }
         return true
     }
@@ -33,18 +38,33 @@ extension CoordinatorLoop {
         if let live = named.first(where: { !$0.isDone && !$0.isFailing }) {
             let target = live.registration.id
             if target == sender.pipeline {
-                return .refuse(.invalidDefinition, "a pipeline cannot send to itself (\"\(name)\"): it could never finish; emit the item from the stage instead")
+                return .refuse(
+                    .invalidDefinition,
+                    "a pipeline cannot send to itself (\"\(name)\"): it could never finish; emit the item from the "
+                        + "stage instead"
+                )
             }
             if sends(from: target, reaching: sender.pipeline) {
-                return .refuse(.invalidDefinition, "pipelines that send to each other in a cycle can never finish: \"\(name)\" already sends, directly or not, to the sender")
+                return .refuse(
+                    .invalidDefinition,
+                    "pipelines that send to each other in a cycle can never finish: \"\(name)\" already sends, "
+                        + "directly or not, to the sender"
+                )
             }
             return live.acceptsSenders ? .ready(pipeline: target) : .wait
         }
-        if let failed = named.first(where: { $0.isFailing && !$0.isDone }) ?? named.first(where: { $0.failure != nil }) {
-            return .refuse(.linkedPipelineFailed, "\"\(name)\" failed (\(failed.failure?.reason ?? "see its join()")), so it takes no more items")
+        if let failed = named.first(where: { $0.isFailing && !$0.isDone }) ?? named.first(where: { $0.failure != nil })
+        {
+            return .refuse(
+                .linkedPipelineFailed,
+                "\"\(name)\" failed (\(failed.failure?.reason ?? "see its join()")), so it takes no more items")
         }
         if !named.isEmpty {
-            return .refuse(.pipelineFinished, "\"\(name)\" has already finished and takes no more items; join a pipeline only after every pipeline that sends to it")
+            return .refuse(
+                .pipelineFinished,
+                "\"\(name)\" has already finished and takes no more items; join a pipeline only after every pipeline "
+                    + "that sends to it"
+            )
         }
         return .wait
     }
@@ -67,8 +87,9 @@ extension CoordinatorLoop {
         let counted = lookup.from.isExternal
         let producer = counted ? nextCountedProducer : nextProducer
         if counted { nextCountedProducer += 1 } else { nextProducer += 1 }
-        links[producer] = SendLink(producer: producer, sender: lookup.from,
-                                   senderIdentity: lookup.from.isExternal ? lookup.identity : nil, target: target)
+        links[producer] = SendLink(
+            producer: producer, sender: lookup.from,
+            senderIdentity: lookup.from.isExternal ? lookup.identity : nil, target: target)
         update(target) { record in
             record.addInbound(producer: producer)
             return []
@@ -79,13 +100,16 @@ extension CoordinatorLoop {
         }
         guard let record = records[target] else { return }
         let senderHost = records[lookup.from.pipeline]?.host(of: lookup.from)
-        let route = SendRoute(name: lookup.name, pipeline: target, ordinal: record.registration.ordinal, producer: producer,
-                              endpoints: counted ? record.allStageZeroLinkEndpoints : record.stageZeroLinkEndpoints(from: senderHost),
-                              consumers: counted ? [] : record.consumers(of: 0, from: senderHost), input: record.registration.input)
+        let route = SendRoute(
+            name: lookup.name, pipeline: target, ordinal: record.registration.ordinal, producer: producer,
+            endpoints: counted ? record.allStageZeroLinkEndpoints : record.stageZeroLinkEndpoints(from: senderHost),
+            consumers: counted ? [] : record.consumers(of: 0, from: senderHost), input: record.registration.input)
         let senderLabel = records[lookup.from.pipeline]?.label ?? lookup.from.pipeline
         perform([
             .send(to: lookup.identity, .resolved(route)),
-            .send(to: record.driver, .senderAdded(pipeline: target, sender: lookup.from.pipeline, senderLabel: senderLabel)),
+            .send(
+                to: record.driver,
+                .senderAdded(pipeline: target, sender: lookup.from.pipeline, senderLabel: senderLabel)),
         ])
     }
 
@@ -139,13 +163,23 @@ extension CoordinatorLoop {
     func relayLinkAcknowledgements(from receiver: WorkerAddress, _ upTo: [UInt32: UInt64]) {
         guard records[receiver.pipeline]?.slot(at: receiver)?.lost == false else { return }
         var changed = false
-        for (producer, sequence) in upTo where producer >= SendLink.firstProducer && !SendLink.isCounted(producer)
-        && producer != BatchHeader.driverProducer {
+        for (producer, sequence) in upTo
+        where producer >= SendLink.firstProducer && !SendLink.isCounted(producer)
+            && producer != BatchHeader.driverProducer
+        {
             guard let link = links[producer], link.target == receiver.pipeline else { continue }
             changed = true
-            update(receiver.pipeline) { $0.linkBatchesDone(producer: producer, worker: receiver.worker, upTo: sequence) }
-            if let sender = records[link.sender.pipeline]?.slot(at: link.sender), !sender.exited, let identity = sender.identity {
-                perform([.send(to: identity, .acknowledged(pipeline: receiver.pipeline, consumer: receiver.worker, upTo: sequence))])
+            update(receiver.pipeline) {
+                $0.linkBatchesDone(producer: producer, worker: receiver.worker, upTo: sequence)
+            }
+            if let sender = records[link.sender.pipeline]?.slot(at: link.sender), !sender.exited,
+                let identity = sender.identity
+            {
+                perform([
+                    .send(
+                        to: identity,
+                        .acknowledged(pipeline: receiver.pipeline, consumer: receiver.worker, upTo: sequence))
+                ])
             }
         }
         if changed { acknowledgeLinks(into: receiver.pipeline) }
@@ -157,14 +191,22 @@ extension CoordinatorLoop {
     /// workers was lost (replay what it had not acknowledged) or joined (send to it too).
     func tellLinkSenders(into receiver: WorkerAddress, _ change: FirstStageChange) {
         guard let record = records[receiver.pipeline] else { return }
-        for link in links.values where link.target == receiver.pipeline && !link.acknowledged && !SendLink.isCounted(link.producer) {
+        for link in links.values
+        where link.target == receiver.pipeline && !link.acknowledged && !SendLink.isCounted(link.producer) {
             guard let sender = records[link.sender.pipeline]?.slot(at: link.sender), !sender.exited,
-                  let identity = sender.identity else { continue }
+                let identity = sender.identity
+            else { continue }
             switch change {
             case .lost:
-                perform([.send(to: identity, .consumerLost(pipeline: receiver.pipeline, stage: 0, consumer: receiver.worker))])
+                perform([
+                    .send(to: identity, .consumerLost(pipeline: receiver.pipeline, stage: 0, consumer: receiver.worker))
+                ])
             case .added:
-                guard let consumer = record.consumers(of: 0, from: sender.host).first(where: { $0.worker == receiver.worker }) else { continue }
+                guard
+                    let consumer = record.consumers(of: 0, from: sender.host).first(where: {
+                        $0.worker == receiver.worker
+                    })
+                else { continue }
                 perform([.send(to: identity, .consumerAdded(pipeline: receiver.pipeline, stage: 0, consumer))])
             }
         }
@@ -186,10 +228,16 @@ extension CoordinatorLoop {
 
     /// A failure crosses unfinished links both ways: neither side can finish whole.
     func failLinkedPipelines(of pipeline: String, label: String, _ failure: FailureReport) {
-        let linked = links.values.filter { !$0.acknowledged && ($0.target == pipeline || $0.sender.pipeline == pipeline) }
+        let linked = links.values.filter {
+            !$0.acknowledged && ($0.target == pipeline || $0.sender.pipeline == pipeline)
+        }
         for link in linked {
             if let external = link.senderIdentity {
-                perform([.send(to: external, .linkFailed(producer: link.producer, reason: "\(label) failed: \(failure.reason)"))])
+                perform([
+                    .send(
+                        to: external, .linkFailed(producer: link.producer, reason: "\(label) failed: \(failure.reason)")
+                    )
+                ])
                 continue
             }
             let other = link.target == pipeline ? link.sender.pipeline : link.target

@@ -106,9 +106,10 @@ final class CoordinatorLoop: ThreadLoop {
         let stats = allStats()
         published.store(stats)
         metrics.record(stats)
-        published.store(agents.values.filter(\.isWorkerHost).map {
-            WorkerHostStatus(host: $0.host, slots: $0.slots, busy: $0.workers.count)
-        }.sorted { $0.host < $1.host })
+        published.store(
+            agents.values.filter(\.isWorkerHost).map {
+                WorkerHostStatus(host: $0.host, slots: $0.slots, busy: $0.workers.count)
+            }.sorted { $0.host < $1.host })
     }
 
     private func allStats() -> [PipelineStats] {
@@ -117,16 +118,25 @@ final class CoordinatorLoop: ThreadLoop {
 
     func run(until stop: StopRequest) {
         defer {
-            for agent in agents.values { if let descriptor = agent.exitDescriptor { Syscalls.closeDescriptor(descriptor) } }
+            for agent in agents.values {
+                if let descriptor = agent.exitDescriptor { Syscalls.closeDescriptor(descriptor) }
+            }
         }
         while true {
             let poller = Poller()
             let stopItem = poller.add(stop.socket, events: .readable)
             let routerItem = poller.add(router, events: .readable)
-            let localAgents = agents.compactMap { entry in entry.value.exitDescriptor.map { (identity: entry.key, item: poller.add(fileDescriptor: $0, events: .readable)) } }
-            var deadlines = records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)
+            let localAgents = agents.compactMap { entry in
+                entry.value.exitDescriptor.map {
+                    (identity: entry.key, item: poller.add(fileDescriptor: $0, events: .readable))
+                }
+            }
+            var deadlines =
+                records.values.compactMap(\.nextDeadline) + pendingLookups.map(\.deadline)
                 + [silence.nextDeadline].compactMap { $0 }
-            if records.values.contains(where: { !$0.isDone }) || agents.values.contains(where: \.isWorkerHost) { deadlines.append(lastPublished + Self.publishInterval) }
+            if records.values.contains(where: { !$0.isDone }) || agents.values.contains(where: \.isWorkerHost) {
+                deadlines.append(lastPublished + Self.publishInterval)
+            }
             let deadline = deadlines.min()
             let timeout = deadline.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
@@ -158,7 +168,10 @@ final class CoordinatorLoop: ThreadLoop {
             guard frames.count == 2, let message = try? decoder.decode(ControlMessage.self, from: frames[1]) else {
                 malformedMessages += 1
                 if let held = untrustedInputWarnings.admit("malformed") {
-                    Log.warning("coordinator dropped a malformed control message (\(frames.count) frames) from peer \(PeerIdentity.describe(frames.first ?? []))\(untrustedInputWarnings.suffix(held: held))")
+                    Log.warning(
+                        "coordinator dropped a malformed control message (\(frames.count) frames) from peer "
+                            + "\(PeerIdentity.describe(frames.first ?? []))\(untrustedInputWarnings.suffix(held: held))"
+                    )
                 }
                 continue
             }
@@ -201,13 +214,19 @@ final class CoordinatorLoop: ThreadLoop {
             }
         case .hello(let address, let pid, let host, let fingerprint, let inputEndpoints, let linkEndpoints):
             guard records[address.pipeline] != nil else {
-                perform([.send(to: identity, .refuse(reason: "no pipeline \(address.pipeline) is registered with this coordinator"))])
+                perform([
+                    .send(
+                        to: identity,
+                        .refuse(reason: "no pipeline \(address.pipeline) is registered with this coordinator"))
+                ])
                 return
             }
             let replacement = records[address.pipeline]?.phase == .running
             update(address.pipeline) {
-                $0.hello(address, identity: identity, pid: pid, host: host, fingerprint: fingerprint, endpoints: inputEndpoints,
-                         linkEndpoints: linkEndpoints ?? [])
+                $0.hello(
+                    address, identity: identity, pid: pid, host: host, fingerprint: fingerprint,
+                    endpoints: inputEndpoints,
+                    linkEndpoints: linkEndpoints ?? [])
             }
             if replacement && address.stage == 0 { tellLinkSenders(into: address, .added) }
         case .workerHost(let info):
@@ -216,7 +235,8 @@ final class CoordinatorLoop: ThreadLoop {
             welcome(identity, host: host, process: process)
         case .spawned(let address, let pid):
             update(address.pipeline) { record in
-                record.spawned(stage: address.stage, worker: address.worker, pid: pid, host: self.agents[identity]?.host ?? "?")
+                record.spawned(
+                    stage: address.stage, worker: address.worker, pid: pid, host: self.agents[identity]?.host ?? "?")
                 return []
             }
         case .spawnFailed(let address, let reason):
@@ -245,27 +265,47 @@ final class CoordinatorLoop: ThreadLoop {
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
-        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status, .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .welcome, .fenced, .assign, .suspects, .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded:
+        case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status,
+            .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .welcome, .fenced, .assign, .suspects,
+            .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded:
             Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }
 
     private func register(_ registration: PipelineRegistration, driver: [UInt8]) {
         guard records[registration.id] == nil else {
-            perform([.send(to: driver, .failed(FailureReport(
-                code: .alreadyStarted, pipeline: registration.id,
-                reason: "a pipeline with this id is already registered")))])
+            perform([
+                .send(
+                    to: driver,
+                    .failed(
+                        FailureReport(
+                            code: .alreadyStarted, pipeline: registration.id,
+                            reason: "a pipeline with this id is already registered")))
+            ])
             return
         }
         if let name = registration.name,
-           let holder = records.values.first(where: { $0.registration.name == name && !$0.isDone }) {
-            perform([.send(to: driver, .failed(FailureReport(
-                code: .duplicateName, pipeline: registration.id,
-                reason: "another running pipeline is already named \"\(name)\" (started by \(holder.registration.executable)); names must be unique while their pipelines run: choose another name or join the other pipeline first")))])
+            let holder = records.values.first(where: { $0.registration.name == name && !$0.isDone })
+        {
+            perform([
+                .send(
+                    to: driver,
+                    .failed(
+                        FailureReport(
+                            code: .duplicateName, pipeline: registration.id,
+                            reason:
+                                "another running pipeline is already named \"\(name)\" (started by "
+                                + "\(holder.registration.executable)); names must be unique while their pipelines "
+                                + "run: choose another name or join the other pipeline first"
+                        )))
+            ])
             return
         }
-        records[registration.id] = PipelineRecord(registration: registration, driver: driver, startTimeout: startTimeout)
-        Log.debug("pipeline registered", ["pipeline": "\(records[registration.id]!.label)", "stages": "\(registration.stages.count)"])
+        records[registration.id] = PipelineRecord(
+            registration: registration, driver: driver, startTimeout: startTimeout)
+        Log.debug(
+            "pipeline registered",
+            ["pipeline": "\(records[registration.id]!.label)", "stages": "\(registration.stages.count)"])
         if agents[driver] == nil { addAgent(driver, AgentRecord(host: registration.host)) }
         updateAwaitedSenders(of: driver)
         startWorkers(of: registration, driver: driver)
@@ -287,7 +327,8 @@ final class CoordinatorLoop: ThreadLoop {
             let stats = allStats()
             published.store(stats)
             metrics.record(stats)
-            Log.debug(record.phase == .finished ? "pipeline finished" : "pipeline failed", ["pipeline": "\(record.label)"])
+            Log.debug(
+                record.phase == .finished ? "pipeline finished" : "pipeline failed", ["pipeline": "\(record.label)"])
         }
     }
 

@@ -42,7 +42,8 @@ public final class CoordinatorServer: Sendable {
     public init(heartbeatTimeout: Duration? = nil, listening endpoints: [String], logger: Logger? = nil) throws {
         if let logger { Log.adopt(logger) }
         guard !endpoints.isEmpty else {
-            throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "give at least one endpoint to listen on")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: "coordinator", reason: "give at least one endpoint to listen on")
         }
         let hostTimeout = try heartbeatTimeout ?? Liveness.hostTimeout()
         // libzmq would unlink another process's socket file and take its path over silently.
@@ -50,24 +51,31 @@ public final class CoordinatorServer: Sendable {
             do throws(ZMQError) {
                 return try Endpoint(parsing: text)
             } catch {
-                throw PipelineError(code: .invalidDefinition, pipeline: "coordinator", reason: "cannot listen at \(error.detail)")
+                throw PipelineError(
+                    code: .invalidDefinition, pipeline: "coordinator", reason: "cannot listen at \(error.detail)")
             }
         }
         for endpoint in endpoints where endpoint.socketFilePath != nil && endpoint.isListeningHere {
-            throw PipelineError(code: .transportFailed, pipeline: "coordinator",
-                                reason: "another process already listens at \(endpoint) (a coordinator still running?); stop it, or choose another endpoint")
+            throw PipelineError(
+                code: .transportFailed, pipeline: "coordinator",
+                reason:
+                    "another process already listens at \(endpoint) (a coordinator still running?); stop it, or choose "
+                    + "another endpoint"
+            )
         }
         do {
             context = try Context()
             coordinator = try Coordinator(context: context, endpoints: endpoints, hostTimeout: hostTimeout)
         } catch {
-            throw PipelineError(code: .transportFailed, pipeline: "coordinator",
-                                reason: "could not listen on \(endpoints.map(\.description).joined(separator: ", ")): \(error)")
+            throw PipelineError(
+                code: .transportFailed, pipeline: "coordinator",
+                reason: "could not listen on \(endpoints.map(\.description).joined(separator: ", ")): \(error)")
         }
     }
 
     /// Stops coordinating and waits until the coordinator's thread has ended and closed its
-    /// sockets (libzmq frees the endpoints a moment later). Programs and worker hosts still connected find it gone: on this host at once,
+    /// sockets (libzmq frees the endpoints a moment later). Programs and worker hosts still connected find it gone: on
+    /// this host at once,
     /// elsewhere within their coordinator timeout. Calling it again does nothing.
     ///
     /// ```swift
@@ -105,14 +113,20 @@ public final class CoordinatorServer: Sendable {
             let reply = Message()
             try dealer.receive(into: reply)
             guard case .status(let pipelines)? = reply.controlMessage(MessagePackDecoder()) else {
-                throw PipelineError(code: .transportFailed, pipeline: "coordinator", reason: "\(endpoint) answered with something other than a status")
+                throw PipelineError(
+                    code: .transportFailed, pipeline: "coordinator",
+                    reason: "\(endpoint) answered with something other than a status")
             }
             return pipelines
         } catch let error as PipelineError {
             throw error
         } catch {
-            throw PipelineError(code: .transportFailed, pipeline: "coordinator",
-                                reason: "no coordinator answered at \(endpoint) within \(timeout) (\(error)); is `mpetl-coordinator serve` or `launch` running there?")
+            throw PipelineError(
+                code: .transportFailed, pipeline: "coordinator",
+                reason:
+                    "no coordinator answered at \(endpoint) within \(timeout) (\(error)); is `mpetl-coordinator serve` "
+                    + "or `launch` running there?"
+            )
         }
     }
 }

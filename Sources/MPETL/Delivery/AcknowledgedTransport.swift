@@ -90,9 +90,11 @@ final class AcknowledgedTransport: BatchTransport {
     ///     for workers, ``push(_:to:highWaterMark:)`` for the collector).
     ///   - waitForRoom: waits until one of the given sockets is ready; it may handle
     ///     acknowledgements and consumer changes meanwhile.
-    init(consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (Endpoint) throws -> Socket,
-         sending: @escaping (ClosedRange<Int>, Int) -> Void = { _, _ in },
-         waitForRoom: @escaping (RoomWait) throws -> Void) throws {
+    init(
+        consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (Endpoint) throws -> Socket,
+        sending: @escaping (ClosedRange<Int>, Int) -> Void = { _, _ in },
+        waitForRoom: @escaping (RoomWait) throws -> Void
+    ) throws {
         self.connect = connect
         self.demandDriven = demandDriven
         self.sending = sending
@@ -171,7 +173,9 @@ final class AcknowledgedTransport: BatchTransport {
     }
 
     private func placeFirstOfBacklog() throws -> Bool {
-        guard try backlog.updateFirst({ try place(&$0.bytes, inputs: $0.inputs, items: $0.items) }) else { return false }
+        guard try backlog.updateFirst({ try place(&$0.bytes, inputs: $0.inputs, items: $0.items) }) else {
+            return false
+        }
         backlog.removeFirst()
         return true
     }
@@ -247,7 +251,8 @@ final class AcknowledgedTransport: BatchTransport {
         next = consumers.isEmpty ? 0 : next % consumers.count
         let replayed = consumer.retained.removeAll()
         for (bytes, inputs) in replayed {
-            backlog.append(Waiting(bytes: bytes, inputs: inputs, items: bytes.withUnsafeBytes(BatchHeader.itemCount(of:))))
+            backlog.append(
+                Waiting(bytes: bytes, inputs: inputs, items: bytes.withUnsafeBytes(BatchHeader.itemCount(of:))))
         }
         return replayed.count
     }
@@ -277,6 +282,7 @@ final class AcknowledgedTransport: BatchTransport {
     /// A new consumer (a replacement worker) takes batches from now on.
     func add(_ consumer: ConsumerEndpoint) throws {
         guard !consumers.contains(where: { $0.worker == consumer.worker }) else { return }
-        consumers.append(Consumer(worker: consumer.worker, socket: try connect(consumer.endpoint), demandDriven: demandDriven))
+        consumers.append(
+            Consumer(worker: consumer.worker, socket: try connect(consumer.endpoint), demandDriven: demandDriven))
     }
 }

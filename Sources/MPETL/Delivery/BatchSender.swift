@@ -55,8 +55,9 @@ final class BatchSender {
         self.transport = transport
         isAutomatic = chunkSize == AutomaticBatching.automatic
         limit = isAutomatic ? 1 : max(1, chunkSize)
-        header = BatchHeader(pipeline: pipeline, stage: UInt16(truncatingIfNeeded: stage),
-                             producer: producer, sequence: 1, itemCount: 0)
+        header = BatchHeader(
+            pipeline: pipeline, stage: UInt16(truncatingIfNeeded: stage),
+            producer: producer, sequence: 1, itemCount: 0)
         writer = MessagePackWriter(reservingCapacity: 4096)
         ids.reserveCapacity(isAutomatic ? AutomaticBatching.maximumItems : limit)
         startBatch()
@@ -81,7 +82,9 @@ final class BatchSender {
     @inline(__always)
     func startItemFlushingLingering(id: UInt64) throws {
         startItem(id: id)
-        if checksLingerPerItem && header.itemCount > 0 { try flushIfLingering(now: DispatchTime.now().uptimeNanoseconds) }
+        if checksLingerPerItem && header.itemCount > 0 {
+            try flushIfLingering(now: DispatchTime.now().uptimeNanoseconds)
+        }
     }
 
     /// Encodes `value` into the current batch, sending the batch when it is full.
@@ -97,7 +100,9 @@ final class BatchSender {
         ids.append(ItemID.child(of: parentID, index: emitted))
         emitted &+= 1
         header.itemCount += 1
-        if header.itemCount >= limit || (isAutomatic && writer.bytes.count >= AutomaticBatching.maximumBytes) { try flush() }
+        if header.itemCount >= limit || (isAutomatic && writer.bytes.count >= AutomaticBatching.maximumBytes) {
+            try flush()
+        }
     }
 
     /// The first item of a batch: where it came from, and (sized by the load) how many may
@@ -111,7 +116,9 @@ final class BatchSender {
 
     /// Sends a batch sized by the load whose first item has waited ``AutomaticBatching/lingerNanoseconds``.
     func flushIfLingering(now: UInt64) throws {
-        guard isAutomatic, header.itemCount > 0, now &- pendingSince >= AutomaticBatching.lingerNanoseconds else { return }
+        guard isAutomatic, header.itemCount > 0, now &- pendingSince >= AutomaticBatching.lingerNanoseconds else {
+            return
+        }
         try flush()
     }
 
@@ -120,10 +127,10 @@ final class BatchSender {
         guard let transport, header.itemCount > 0 else { return }
         header.write(into: &writer.bytes)
         #if _endian(little)
-        // In memory the ids already are the wire's little-endian u64s: one copy for all.
-        ids.withUnsafeBytes { writer.bytes.append(contentsOf: $0) }
+            // In memory the ids already are the wire's little-endian u64s: one copy for all.
+            ids.withUnsafeBytes { writer.bytes.append(contentsOf: $0) }
         #else
-        for id in ids { withUnsafeBytes(of: id.littleEndian) { writer.bytes.append(contentsOf: $0) } }
+            for id in ids { withUnsafeBytes(of: id.littleEndian) { writer.bytes.append(contentsOf: $0) } }
         #endif
         try transport.send(&writer.bytes, inputs: firstInputOfBatch...max(firstInputOfBatch, currentInput))
         batchesSent += 1

@@ -39,8 +39,9 @@ enum Credit {
     /// nil when the bytes are not a grant (a peer that is not a worker).
     static func decode(_ bytes: UnsafeRawBufferPointer) -> Grant? {
         guard bytes.count == grantSize else { return nil }
-        return Grant(startedThrough: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                     window: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        return Grant(
+            startedThrough: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            window: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
     }
 }
 

@@ -47,16 +47,21 @@ struct DemandLedger {
     /// Records that the worker starts batch `sequence` of `items` items from `producer`, which
     /// reached it through `connection`, at `now`. True when that producer should be granted
     /// now: it has used half its window since its last grant.
-    mutating func started(producer: UInt32, connection: UnsafeRawBufferPointer, sequence: UInt64, items: Int,
-                          at now: UInt64) -> Bool {
+    mutating func started(
+        producer: UInt32, connection: UnsafeRawBufferPointer, sequence: UInt64, items: Int,
+        at now: UInt64
+    ) -> Bool {
         // One hash lookup per batch: the entry is changed in place.
         let window = window
-        return Self.start(&producers[producer, default: Producer(connection: [])], connection: connection,
-                          sequence: sequence, items: items, at: now, window: window)
+        return Self.start(
+            &producers[producer, default: Producer(connection: [])], connection: connection,
+            sequence: sequence, items: items, at: now, window: window)
     }
 
-    private static func start(_ entry: inout Producer, connection: UnsafeRawBufferPointer, sequence: UInt64, items: Int,
-                              at now: UInt64, window: Int) -> Bool {
+    private static func start(
+        _ entry: inout Producer, connection: UnsafeRawBufferPointer, sequence: UInt64, items: Int,
+        at now: UInt64, window: Int
+    ) -> Bool {
         if !entry.connection.elementsEqual(connection) {
             // A new producer, or one that reconnected: grants go to this connection.
             entry.connection = Array(connection)

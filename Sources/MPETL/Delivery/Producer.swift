@@ -32,11 +32,13 @@ final class Producer: @unchecked Sendable {
     ///   - released: told the inputs of each batch once it is acknowledged.
     ///   - waitForRoom: the owner's wait (polling the sockets, and whatever else it must
     ///     watch); events delivered meanwhile are applied when it returns.
-    init(consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (Endpoint) throws -> Socket,
-         pipeline: UInt32, stage: Int, producer: UInt32, chunkSize: Int,
-         sending: @escaping (ClosedRange<Int>, Int) -> Void = { _, _ in },
-         released: @escaping (ClosedRange<Int>) -> Void = { _ in },
-         waitForRoom: @escaping (RoomWait) throws -> Void) throws {
+    init(
+        consumers: [ConsumerEndpoint], demandDriven: Bool = true, connect: @escaping (Endpoint) throws -> Socket,
+        pipeline: UInt32, stage: Int, producer: UInt32, chunkSize: Int,
+        sending: @escaping (ClosedRange<Int>, Int) -> Void = { _, _ in },
+        released: @escaping (ClosedRange<Int>) -> Void = { _ in },
+        waitForRoom: @escaping (RoomWait) throws -> Void
+    ) throws {
         self.released = released
         // The transport calls back into this producer only while it is being driven.
         let applier = EventApplier()
@@ -46,7 +48,8 @@ final class Producer: @unchecked Sendable {
                 try waitForRoom(wait)
                 try applier.producer?.applyEvents()
             })
-        sender = BatchSender(transport: transport, pipeline: pipeline, stage: stage, producer: producer, chunkSize: chunkSize)
+        sender = BatchSender(
+            transport: transport, pipeline: pipeline, stage: stage, producer: producer, chunkSize: chunkSize)
         applier.producer = self
     }
 
@@ -61,7 +64,10 @@ final class Producer: @unchecked Sendable {
     /// join the backlog; sending them is the caller's (``AcknowledgedTransport/drainBacklog()``
     /// or, for a thread that must not block, ``AcknowledgedTransport/sendWhatFits()``).
     func applyEvents() throws {
-        for event in inbox.withLock({ taken in defer { taken.removeAll() }; return taken }) {
+        for event in inbox.withLock({ taken in
+            defer { taken.removeAll() }
+            return taken
+        }) {
             switch event {
             case .acknowledged(let consumer, let upTo):
                 transport.acknowledge(consumer: consumer, upTo: upTo, released: released)

@@ -11,7 +11,9 @@ struct ProducerSequences: Equatable {
         }
         set {
             if let index = producers.firstIndex(of: producer) {
-                if let newValue { sequences[index] = newValue } else {
+                if let newValue {
+                    sequences[index] = newValue
+                } else {
                     producers.remove(at: index)
                     sequences.remove(at: index)
                 }

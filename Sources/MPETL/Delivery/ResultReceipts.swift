@@ -47,7 +47,8 @@ struct ResultReceipts {
         case .repeated:
             return .malformed("producer \(header.producer) already sent batch \(header.sequence)")
         case .gap(let next):
-            return .lostBatches("batches \(next)…\(header.sequence - 1) of stage worker \(header.producer) never arrived")
+            return .lostBatches(
+                "batches \(next)…\(header.sequence - 1) of stage worker \(header.producer) never arrived")
         }
         let ids = header.ids(of: bytes)
         let count = Int(header.itemCount)

@@ -38,7 +38,8 @@ struct RetainedBatches {
             large.append(Array(batch))
             return
         }
-        entries.append(Entry(sequence: sequence, start: base + bytes.count, count: batch.count, inputs: inputs, isLarge: false))
+        entries.append(
+            Entry(sequence: sequence, start: base + bytes.count, count: batch.count, inputs: inputs, isLarge: false))
         bytes.append(contentsOf: batch)
     }
 
@@ -65,7 +66,11 @@ struct RetainedBatches {
     /// Empties the store, returning each batch's bytes and inputs in order.
     mutating func removeAll() -> [(bytes: [UInt8], inputs: ClosedRange<Int>)] {
         let taken = entries.removeAll().map { entry in
-            (entry.isLarge ? large.removeFirst() : Array(bytes[(entry.start - base)..<(entry.start - base + entry.count)]), entry.inputs)
+            (
+                entry.isLarge
+                    ? large.removeFirst() : Array(bytes[(entry.start - base)..<(entry.start - base + entry.count)]),
+                entry.inputs
+            )
         }
         base += bytes.count
         bytes.removeAll()

@@ -46,8 +46,9 @@ final class DriverAgent: Sendable {
         let program = WorkerSpawner.Program(
             executable: Syscalls.executablePath, arguments: CommandLine.arguments, environment: environment,
             coordinatorEndpoint: coordinatorEndpoint, runDirectory: runDirectory)
-        let coordinator = CoordinatorWatch(endpoint: coordinatorEndpoint, embedded: embeddedCoordinator,
-                                           limit: try Liveness.coordinatorTimeout())
+        let coordinator = CoordinatorWatch(
+            endpoint: coordinatorEndpoint, embedded: embeddedCoordinator,
+            limit: try Liveness.coordinatorTimeout())
         loop = try LoopThread.start(name: "mpetl-driver-agent", context: context) {
             try AgentLoop(context: context, coordinator: coordinator, inbox: inbox, program: program)
         }
@@ -146,7 +147,9 @@ private final class AgentLoop: ThreadLoop {
     private let decoder = MessagePackDecoder()
     private let frame = Message()
 
-    init(context: Context, coordinator: CoordinatorWatch, inbox: DriverAgent.Inbox, program: WorkerSpawner.Program) throws {
+    init(context: Context, coordinator: CoordinatorWatch, inbox: DriverAgent.Inbox, program: WorkerSpawner.Program)
+        throws
+    {
         self.context = context
         self.inbox = inbox
         spawner = WorkerSpawner(program: program)
@@ -173,14 +176,20 @@ private final class AgentLoop: ThreadLoop {
             let doorbellItem = poller.add(doorbell, events: .readable)
             let dealerItem = poller.add(dealer, events: .readable)
             let watched = collectors.map { (id: $0.key, item: poller.add($0.value.socket, events: .readable)) }
-            let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
+            let children = spawner.children.map {
+                (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable))
+            }
             let coordinatorExit = coordinator.exitDescriptor.map { poller.add(fileDescriptor: $0, events: .readable) }
             let signalItem = stopSignals.map { poller.add(fileDescriptor: $0, events: .readable) }
             // Wake when an unreported collector's report is due, and to say this driver is alive.
-            let due = ([stopping?.deadline].compactMap { $0 } + collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
+            let due =
+                ([stopping?.deadline].compactMap { $0 }
+                + collectors.values.filter { $0.counters.batchesIn != $0.reportedBatches }
                 .map { $0.lastReport + Self.reportInterval } + collectors.values.compactMap(\.receipts.nextReport)
                 + [lastHeartbeat + Liveness.heartbeatInterval] + [coordinator.nextDeadline].compactMap { $0 }
-                + lingeringFeeds.values.map { ContinuousClock.now + .nanoseconds(Int64(bitPattern: $0.at &- DispatchTime.now().uptimeNanoseconds)) }
+                + lingeringFeeds.values.map {
+                    ContinuousClock.now + .nanoseconds(Int64(bitPattern: $0.at &- DispatchTime.now().uptimeNanoseconds))
+                }
                 + [nextItemTimeout].compactMap { $0 }).min()
             let timeout = due.map { max(0, Int(ContinuousClock.now.duration(to: $0) / .milliseconds(1)) + 1) }
             do {
@@ -217,7 +226,9 @@ private final class AgentLoop: ThreadLoop {
                 }
             } catch {
                 Log.warning("driver agent stopped: \(error)")
-                let failure = PipelineError(code: .transportFailed, pipeline: "driver", reason: "the driver's connection to the coordinator failed: \(error)")
+                let failure = PipelineError(
+                    code: .transportFailed, pipeline: "driver",
+                    reason: "the driver's connection to the coordinator failed: \(error)")
                 for run in runs.values { run.markFailed(failure) }
                 return
             }
@@ -241,7 +252,8 @@ private final class AgentLoop: ThreadLoop {
                 try send(message)
             case .register(let run, let collects, var registration):
                 if let coordinatorLost {
-                    run.markFailed(PipelineError(code: coordinatorLost.code, pipeline: run.label, reason: coordinatorLost.reason))
+                    run.markFailed(
+                        PipelineError(code: coordinatorLost.code, pipeline: run.label, reason: coordinatorLost.reason))
                     continue
                 }
                 runs[run.id] = run
@@ -255,8 +267,9 @@ private final class AgentLoop: ThreadLoop {
                         try socket.bind(.tcp(host: address, port: nil))
                         registration.collectorEndpoints.append(try socket.lastEndpoint())
                     }
-                    collectors[run.id] = Collector(run: run, socket: socket, ordinal: registration.ordinal,
-                                                   stage: registration.stages.count)
+                    collectors[run.id] = Collector(
+                        run: run, socket: socket, ordinal: registration.ordinal,
+                        stage: registration.stages.count)
                 }
                 try send(.register(registration))
             case .resolve(let name, let reply):
@@ -295,13 +308,17 @@ private final class AgentLoop: ThreadLoop {
         stopping = (signal, .now + .seconds(3))
         // With the coordinator gone, nobody would abort the workers: end them now.
         if coordinatorLost != nil { spawner.killAll() }
-        let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "signal \(signal)"
+        let name =
+            signal == SIGINT
+            ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "signal \(signal)"
         try send(.driverStopping(reason: "the driver received \(name) and stopped its pipelines"))
     }
 
     /// Stopped with this driver's runtime: what is still running is failed and its workers ended.
     private func shutDown() {
-        failEverythingWaiting(PipelineError(code: .transportFailed, pipeline: "driver", reason: "this program's MPETL runtime was shut down"))
+        failEverythingWaiting(
+            PipelineError(
+                code: .transportFailed, pipeline: "driver", reason: "this program's MPETL runtime was shut down"))
         spawner.reapAll()
     }
 
@@ -317,7 +334,9 @@ private final class AgentLoop: ThreadLoop {
     /// Fails every run and every send waiting on the coordinator with `failure`, and ends this
     /// driver's workers.
     private func failEverythingWaiting(_ failure: PipelineError) {
-        for run in runs.values { run.markFailed(PipelineError(code: failure.code, pipeline: run.label, reason: failure.reason)) }
+        for run in runs.values {
+            run.markFailed(PipelineError(code: failure.code, pipeline: run.label, reason: failure.reason))
+        }
         runs.removeAll()
         for reply in pendingRoutes.values.flatMap({ $0 }) { reply.fulfill(.failure(failure)) }
         for reply in pendingLinks.values { reply.fulfill(.failure(failure)) }
@@ -348,9 +367,11 @@ private final class AgentLoop: ThreadLoop {
                 if stage == 0 { runs[pipeline]?.deliverToFeeder(.added(consumer)) }
             case .finished(let pipeline, let stats, let skipped, let skippedCount):
                 collectors[pipeline] = nil
-                runs.removeValue(forKey: pipeline)?.markFinished(JoinReport(stats: stats, skipped: skipped, skippedCount: skippedCount))
+                runs.removeValue(forKey: pipeline)?.markFinished(
+                    JoinReport(stats: stats, skipped: skipped, skippedCount: skippedCount))
             case .failed(let report):
-                let id = runs.keys.first { $0 == report.pipeline } ?? runs.first { $0.value.label == report.pipeline }?.key
+                let id =
+                    runs.keys.first { $0 == report.pipeline } ?? runs.first { $0.value.label == report.pipeline }?.key
                 if let id {
                     collectors[id] = nil
                     runs.removeValue(forKey: id)?.markFailed(PipelineError(report))
@@ -368,8 +389,10 @@ private final class AgentLoop: ThreadLoop {
             case .welcome(let info):
                 if let loss = coordinator.welcomed(info) { coordinatorIsGone(loss.error) }
             case .fenced(let reason):
-                coordinatorIsGone(PipelineError(code: .transportFailed, pipeline: "driver",
-                                                reason: "the coordinator at \(coordinator.endpoint) declared this driver lost: \(reason)"))
+                coordinatorIsGone(
+                    PipelineError(
+                        code: .transportFailed, pipeline: "driver",
+                        reason: "the coordinator at \(coordinator.endpoint) declared this driver lost: \(reason)"))
             case .resolved(let route):
                 if let reply = pendingRoutes[route.name]?.first {
                     pendingRoutes[route.name]?.removeFirst()
@@ -383,7 +406,8 @@ private final class AgentLoop: ThreadLoop {
             case .linkAcknowledged(let producer):
                 pendingLinks.removeValue(forKey: producer)?.fulfill(.success(()))
             case .linkFailed(let producer, let reason):
-                pendingLinks.removeValue(forKey: producer)?.fulfill(.failure(PipelineError(code: .linkedPipelineFailed, pipeline: "Pipeline.send", reason: reason)))
+                pendingLinks.removeValue(forKey: producer)?.fulfill(
+                    .failure(PipelineError(code: .linkedPipelineFailed, pipeline: "Pipeline.send", reason: reason)))
             default:
                 Log.warning("driver ignored a control message meant for a worker")
             }
@@ -402,7 +426,7 @@ private final class AgentLoop: ThreadLoop {
             drained += 1
             let outcome: ResultReceipts.Outcome = frame.withUnsafeBytes { bytes in
                 guard let header = try? BatchHeader(parsing: bytes),
-                      header.pipeline == collector.ordinal, Int(header.stage) == collector.stage
+                    header.pipeline == collector.ordinal, Int(header.stage) == collector.stage
                 else { return .malformed("not a results batch of this pipeline") }
                 let outcome = collector.receipts.receive(header, bytes)
                 if case .accepted(let results) = outcome {
@@ -420,14 +444,18 @@ private final class AgentLoop: ThreadLoop {
                 if !collector.warnedMalformed {
                     collector.warnedMalformed = true
                     let peer = frame.peerAddress.map { " from \($0)" } ?? ""
-                    Log.warning("\(collector.run.label): dropped a malformed results message of \(frame.count) bytes\(peer) (\(reason))")
+                    Log.warning(
+                        "\(collector.run.label): dropped a malformed results message of \(frame.count) bytes\(peer) "
+                            + "(\(reason))"
+                    )
                 }
             case .lostBatches(let reason):
                 // The coordinator fails the pipeline as for a failed stage: workers abort, and
                 // join() throws this.
                 let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
-                let report = FailureReport(code: .transportFailed, pipeline: collector.run.label,
-                                           reason: "results went missing on the way to the driver (\(reason)); run the pipeline again")
+                let report = FailureReport(
+                    code: .transportFailed, pipeline: collector.run.label,
+                    reason: "results went missing on the way to the driver (\(reason)); run the pipeline again")
                 try send(.stageFailed(address, report, collector.counters))
                 collectors[id] = nil
                 return
@@ -445,7 +473,9 @@ private final class AgentLoop: ThreadLoop {
             try dealer.send(try encoder.encode(ControlMessage.done(address, upTo: done)))
         }
         for (id, collector) in collectors
-        where collector.counters.batchesIn != collector.reportedBatches && now - collector.lastReport >= Self.reportInterval {
+        where collector.counters.batchesIn != collector.reportedBatches
+            && now - collector.lastReport >= Self.reportInterval
+        {
             collectors[id]?.reportedBatches = collector.counters.batchesIn
             collectors[id]?.lastReport = now
             let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)

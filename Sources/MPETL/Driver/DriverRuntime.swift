@@ -41,16 +41,22 @@ final class DriverRuntime: Sendable {
             do throws(ZMQError) {
                 endpoint = try Endpoint(parsing: external)
             } catch {
-                throw PipelineError(code: .startFailed, pipeline: "driver",
-                                    reason: "\(EnvironmentVariable.coordinator.name) is not an endpoint: \(error.detail); give the address `launch --listen` or `serve --listen` uses")
+                throw PipelineError(
+                    code: .startFailed, pipeline: "driver",
+                    reason:
+                        "\(EnvironmentVariable.coordinator.name) is not an endpoint: \(error.detail); give the address "
+                        + "`launch --listen` or `serve --listen` uses"
+                )
             }
             coordinator = nil
         } else {
             endpoint = .ipc(path: "\(runDirectory)/coordinator.sock")
-            coordinator = try Coordinator(context: context, endpoints: [endpoint], hostTimeout: try Liveness.hostTimeout())
+            coordinator = try Coordinator(
+                context: context, endpoints: [endpoint], hostTimeout: try Liveness.hostTimeout())
         }
-        agent = try DriverAgent(context: context, coordinatorEndpoint: endpoint, embeddedCoordinator: coordinator != nil,
-                                runDirectory: runDirectory)
+        agent = try DriverAgent(
+            context: context, coordinatorEndpoint: endpoint, embeddedCoordinator: coordinator != nil,
+            runDirectory: runDirectory)
         try agent.stopOnInterrupt()
         Self.stopWithLauncher()
     }
@@ -83,7 +89,9 @@ final class DriverRuntime: Sendable {
     /// The running sessions this program started before `ordinal`.
     func runningSessions(startedBefore ordinal: UInt32) -> [DriverSession] {
         sessions.withLock { sessions in
-            sessions.values.compactMap(\.session).filter { $0.ordinal < ordinal && !$0.run.isDone }.sorted { $0.ordinal < $1.ordinal }
+            sessions.values.compactMap(\.session).filter { $0.ordinal < ordinal && !$0.run.isDone }.sorted {
+                $0.ordinal < $1.ordinal
+            }
         }
     }
 

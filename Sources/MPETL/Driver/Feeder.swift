@@ -31,14 +31,17 @@ final class Feeder: @unchecked Sendable {
     /// Whether a linger request is with the agent: one at a time, however often `feed` returns.
     private let lingerRequested = Atomic<Bool>(false)
 
-    init(context: Context, run: PipelineRun, consumers: [ConsumerEndpoint], ordinal: UInt32,
-         chunkSize: Int, highWaterMark: Int, onLinger: @escaping (UInt64) -> Void,
-         onComplete: @escaping (UInt64, UInt64) -> Void) throws {
+    init(
+        context: Context, run: PipelineRun, consumers: [ConsumerEndpoint], ordinal: UInt32,
+        chunkSize: Int, highWaterMark: Int, onLinger: @escaping (UInt64) -> Void,
+        onComplete: @escaping (UInt64, UInt64) -> Void
+    ) throws {
         self.onComplete = onComplete
         self.onLinger = onLinger
         producer = try Producer(
             consumers: consumers,
-            connect: { endpoint in try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark) },
+            connect: { endpoint in try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark)
+            },
             pipeline: ordinal, stage: 0, producer: BatchHeader.driverProducer, chunkSize: chunkSize,
             sending: { [unowned self] _, items in itemsSent.add(UInt64(items), ordering: .relaxed) },
             // Weak: the run keeps this feeder (to deliver events), and a cycle would keep the
@@ -67,8 +70,12 @@ final class Feeder: @unchecked Sendable {
         lock.lock()
         defer { unlock() }
         guard !closed else {
-            throw PipelineError(code: .feedClosed, pipeline: label,
-                                reason: "feed was called after join() or asCompleted() closed the feed; feed every item before joining, or start a new Pipeline")
+            throw PipelineError(
+                code: .feedClosed, pipeline: label,
+                reason:
+                    "feed was called after join() or asCompleted() closed the feed; feed every item before joining, or "
+                    + "start a new Pipeline"
+            )
         }
         try applyEvents(draining: true)
         for item in items { try sender.append(item) }

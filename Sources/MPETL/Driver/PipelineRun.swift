@@ -50,7 +50,9 @@ final class PipelineRun: @unchecked Sendable {
 
     // MARK: Agent side
 
-    func markRunning(_ consumers: [ConsumerEndpoint]) { change { if case .starting = phase { phase = .running(stageZero: consumers) } } }
+    func markRunning(_ consumers: [ConsumerEndpoint]) {
+        change { if case .starting = phase { phase = .running(stageZero: consumers) } }
+    }
     func markFinished(_ report: JoinReport) { change { phase = .finished(report) } }
     func markFailed(_ error: PipelineError) {
         change {
@@ -88,7 +90,12 @@ final class PipelineRun: @unchecked Sendable {
         for event in early { feeder.deliver(event) }
     }
     func addSender(_ id: String, label: String) { change { senders[id] = label } }
-    func storeStats(_ stats: PipelineStats) { change { latestStats = stats; statsGeneration += 1 } }
+    func storeStats(_ stats: PipelineStats) {
+        change {
+            latestStats = stats
+            statsGeneration += 1
+        }
+    }
 
     var isDone: Bool { locked { phaseIsFinal } }
 
@@ -201,8 +208,10 @@ final class PipelineRun: @unchecked Sendable {
         case .empty: return nil
         case .corrupt:
             // Types were checked at asCompleted; a result that does not decode is corrupt.
-            markFailed(PipelineError(code: .transportFailed, pipeline: label,
-                                     reason: "a result could not be decoded as \(Element.self); the results stream is corrupt"))
+            markFailed(
+                PipelineError(
+                    code: .transportFailed, pipeline: label,
+                    reason: "a result could not be decoded as \(Element.self); the results stream is corrupt"))
             return nil
         }
     }
@@ -210,7 +219,8 @@ final class PipelineRun: @unchecked Sendable {
     /// Waits (briefly) for a stats snapshot newer than the one seen when the request was made.
     func waitForStats(after generation: Int, timeout: Duration) -> PipelineStats? {
         locked {
-            let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+            let deadline = Date().addingTimeInterval(
+                Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
             while statsGeneration <= generation {
                 if case .finished(let report) = phase { return report.stats }
                 guard condition.wait(until: deadline) else { break }

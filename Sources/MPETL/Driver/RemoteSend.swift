@@ -22,8 +22,12 @@ enum RemoteSend {
         let endpoints = reachable(route.endpoints)
         guard !endpoints.isEmpty else {
             runtime.agent.enqueue(.closeLink(producer: route.producer, batches: 0))
-            throw PipelineError(code: .transportFailed, pipeline: name,
-                                reason: "\"\(name)\" listens only on another host's ipc:// sockets; run its program with MPETL_ADVERTISE=ITS_ADDRESS")
+            throw PipelineError(
+                code: .transportFailed, pipeline: name,
+                reason:
+                    "\"\(name)\" listens only on another host's ipc:// sockets; run its program with "
+                    + "MPETL_ADVERTISE=ITS_ADDRESS"
+            )
         }
         let sender = try BatchSender.intoFirstStage(
             context: runtime.context, endpoints: endpoints, highWaterMark: route.input.highWaterMark,

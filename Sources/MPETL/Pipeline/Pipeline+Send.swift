@@ -39,8 +39,13 @@ extension Pipeline {
         switch ProcessRole.current {
         case .worker:
             guard let sends = NamedSends.current.withLock({ $0 }) else {
-                throw PipelineError(code: .notStarted, pipeline: name,
-                                    reason: "Pipeline.send was called in a worker process outside a stage (in code that runs before start()); send from stage bodies, or guard driver-only code with Pipeline.isWorkerProcess")
+                throw PipelineError(
+                    code: .notStarted, pipeline: name,
+                    reason:
+                        "Pipeline.send was called in a worker process outside a stage (in code that runs before "
+                        + "start()); send from stage bodies, or guard driver-only code with "
+                        + "Pipeline.isWorkerProcess"
+                )
             }
             try sends.send(name, items)
         case .driver:
@@ -50,8 +55,9 @@ extension Pipeline {
                 return
             }
             guard !session.isFeedClosed, !session.run.isDone else {
-                throw PipelineError(code: .pipelineFinished, pipeline: name,
-                                    reason: "\"\(name)\" was already joined and takes no more items; send to it before joining it")
+                throw PipelineError(
+                    code: .pipelineFinished, pipeline: name,
+                    reason: "\"\(name)\" was already joined and takes no more items; send to it before joining it")
             }
             try session.feed(items)
         }

@@ -93,25 +93,34 @@ public final class Pipeline: Sendable {
     func add(_ stage: StageDefinition) throws {
         let label = name ?? "this pipeline"
         if let chunkSize = stage.chunkSize, chunkSize < 1 {
-            throw PipelineError(code: .invalidDefinition, pipeline: label,
-                                reason: "chunkSize must be at least 1, got \(chunkSize); leave it out (nil) to size batches by the load")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: label,
+                reason: "chunkSize must be at least 1, got \(chunkSize); leave it out (nil) to size batches by the load"
+            )
         }
         if let timeout = stage.timeout, timeout <= .zero {
-            throw PipelineError(code: .invalidDefinition, pipeline: label,
-                                reason: "timeout must be positive, got \(timeout); leave it out (nil) for no limit")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: label,
+                reason: "timeout must be positive, got \(timeout); leave it out (nil) for no limit")
         }
         if case .retry(let times) = stage.errorPolicy, times < 0 {
-            throw PipelineError(code: .invalidDefinition, pipeline: label,
-                                reason: "retry takes how many more attempts to make, at least 0; got \(times)")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: label,
+                reason: "retry takes how many more attempts to make, at least 0; got \(times)")
         }
         guard stage.processes.resolved >= 1 else {
-            throw PipelineError(code: .invalidDefinition, pipeline: label,
-                                reason: "processes must be at least 1, got \(stage.processes)")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: label,
+                reason: "processes must be at least 1, got \(stage.processes)")
         }
         try state.withLock { state in
             guard case .building = state.phase else {
-                throw PipelineError(code: .alreadyStarted, pipeline: label,
-                                    reason: "add\(stage.kind.name.capitalized)(…) was called after start(); add every stage before calling start()")
+                throw PipelineError(
+                    code: .alreadyStarted, pipeline: label,
+                    reason:
+                        "add\(stage.kind.name.capitalized)(…) was called after start(); "
+                        + "add every stage before calling start()"
+                )
             }
             state.stages.append(stage)
         }
@@ -120,12 +129,14 @@ public final class Pipeline: Sendable {
     /// The stages in execution order, labelled: all origins, then all tasks, then all
     /// destinations, each group in the order added.
     static func executionOrder(_ stages: [StageDefinition]) -> [StageDefinition] {
-        var ordered = stages.enumerated().sorted { ($0.element.kind, $0.offset) < ($1.element.kind, $1.offset) }.map(\.element)
+        var ordered = stages.enumerated().sorted { ($0.element.kind, $0.offset) < ($1.element.kind, $1.offset) }.map(
+            \.element)
         var counts: [StageKind: Int] = [:]
         for index in ordered.indices {
             counts[ordered[index].kind, default: 0] += 1
             let output = ordered[index].output?.name ?? "nothing"
-            ordered[index].label = "\(ordered[index].kind.name) \(counts[ordered[index].kind]!) (\(ordered[index].input) -> \(output))"
+            ordered[index].label =
+                "\(ordered[index].kind.name) \(counts[ordered[index].kind]!) (\(ordered[index].input) -> \(output))"
         }
         return ordered
     }
@@ -142,15 +153,18 @@ public final class Pipeline: Sendable {
     public func start() throws {
         let (ordinal, label, stages, fingerprint, startup) = try state.withLock { state in
             guard case .building = state.phase else {
-                throw PipelineError(code: .alreadyStarted, pipeline: name ?? "this pipeline",
-                                    reason: "start() was called twice; call it once, after adding every stage")
+                throw PipelineError(
+                    code: .alreadyStarted, pipeline: name ?? "this pipeline",
+                    reason: "start() was called twice; call it once, after adding every stage")
             }
             let ordinal = ProcessRole.nextStartOrdinal()
             let label = name ?? "pipeline #\(ordinal)"
             let stages = Self.executionOrder(state.stages)
             try Self.validate(stages, label: label)
             let fingerprint = BuildIdentity.fingerprint(
-                stages: "\(label): " + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize.map(String.init) ?? "auto")" }.joined(separator: ", "))
+                stages: "\(label): "
+                    + stages.map { "\($0.label) x\($0.processes) chunk \($0.chunkSize.map(String.init) ?? "auto")" }
+                    .joined(separator: ", "))
             let startup = OneShot<DriverSession?, any Error>()
             state.phase = .starting(startup)
             return (ordinal, label, stages, fingerprint, startup)
@@ -161,16 +175,19 @@ public final class Pipeline: Sendable {
         case .worker(let assignment) where assignment.ordinal == ordinal:
             state.withLock { $0.phase = .worker }
             startup.fulfill(.success(nil))
-            WorkerProcess.run(assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)
+            WorkerProcess.run(
+                assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)
         case .worker:
             state.withLock { $0.phase = .inert }
             startup.fulfill(.success(nil))
         case .driver:
             do {
-                try DescriptorBudget.check(processes: stages.reduce(0) { $0 + $1.processes.resolved }, pipeline: label,
-                                           runtimeExists: DriverRuntime.existing != nil)
+                try DescriptorBudget.check(
+                    processes: stages.reduce(0) { $0 + $1.processes.resolved }, pipeline: label,
+                    runtimeExists: DriverRuntime.existing != nil)
                 let session = try DriverSession(
-                    ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize, fingerprint: fingerprint)
+                    ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize,
+                    fingerprint: fingerprint)
                 state.withLock { $0.phase = .running(session) }
                 startup.fulfill(.success(session))
             } catch {
@@ -184,17 +201,24 @@ public final class Pipeline: Sendable {
 
     private static func validate(_ stages: [StageDefinition], label: String) throws {
         guard !stages.isEmpty else {
-            throw PipelineError(code: .invalidDefinition, pipeline: label,
-                                reason: "the pipeline has no stages; add an origin, task or destination before start()")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: label,
+                reason: "the pipeline has no stages; add an origin, task or destination before start()")
         }
         for (upstream, downstream) in zip(stages, stages.dropFirst()) {
             guard let output = upstream.output else {
-                throw PipelineError(code: .typeMismatch, pipeline: label, stage: upstream.label,
-                                    reason: "it returns nothing, so \(downstream.label) would never receive an item; return a value or take an Emitter")
+                throw PipelineError(
+                    code: .typeMismatch, pipeline: label, stage: upstream.label,
+                    reason:
+                        "it returns nothing, so \(downstream.label) would never receive an item; return a value or "
+                        + "take an Emitter"
+                )
             }
             guard output == downstream.input else {
-                throw PipelineError(code: .typeMismatch, pipeline: label, stage: downstream.label,
-                                    reason: "it takes \(downstream.input) but \(upstream.label) produces \(output); make the types match")
+                throw PipelineError(
+                    code: .typeMismatch, pipeline: label, stage: downstream.label,
+                    reason:
+                        "it takes \(downstream.input) but \(upstream.label) produces \(output); make the types match")
             }
         }
     }
@@ -203,14 +227,19 @@ public final class Pipeline: Sendable {
         let phase = state.withLock { $0.phase }
         switch phase {
         case .building:
-            throw PipelineError(code: .notStarted, pipeline: name ?? "this pipeline",
-                                reason: "\(operation) was called before start(); add the stages, call start(), then feed and join")
+            throw PipelineError(
+                code: .notStarted, pipeline: name ?? "this pipeline",
+                reason: "\(operation) was called before start(); add the stages, call start(), then feed and join")
         case .starting(let startup):
             // Another thread is in start(): its outcome is this call's.
             return try startup.wait()
         case .worker:
-            throw PipelineError(code: .invalidDefinition, pipeline: name ?? "this pipeline",
-                                reason: "\(operation) was called by a stage of this pipeline, in its worker process; a stage passes items on by returning them or through its Emitter, and to another pipeline with Pipeline.send")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: name ?? "this pipeline",
+                reason:
+                    "\(operation) was called by a stage of this pipeline, in its worker process; a stage passes items "
+                    + "on by returning them or through its Emitter, and to another pipeline with Pipeline.send"
+            )
         case .inert: return nil
         case .running(let session): return session
         }
@@ -271,7 +300,9 @@ public final class Pipeline: Sendable {
     /// ```
     /// - Throws: ``PipelineError/Code/noResults`` when the last stage returns nothing, and
     ///   ``PipelineError/Code/typeMismatch`` when `Result` is not its output type.
-    public func asCompleted<Result: Decodable & Sendable>(as type: Result.Type = Result.self) throws -> ResultSequence<Result> {
+    public func asCompleted<Result: Decodable & Sendable>(as type: Result.Type = Result.self) throws -> ResultSequence<
+        Result
+    > {
         guard let session = try session(for: "asCompleted") else { return ResultSequence(run: nil) }
         return try session.results(as: type)
     }
@@ -286,7 +317,9 @@ public final class Pipeline: Sendable {
     /// ```
     /// - Throws: as ``asCompleted(as:)``; the sequence throws the pipeline's
     ///   ``PipelineError`` when it ends because the pipeline failed.
-    public func results<Result: Decodable & Sendable>(as type: Result.Type = Result.self) throws -> AsyncThrowingStream<Result, any Error> {
+    public func results<Result: Decodable & Sendable>(as type: Result.Type = Result.self) throws -> AsyncThrowingStream<
+        Result, any Error
+    > {
         let sequence = try asCompleted(as: type)
         guard let run = sequence.run else { return AsyncThrowingStream { $0.finish() } }
         return AsyncThrowingStream {
@@ -300,7 +333,9 @@ public final class Pipeline: Sendable {
     /// depth, errors.
     /// - Throws: ``PipelineError/Code/notStarted`` before `start()`.
     public func stats() throws -> PipelineStats {
-        guard let session = try session(for: "stats") else { return PipelineStats(pipeline: name ?? "inert", stages: []) }
+        guard let session = try session(for: "stats") else {
+            return PipelineStats(pipeline: name ?? "inert", stages: [])
+        }
         return session.stats()
     }
 }

@@ -90,7 +90,9 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
             let name = try container.decode(String.self)
             guard let kind = Kind(rawValue: name) else {
                 throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "unknown error code \"\(name)\"; expected one of \(Kind.allCases.map(\.rawValue))")
+                    in: container,
+                    debugDescription: "unknown error code \"\(name)\"; expected one of \(Kind.allCases.map(\.rawValue))"
+                )
             }
             self.init(kind)
         }
@@ -145,8 +147,10 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
     }
 
     /// Creates an error; MPETL makes these, tests and wrappers may too.
-    public init(code: Code, pipeline: String, stage: String? = nil, pid: Int32? = nil,
-                host: String? = nil, item: String? = nil, reason: String) {
+    public init(
+        code: Code, pipeline: String, stage: String? = nil, pid: Int32? = nil,
+        host: String? = nil, item: String? = nil, reason: String
+    ) {
         self.code = code
         self.pipeline = pipeline
         self.stage = stage
@@ -168,8 +172,9 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
 
 extension PipelineError {
     init(_ report: FailureReport) {
-        self.init(code: report.code, pipeline: report.pipeline, stage: report.stageLabel, pid: report.pid,
-                  host: report.host, item: report.item, reason: report.reason)
+        self.init(
+            code: report.code, pipeline: report.pipeline, stage: report.stageLabel, pid: report.pid,
+            host: report.host, item: report.item, reason: report.reason)
         cause = report.cause
         workersKilled = report.workersKilled
     }

@@ -7,7 +7,10 @@
 /// pipeline.addTask(processes: .perCore) { (line: String) in line.count }
 /// ```
 public struct ProcessCount: ExpressibleByIntegerLiteral, Hashable, Sendable, CustomStringConvertible {
-    enum Kind: Hashable { case fixed(Int), perCore }
+    enum Kind: Hashable {
+        case fixed(Int)
+        case perCore
+    }
     let kind: Kind
 
     /// A fixed number of processes: `processes: 4`.

@@ -15,8 +15,6 @@ public struct ResultSequence<Element: Decodable & Sendable>: Sequence, Sendable 
     public struct Iterator: IteratorProtocol {
         let run: PipelineRun?
 
-        init(run: PipelineRun?) { self.run = run }
-
         public mutating func next() -> Element? {
             run?.nextResult(as: Element.self)
         }

@@ -70,7 +70,8 @@ extension StageDefinition {
         setup: @escaping @Sendable () throws -> State, teardown: (@Sendable (State) throws -> Void)?,
         body: @escaping @Sendable (Input, State, Emitter<Output>) throws -> Void
     ) -> StageDefinition {
-        StageDefinition(kind: kind, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body)
+        StageDefinition(
+            kind: kind, processes: processes, chunkSize: chunkSize, setup: setup, teardown: teardown, body: body)
     }
 
     static func emitting<Input: Decodable & Sendable, Output: Codable & Sendable>(

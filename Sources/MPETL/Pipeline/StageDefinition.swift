@@ -82,8 +82,9 @@ struct StageDefinition: Sendable {
     }
 
     var summary: StageSummary {
-        StageSummary(label: label, processes: processes.resolved, chunkSize: wireChunkSize,
-                     skipsFailedItems: errorPolicy == .skip ? true : nil,
-                     retries: { if case .retry(let times) = errorPolicy { return times } else { return nil } }())
+        StageSummary(
+            label: label, processes: processes.resolved, chunkSize: wireChunkSize,
+            skipsFailedItems: errorPolicy == .skip ? true : nil,
+            retries: { if case .retry(let times) = errorPolicy { return times } else { return nil } }())
     }
 }

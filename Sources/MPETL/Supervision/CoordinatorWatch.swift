@@ -43,7 +43,10 @@ struct CoordinatorWatch: Sendable {
     ///   - embedded: the coordinator runs in this process: it cannot die without it.
     ///   - limit: how long a remote (or not yet answering) coordinator may be silent.
     ///   - setting: the variable or option that sets `limit`.
-    init(endpoint: Endpoint, embedded: Bool, limit: Duration, setting: String = EnvironmentVariable.coordinatorTimeout.name) {
+    init(
+        endpoint: Endpoint, embedded: Bool, limit: Duration,
+        setting: String = EnvironmentVariable.coordinatorTimeout.name
+    ) {
         self.endpoint = endpoint
         self.setting = setting
         state = embedded ? .embedded : .awaitingWelcome
@@ -105,8 +108,13 @@ struct CoordinatorWatch: Sendable {
             }
             if seenListening {
                 close()
-                return .exited(PipelineError(code: .transportFailed, pipeline: "driver",
-                                             reason: "the coordinator at \(endpoint) stopped listening before it answered: it exited; run the program again once a coordinator runs there"))
+                return .exited(
+                    PipelineError(
+                        code: .transportFailed, pipeline: "driver",
+                        reason:
+                            "the coordinator at \(endpoint) stopped listening before it answered: it exited; run the "
+                            + "program again once a coordinator runs there"
+                    ))
             }
             return timedOut(at: now)
         case .awaitingWelcome, .remote:
@@ -122,20 +130,36 @@ struct CoordinatorWatch: Sendable {
         if case .remote = state { answered = true } else { answered = false }
         close()
         if answered {
-            return .silent(PipelineError(code: .transportFailed, pipeline: "driver",
-                                         reason: "the coordinator at \(endpoint) has not answered for \(limit) (\(setting)): it stopped, or the network to it is down"))
+            return .silent(
+                PipelineError(
+                    code: .transportFailed, pipeline: "driver",
+                    reason:
+                        "the coordinator at \(endpoint) has not answered for \(limit) (\(setting)): it stopped, or the "
+                        + "network to it is down"
+                ))
         }
         // Over TCP a coordinator that wants another key (or one) looks exactly like none.
-        let keys = ClusterSecurity.isEnabled || !endpoint.isLocal
+        let keys =
+            ClusterSecurity.isEnabled || !endpoint.isLocal
             ? ", and does \(EnvironmentVariable.keys.name) (--keys) name the cluster's key file" : ""
-        return .neverAnswered(PipelineError(code: .startFailed, pipeline: "driver",
-                                            reason: "the coordinator at \(endpoint) did not answer within \(limit) (\(setting)): is it running there\(keys)?"))
+        return .neverAnswered(
+            PipelineError(
+                code: .startFailed, pipeline: "driver",
+                reason:
+                    "the coordinator at \(endpoint) did not answer within \(limit) (\(setting)): is it running "
+                    + "there\(keys)?"
+            ))
     }
 
     private mutating func lose(exited pid: Int32) -> Loss {
         close()
-        return .exited(PipelineError(code: .transportFailed, pipeline: "driver",
-                                     reason: "the coordinator at \(endpoint) (pid \(pid)) exited; nothing it ran can finish: run the program again once a coordinator runs there"))
+        return .exited(
+            PipelineError(
+                code: .transportFailed, pipeline: "driver",
+                reason:
+                    "the coordinator at \(endpoint) (pid \(pid)) exited; nothing it ran can finish: run the program "
+                    + "again once a coordinator runs there"
+            ))
     }
 
     /// Stops watching (the coordinator is gone).

@@ -20,7 +20,12 @@ enum DescriptorBudget {
         let open = Syscalls.openDescriptorCount
         let needed = (runtimeExists ? 0 : runtime) + perPipeline + perProcess * processes
         guard limit - open < needed else { return }
-        throw PipelineError(code: .startFailed, pipeline: pipeline,
-                            reason: "this process has \(limit - open) of its \(limit) file descriptors free, and a pipeline of \(processes) worker process(es) needs about \(needed); raise the limit (`ulimit -n 4096`) or let pipelines that finished be released")
+        throw PipelineError(
+            code: .startFailed, pipeline: pipeline,
+            reason:
+                "this process has \(limit - open) of its \(limit) file descriptors free, and a pipeline of "
+                + "\(processes) worker process(es) needs about \(needed); raise the limit (`ulimit -n 4096`) or "
+                + "let pipelines that finished be released"
+        )
     }
 }

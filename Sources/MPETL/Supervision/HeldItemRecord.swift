@@ -81,7 +81,9 @@ final class HeldItemRecord {
     /// The worker is about to run the item `id`, described (it is slow, suspected or timed).
     func hold(_ id: UInt64, describedAs description: String, startedAt: UInt64 = 0) {
         let bytes = Array(description.utf8.prefix(Self.descriptionCapacity))
-        bytes.withUnsafeBytes { (memory + Self.descriptionOffset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        bytes.withUnsafeBytes {
+            (memory + Self.descriptionOffset).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+        }
         hold(id, startedAt: startedAt)
         memory.storeBytes(of: UInt32(bytes.count), toByteOffset: Self.descriptionLengthOffset, as: UInt32.self)
     }
@@ -106,11 +108,17 @@ final class HeldItemRecord {
     var snapshot: (item: HeldItem, count: UInt64, startedAt: UInt64, timeout: UInt64)? {
         guard memory.load(fromByteOffset: Self.holdingOffset, as: UInt64.self) == 1 else { return nil }
         let id = memory.load(fromByteOffset: Self.idOffset, as: UInt64.self)
-        let length = min(Int(memory.load(fromByteOffset: Self.descriptionLengthOffset, as: UInt32.self)), Self.descriptionCapacity)
-        let description = length == 0 ? nil
-            : String(decoding: UnsafeRawBufferPointer(start: memory + Self.descriptionOffset, count: length), as: UTF8.self)
-        return (HeldItem(id: id, item: description), memory.load(fromByteOffset: Self.countOffset, as: UInt64.self),
-                memory.load(fromByteOffset: Self.startedOffset, as: UInt64.self),
-                memory.load(fromByteOffset: Self.timeoutOffset, as: UInt64.self))
+        let length = min(
+            Int(memory.load(fromByteOffset: Self.descriptionLengthOffset, as: UInt32.self)), Self.descriptionCapacity)
+        let description =
+            length == 0
+            ? nil
+            : String(
+                decoding: UnsafeRawBufferPointer(start: memory + Self.descriptionOffset, count: length), as: UTF8.self)
+        return (
+            HeldItem(id: id, item: description), memory.load(fromByteOffset: Self.countOffset, as: UInt64.self),
+            memory.load(fromByteOffset: Self.startedOffset, as: UInt64.self),
+            memory.load(fromByteOffset: Self.timeoutOffset, as: UInt64.self)
+        )
     }
 }

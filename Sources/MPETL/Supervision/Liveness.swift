@@ -50,7 +50,9 @@ enum Liveness {
         try setting(.coordinatorTimeout, default: defaultCoordinatorTimeout)
     }
 
-    private static func setting(_ variable: EnvironmentVariable, default value: Duration) throws(PipelineError) -> Duration {
+    private static func setting(_ variable: EnvironmentVariable, default value: Duration) throws(PipelineError)
+        -> Duration
+    {
         guard let text = variable.value else { return value }
         return try duration(seconds: text, name: variable.name)
     }
@@ -61,8 +63,10 @@ enum Liveness {
     static func duration(seconds text: String, name: String) throws(PipelineError) -> Duration {
         // At most about 31 years: a longer limit would overflow a duration.
         guard let seconds = Double(text), seconds > 0, seconds <= 1e9 else {
-            throw PipelineError(code: .invalidDefinition, pipeline: "liveness",
-                                reason: "\(name)=\(text) is not a number of seconds above 0 and at most 1000000000; give e.g. \(name)=30")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: "liveness",
+                reason:
+                    "\(name)=\(text) is not a number of seconds above 0 and at most 1000000000; give e.g. \(name)=30")
         }
         return .milliseconds(Int((seconds * 1000).rounded(.up)))
     }

@@ -43,15 +43,21 @@ public final class WorkerHost {
     ///   - logger: where the host's lines go (see ``Pipeline/init(name:maxSize:logger:)``);
     ///     `nil`: standard error at `MPETL_LOG_LEVEL`.
     /// - Throws: ``PipelineError/Code/invalidDefinition`` when `coordinator` is not an endpoint.
-    public init(coordinator: String, slots: Int, program: String, arguments: [String], name: String? = nil,
-                advertise: String? = nil, answerTimeout: Duration = .seconds(10),
-                coordinatorTimeout: Duration = .seconds(10), logger: Logger? = nil) throws {
+    public init(
+        coordinator: String, slots: Int, program: String, arguments: [String], name: String? = nil,
+        advertise: String? = nil, answerTimeout: Duration = .seconds(10),
+        coordinatorTimeout: Duration = .seconds(10), logger: Logger? = nil
+    ) throws {
         if let logger { Log.adopt(logger) }
         do throws(ZMQError) {
             self.coordinator = try Endpoint(parsing: coordinator)
         } catch {
-            throw PipelineError(code: .invalidDefinition, pipeline: "worker host",
-                                reason: "the coordinator's address is not an endpoint: \(error.detail); give the tcp://HOST:PORT that `launch --listen` or `serve --listen` uses")
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: "worker host",
+                reason:
+                    "the coordinator's address is not an endpoint: \(error.detail); give the tcp://HOST:PORT that "
+                    + "`launch --listen` or `serve --listen` uses"
+            )
         }
         self.answerTimeout = answerTimeout
         self.coordinatorTimeout = coordinatorTimeout
@@ -74,8 +80,12 @@ public final class WorkerHost {
     ///   host, exited.
     public func run() throws {
         guard let advertise else {
-            throw PipelineError(code: .transportFailed, pipeline: "worker host \(name)",
-                                reason: "cannot tell which address of this host other hosts reach (no route to \(coordinator), or a name that does not resolve); give it with --advertise ADDRESS")
+            throw PipelineError(
+                code: .transportFailed, pipeline: "worker host \(name)",
+                reason:
+                    "cannot tell which address of this host other hosts reach (no route to \(coordinator), or a name "
+                    + "that does not resolve); give it with --advertise ADDRESS"
+            )
         }
         let context = try Context()
         let runDirectory = try RunDirectory.create()
@@ -83,9 +93,10 @@ public final class WorkerHost {
         environment[EnvironmentVariable.host.name] = name
         environment[EnvironmentVariable.advertise.name] = advertise
         environment[EnvironmentVariable.worker.name] = nil
-        let spawner = WorkerSpawner(program: WorkerSpawner.Program(
-            executable: program, arguments: [program] + arguments, environment: environment,
-            coordinatorEndpoint: coordinator, runDirectory: runDirectory))
+        let spawner = WorkerSpawner(
+            program: WorkerSpawner.Program(
+                executable: program, arguments: [program] + arguments, environment: environment,
+                coordinatorEndpoint: coordinator, runDirectory: runDirectory))
         defer { spawner.killAll() }
         Log.info("worker host \(name) (\(advertise)) offering \(slots) slot(s) of \(program) to \(coordinator)")
         while true {
@@ -106,9 +117,12 @@ public final class WorkerHost {
         let encoder = MessagePackEncoder()
         let decoder = MessagePackDecoder()
         try dealer.send(try encoder.encode(ControlMessage.agentHello(host: name, process: .current)))
-        let introduction = try encoder.encode(ControlMessage.workerHost(WorkerHostInfo(
-            host: name, slots: slots, program: program.split(separator: "/").last.map(String.init) ?? program)))
-        var watch = CoordinatorWatch(endpoint: coordinator, embedded: false, limit: answerTimeout, setting: "--answer-timeout")
+        let introduction = try encoder.encode(
+            ControlMessage.workerHost(
+                WorkerHostInfo(
+                    host: name, slots: slots, program: program.split(separator: "/").last.map(String.init) ?? program)))
+        var watch = CoordinatorWatch(
+            endpoint: coordinator, embedded: false, limit: answerTimeout, setting: "--answer-timeout")
         var lastIntroduction = ContinuousClock.now - Liveness.heartbeatInterval
         var nextItemTimeout: ContinuousClock.Instant?
         let frame = Message()
@@ -123,10 +137,15 @@ public final class WorkerHost {
             }
             let poller = Poller()
             let dealerItem = poller.add(dealer, events: .readable)
-            let children = spawner.children.map { (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable)) }
+            let children = spawner.children.map {
+                (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable))
+            }
             let coordinatorExit = watch.exitDescriptor.map { poller.add(fileDescriptor: $0, events: .readable) }
-            let due = [lastIntroduction + Liveness.heartbeatInterval, watch.nextDeadline, nextItemTimeout].compactMap { $0 }.min()!
-            try poller.poll(timeoutMilliseconds: max(0, Int(ContinuousClock.now.duration(to: due) / .milliseconds(1)) + 1))
+            let due = [lastIntroduction + Liveness.heartbeatInterval, watch.nextDeadline, nextItemTimeout].compactMap {
+                $0
+            }.min()!
+            try poller.poll(
+                timeoutMilliseconds: max(0, Int(ContinuousClock.now.duration(to: due) / .milliseconds(1)) + 1))
             for child in children where poller.isReadable(child.item) {
                 if let exited = spawner.reap(child.pid) { try dealer.send(try encoder.encode(exited)) }
             }
@@ -149,8 +168,9 @@ public final class WorkerHost {
                         // From now on silence is judged against this host's own limit, cut to
                         // half the coordinator's so workers stop before they are replaced.
                         let limit = min(coordinatorTimeout, .milliseconds(Int(info.hostTimeoutMilliseconds / 2)))
-                        var welcomed = CoordinatorWatch(endpoint: coordinator, embedded: false, limit: limit,
-                                                        setting: "--coordinator-timeout, or half the coordinator's --heartbeat-timeout")
+                        var welcomed = CoordinatorWatch(
+                            endpoint: coordinator, embedded: false, limit: limit,
+                            setting: "--coordinator-timeout, or half the coordinator's --heartbeat-timeout")
                         if let loss = welcomed.welcomed(info) { throw hostError(loss.error) }
                         watch = welcomed
                     case .hostAccepted:
@@ -170,8 +190,12 @@ public final class WorkerHost {
             // A coordinator that exited, or one that never answered: nothing to join again.
             case .exited:
                 // A launch that finished takes its coordinator with it: the usual end of a job.
-                throw PipelineError(code: .transportFailed, pipeline: "worker host \(name)",
-                                    reason: "the coordinator at \(coordinator) exited (a launch that finished, or a serve that stopped); this host ended its workers")
+                throw PipelineError(
+                    code: .transportFailed, pipeline: "worker host \(name)",
+                    reason:
+                        "the coordinator at \(coordinator) exited (a launch that finished, or a serve that stopped); "
+                        + "this host ended its workers"
+                )
             case .neverAnswered(let error): throw hostError(error)
             }
         }

@@ -58,15 +58,18 @@ final class WorkerSpawner {
         let assignment = WorkerAssignment(
             coordinatorEndpoint: program.coordinatorEndpoint, pipelineID: request.address.pipeline,
             ordinal: request.ordinal, stage: request.address.stage, worker: request.address.worker,
-            runDirectory: program.runDirectory, parentPID: Syscalls.processID, heldItemDescriptor: Self.heldItemDescriptor)
+            runDirectory: program.runDirectory, parentPID: Syscalls.processID,
+            heldItemDescriptor: Self.heldItemDescriptor)
         var environment = program.environment
         environment[EnvironmentVariable.worker.name] = assignment.environmentValue
         let heldItem = try HeldItemRecord()
-        let pid = try Syscalls.spawn(executable: program.executable, arguments: program.arguments, environment: environment,
-                                     handing: heldItem.descriptor.map { [($0, Self.heldItemDescriptor)] } ?? [])
+        let pid = try Syscalls.spawn(
+            executable: program.executable, arguments: program.arguments, environment: environment,
+            handing: heldItem.descriptor.map { [($0, Self.heldItemDescriptor)] } ?? [])
         heldItem.closeDescriptor()
         do {
-            children[pid] = Child(address: request.address, exitDescriptor: try Syscalls.exitDescriptor(for: pid), heldItem: heldItem)
+            children[pid] = Child(
+                address: request.address, exitDescriptor: try Syscalls.exitDescriptor(for: pid), heldItem: heldItem)
         } catch {
             Syscalls.kill(pid, signal: SIGKILL)
             _ = Syscalls.reap(pid)
@@ -100,8 +103,10 @@ final class WorkerSpawner {
         guard !children.isEmpty || runningReports.hasSent else { return (nil, nil) }
         let now = DispatchTime.now().uptimeNanoseconds
         let (long, nextTimeout) = inspectItems(now: now)
-        return (runningReports.due(long, at: now).map(ControlMessage.runningItems),
-                nextTimeout.map { ContinuousClock.now + .nanoseconds(Int64(bitPattern: $0 &- now)) })
+        return (
+            runningReports.due(long, at: now).map(ControlMessage.runningItems),
+            nextTimeout.map { ContinuousClock.now + .nanoseconds(Int64(bitPattern: $0 &- now)) }
+        )
     }
 
     /// Looks at what each worker is running, at `now` (``DispatchTime`` nanoseconds): ends the
@@ -122,7 +127,9 @@ final class WorkerSpawner {
                 child.sampledCount = 0
                 // A timed stage is looked at every step even between items, so an item's first
                 // moments are watched too.
-                if child.heldItem.timeoutNanoseconds > 0 { nextTimeout = min(nextTimeout ?? .max, now &+ Self.timeoutStepNanoseconds) }
+                if child.heldItem.timeoutNanoseconds > 0 {
+                    nextTimeout = min(nextTimeout ?? .max, now &+ Self.timeoutStepNanoseconds)
+                }
                 continue
             }
             let newItem = page.count != child.sampledCount
@@ -148,10 +155,12 @@ final class WorkerSpawner {
                     Syscalls.kill(pid, signal: SIGKILL)
                     continue
                 }
-                nextTimeout = min(nextTimeout ?? .max, now &+ min(page.timeout &- child.timedElapsed, Self.timeoutStepNanoseconds))
+                nextTimeout = min(
+                    nextTimeout ?? .max, now &+ min(page.timeout &- child.timedElapsed, Self.timeoutStepNanoseconds))
             }
             if now &- began >= Self.longItemNanoseconds {
-                long.append(RunningItem(address: child.address, pid: pid, item: page.item, seconds: Double(now &- began) / 1e9))
+                long.append(
+                    RunningItem(address: child.address, pid: pid, item: page.item, seconds: Double(now &- began) / 1e9))
             }
         }
         return (long, nextTimeout)

@@ -30,8 +30,9 @@ enum ClusterSecurity {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            return failure("cannot read the key file \(EnvironmentVariable.keys.name)=\(path): \(error.localizedDescription); "
-                           + "write one with `mpetl-coordinator keys`")
+            return failure(
+                "cannot read the key file \(EnvironmentVariable.keys.name)=\(path): \(error.localizedDescription); "
+                    + "write one with `mpetl-coordinator keys`")
         }
         do {
             let pair = try CurveKeyPair(certificate: text)
@@ -49,13 +50,16 @@ enum ClusterSecurity {
         let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int ?? 0
         if mode & 0o077 != 0 {
             let octal = String(mode, radix: 8)
-            Log.warning("the key file \(EnvironmentVariable.keys.name)=\(path) is open to other users (mode \(octal)) "
-                        + "and holds the cluster's secret key; make it private: chmod 600 \(path)")
+            Log.warning(
+                "the key file \(EnvironmentVariable.keys.name)=\(path) is open to other users (mode \(octal)) "
+                    + "and holds the cluster's secret key; make it private: chmod 600 \(path)")
         }
         if CurveKeyPair.isLegacyKeyFile(text) {
-            Log.warning("the key file \(EnvironmentVariable.keys.name)=\(path) is in MPETL's old format, which a later version will "
-                        + "not read; rewrite it as a ZeroMQ certificate with the same key: "
-                        + "mpetl-coordinator keys --from \(path) --output \(path) --force")
+            Log.warning(
+                "the key file \(EnvironmentVariable.keys.name)=\(path) is in MPETL's old format, which a later version "
+                    + "will "
+                    + "not read; rewrite it as a ZeroMQ certificate with the same key: "
+                    + "mpetl-coordinator keys --from \(path) --output \(path) --force")
         }
     }
 

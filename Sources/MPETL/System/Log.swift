@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import SystemPackage
 import Synchronization
+import SystemPackage
 
 /// MPETL's logging, through swift-log, in every process of a pipeline.
 ///

@@ -64,8 +64,10 @@ final class LoopHandle: Sendable {
 enum LoopThread {
     /// Starts a thread that builds its loop with `make` and runs it; returns once `make`
     /// succeeded, or throws its error.
-    static func start<Loop: ThreadLoop>(name: String, context: Context,
-                                        make: @escaping @Sendable () throws -> Loop) throws -> LoopHandle {
+    static func start<Loop: ThreadLoop>(
+        name: String, context: Context,
+        make: @escaping @Sendable () throws -> Loop
+    ) throws -> LoopHandle {
         let endpoint = "inproc://mpetl-stop-\(UUID().uuidString)"
         let handle = LoopHandle(context: context, endpoint: endpoint)
         let started = OneShot<Void, any Error>()

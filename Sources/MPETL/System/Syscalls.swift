@@ -4,7 +4,7 @@ import SystemPackage
 import ZeroMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // The process calls MPETL makes outside ZeroMQ, in one file: spawning workers, watching them
@@ -45,7 +45,10 @@ enum ExitStatus: Codable, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .exited(let code): "exited with status \(code)"
         case .signaled(let signal): "was killed by signal \(signal) (\(String(cString: strsignal(signal))))"
-        case .lost: "stopped answering: its host was silent for longer than the heartbeat timeout (\(EnvironmentVariable.heartbeatTimeout.name), --heartbeat-timeout; network link down, or the host gone)"
+        case .lost:
+            "stopped answering: its host was silent for longer than the heartbeat timeout "
+                + "(\(EnvironmentVariable.heartbeatTimeout.name), --heartbeat-timeout; network link down, or the host "
+                + "gone)"
         }
     }
 }
@@ -67,8 +70,10 @@ enum Syscalls {
     /// Starts `executable` with `arguments` (argv[0] included) and `environment`, its standard
     /// input reading /dev/null and its output and error shared with this process.
     /// Each of `handing` is a descriptor of this process and the number the child gets it as.
-    static func spawn(executable: String, arguments: [String], environment: [String: String],
-                      handing: [(descriptor: Int32, as: Int32)] = []) throws -> pid_t {
+    static func spawn(
+        executable: String, arguments: [String], environment: [String: String],
+        handing: [(descriptor: Int32, as: Int32)] = []
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -78,8 +83,8 @@ enum Syscalls {
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+            for argument in argv { free(argument) }
+            for variable in envp { free(variable) }
         }
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, nil, argv, envp)
@@ -90,7 +95,9 @@ enum Syscalls {
     /// A new anonymous shared-memory file of `size` bytes, mapped into this process: the
     /// descriptor (close-on-exec) to hand to a child, and the mapping, which outlives it.
     /// - Throws: ``SystemCallError`` when the kernel refuses (descriptors or memory run out).
-    static func sharedMemory(named name: String, size: Int) throws -> (descriptor: Int32, memory: UnsafeMutableRawPointer) {
+    static func sharedMemory(named name: String, size: Int) throws -> (
+        descriptor: Int32, memory: UnsafeMutableRawPointer
+    ) {
         let descriptor = mpetl_shared_memory_file(name, off_t(size))
         guard descriptor >= 0 else { throw SystemCallError(function: "memfd_create", code: errno) }
         do {
@@ -103,7 +110,8 @@ enum Syscalls {
 
     /// Maps `size` bytes of the shared-memory file `descriptor`, readable and writable.
     static func mapShared(_ descriptor: Int32, size: Int) throws -> UnsafeMutableRawPointer {
-        guard let memory = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), memory != MAP_FAILED else {
+        guard let memory = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0), memory != MAP_FAILED
+        else {
             throw SystemCallError(function: "mmap", code: errno)
         }
         return memory
@@ -153,7 +161,9 @@ enum Syscalls {
         var bytes = [UInt8](repeating: 0, count: 64)
         let length = Int(mpetl_build_id(&bytes, Int32(bytes.count)))
         guard length > 0 else { return nil }
-        return bytes.prefix(length).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return bytes.prefix(length).map {
+            String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+        }.joined()
     }()
 
     /// Names the calling thread as `top -H`, `ps -L` and /proc show it (15 bytes at most).
@@ -176,7 +186,8 @@ enum Syscalls {
     static func readAvailable(_ descriptor: Int32) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: 64)
         // EAGAIN (nothing waiting) and EINTR both mean: nothing now.
-        let count = (try? buffer.withUnsafeMutableBytes { try FileDescriptor(rawValue: descriptor).read(into: $0) }) ?? 0
+        let count =
+            (try? buffer.withUnsafeMutableBytes { try FileDescriptor(rawValue: descriptor).read(into: $0) }) ?? 0
         return Array(buffer.prefix(count))
     }
 
@@ -211,7 +222,8 @@ enum Syscalls {
             hints.ai_family = AF_INET
             hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
             var found: UnsafeMutablePointer<addrinfo>?
-            guard getaddrinfo(host, nil, &hints, &found) == 0, let first = found, let address = first.pointee.ai_addr else { return nil }
+            guard getaddrinfo(host, nil, &hints, &found) == 0, let first = found, let address = first.pointee.ai_addr
+            else { return nil }
             defer { freeaddrinfo(found) }
             remote.sin_addr = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
         }
@@ -219,7 +231,9 @@ enum Syscalls {
         guard descriptor >= 0 else { return nil }
         defer { closeDescriptor(descriptor) }
         let connected = withUnsafePointer(to: &remote) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return nil }
         var local = sockaddr_in()
@@ -250,7 +264,9 @@ enum Syscalls {
     static func isListening(ipcPath path: String) -> Bool {
         guard path.hasPrefix("@") else { return FileManager.default.fileExists(atPath: path) }
         // Read to the end: String(contentsOfFile:) stops after the first page of a /proc file.
-        guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let table = try? handle.readToEnd() else { return false }
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let table = try? handle.readToEnd() else {
+            return false
+        }
         try? handle.close()
         return String(decoding: table, as: UTF8.self).split(separator: "\n").contains { $0.hasSuffix(" \(path)") }
     }
@@ -258,7 +274,9 @@ enum Syscalls {
     /// This process's limit on open file descriptors (RLIMIT_NOFILE), nil if unlimited.
     static var descriptorLimit: Int? {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return nil }
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else {
+            return nil
+        }
         return Int(limit.rlim_cur)
     }
 

@@ -38,7 +38,10 @@ struct WarningRateLimit {
 
     /// ` (N more like it in the last T)` for a line that stands for `held` others.
     func suffix(held: Int) -> String {
-        held == 0 ? "" : " (and \(held) more like it since the last such line; warnings of this kind are logged at most every \(interval))"
+        held == 0
+            ? ""
+            : " (and \(held) more like it since the last such line; warnings of this kind are logged at most every "
+                + "\(interval))"
     }
 }
 

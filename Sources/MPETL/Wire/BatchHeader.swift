@@ -52,12 +52,17 @@ struct BatchHeader: Equatable, Sendable {
     ///   plus its id).
     init(parsing message: UnsafeRawBufferPointer) throws(WireError) {
         guard message.count >= Self.size else {
-            throw WireError(code: .truncated, offset: message.count,
-                            description: "a batch needs a \(Self.size)-byte header; got \(message.count) bytes")
+            throw WireError(
+                code: .truncated, offset: message.count,
+                description: "a batch needs a \(Self.size)-byte header; got \(message.count) bytes")
         }
         guard message[Offset.magic] == Self.magic, message[Offset.version] == Self.version else {
-            throw WireError(code: .invalidFormatByte, offset: Offset.magic,
-                            description: "not an MPETL batch: magic/version bytes are \(message[Offset.magic]), \(message[Offset.version]); expected \(Self.magic), \(Self.version)")
+            throw WireError(
+                code: .invalidFormatByte, offset: Offset.magic,
+                description:
+                    "not an MPETL batch: magic/version bytes are \(message[Offset.magic]), \(message[Offset.version]); "
+                    + "expected \(Self.magic), \(Self.version)"
+            )
         }
         stage = UInt16(littleEndian: message.loadUnaligned(fromByteOffset: Offset.stage, as: UInt16.self))
         pipeline = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: Offset.pipeline, as: UInt32.self))
@@ -65,8 +70,12 @@ struct BatchHeader: Equatable, Sendable {
         itemCount = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: Offset.itemCount, as: UInt32.self))
         sequence = UInt64(littleEndian: message.loadUnaligned(fromByteOffset: Offset.sequence, as: UInt64.self))
         guard Int(itemCount) * (1 + Self.idSize) <= message.count - Self.size else {
-            throw WireError(code: .truncated, offset: Self.size,
-                            description: "batch claims \(itemCount) items but carries only \(message.count - Self.size) bytes of items and ids")
+            throw WireError(
+                code: .truncated, offset: Self.size,
+                description:
+                    "batch claims \(itemCount) items but carries only \(message.count - Self.size) bytes of items and "
+                    + "ids"
+            )
         }
     }
 
@@ -84,7 +93,9 @@ struct BatchHeader: Equatable, Sendable {
     /// each connection itself.
     @inline(__always)
     static func stamp(sequence: UInt64, into batch: inout [UInt8]) {
-        batch.withUnsafeMutableBytes { $0.storeBytes(of: sequence.littleEndian, toByteOffset: Offset.sequence, as: UInt64.self) }
+        batch.withUnsafeMutableBytes {
+            $0.storeBytes(of: sequence.littleEndian, toByteOffset: Offset.sequence, as: UInt64.self)
+        }
     }
 
     /// The item count of an encoded batch this process wrote (no checks).

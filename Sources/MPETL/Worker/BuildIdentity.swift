@@ -12,7 +12,9 @@ enum BuildIdentity {
     static let separator = " | build "
 
     static let current: String = {
-        if let chosen = EnvironmentVariable.buildIdentity.value { return "\(EnvironmentVariable.buildIdentity.name)=\(chosen)" }
+        if let chosen = EnvironmentVariable.buildIdentity.value {
+            return "\(EnvironmentVariable.buildIdentity.name)=\(chosen)"
+        }
         if let id = Syscalls.buildID { return "id \(id)" }
         // No build id (linked without one): the executable's size is a weak stand-in.
         let size = (try? FileManager.default.attributesOfItem(atPath: Syscalls.executablePath)[.size] as? Int) ?? 0
@@ -29,8 +31,14 @@ enum BuildIdentity {
         let workerParts = worker.components(separatedBy: separator)
         let driverParts = driver.components(separatedBy: separator)
         if workerParts.count == 2, driverParts.count == 2, workerParts[0] == driverParts[0] {
-            return "the worker runs build \(workerParts[1]) but the driver runs build \(driverParts[1]), with the same stages: run the same binary everywhere, or, for builds you know are equivalent, set \(EnvironmentVariable.buildIdentity.name) to the same value for the driver and every worker host"
+            return
+                "the worker runs build \(workerParts[1]) but the driver runs build \(driverParts[1]), with the same "
+                + "stages: run the same binary everywhere, or, for builds you know are equivalent, set "
+                + "\(EnvironmentVariable.buildIdentity.name) to the same value for the driver and every worker "
+                + "host"
         }
-        return "the worker's program defines \(label) as [\(worker)] but the driver defined [\(driver)]: run the same binary, built from the same source, everywhere"
+        return
+            "the worker's program defines \(label) as [\(worker)] but the driver defined [\(driver)]: run the same "
+            + "binary, built from the same source, everywhere"
     }
 }

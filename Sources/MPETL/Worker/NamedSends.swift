@@ -58,9 +58,11 @@ final class NamedSends: @unchecked Sendable {
     ///   - waitForRoom: waits until one of the receivers' sockets can take a batch (as for the
     ///     worker's output).
     ///   - released: told the inputs of each link batch once it is acknowledged.
-    init(context: Context, currentItem: @escaping () -> UInt64, currentInput: @escaping () -> Int,
-         resolve: @escaping (String) throws -> SendRoute, waitForRoom: @escaping (RoomWait) throws -> Void,
-         released: @escaping (ClosedRange<Int>) -> Void = { _ in }) {
+    init(
+        context: Context, currentItem: @escaping () -> UInt64, currentInput: @escaping () -> Int,
+        resolve: @escaping (String) throws -> SendRoute, waitForRoom: @escaping (RoomWait) throws -> Void,
+        released: @escaping (ClosedRange<Int>) -> Void = { _ in }
+    ) {
         self.context = context
         self.currentItem = currentItem
         self.currentInput = currentInput
@@ -116,7 +118,9 @@ final class NamedSends: @unchecked Sendable {
     /// Batches pushed through each link, by the link's producer id.
     var sentBatches: [UInt32: UInt64] {
         guard opened.load(ordering: .relaxed) else { return [:] }
-        return driving { Dictionary(uniqueKeysWithValues: links.values.map { ($0.route.producer, $0.sender.batchesSent) }) }
+        return driving {
+            Dictionary(uniqueKeysWithValues: links.values.map { ($0.route.producer, $0.sender.batchesSent) })
+        }
     }
 
     /// From the worker's thread, whatever it is doing (even waiting for room inside a send): an
@@ -150,7 +154,8 @@ final class NamedSends: @unchecked Sendable {
             do {
                 try link.producer.applyEvents()
             } catch {
-                Log.warning("a Pipeline.send link into \(link.route.name) could not take on a replacement worker: \(error)")
+                Log.warning(
+                    "a Pipeline.send link into \(link.route.name) could not take on a replacement worker: \(error)")
             }
         }
         return try body()

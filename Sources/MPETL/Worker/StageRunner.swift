@@ -43,8 +43,10 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     private var committing: (any Committing)?
     private var skipped: [(item: String, error: String, id: UInt64)] = []
 
-    init(setup: @escaping () throws -> State, teardown: ((State) throws -> Void)?, policy: ErrorPolicy,
-         body: @escaping (Input, State, Emitter<Output>) throws -> Void) {
+    init(
+        setup: @escaping () throws -> State, teardown: ((State) throws -> Void)?, policy: ErrorPolicy,
+        body: @escaping (Input, State, Emitter<Output>) throws -> Void
+    ) {
         self.setup = setup
         self.teardown = teardown
         self.policy = policy

@@ -145,8 +145,9 @@ extension WorkerProcess {
     }
 
     func reportFailure(item: String?, reason: String, cause: any Error) throws -> Never {
-        var report = FailureReport(pipeline: pipelineLabel, stage: assignment.stage, stageLabel: definition.label,
-                                   pid: Syscalls.processID, host: Syscalls.hostName, item: item, reason: reason)
+        var report = FailureReport(
+            pipeline: pipelineLabel, stage: assignment.stage, stageLabel: definition.label,
+            pid: Syscalls.processID, host: Syscalls.hostName, item: item, reason: reason)
         report.cause = PipelineError.Cause(cause)
         try sendControl(.stageFailed(assignment.address, report, counters))
         while true {

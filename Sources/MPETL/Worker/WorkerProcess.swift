@@ -55,11 +55,14 @@ final class WorkerProcess {
     var skipped: [SkippedItem] = []
 
     /// Runs the assigned stage of `stages` and ends the process; never returns.
-    static func run(_ assignment: WorkerAssignment, stages: [StageDefinition], maxSize: Int?,
-                    pipelineLabel: String, fingerprint: String) -> Never {
+    static func run(
+        _ assignment: WorkerAssignment, stages: [StageDefinition], maxSize: Int?,
+        pipelineLabel: String, fingerprint: String
+    ) -> Never {
         do {
-            let worker = try WorkerProcess(assignment, stages: stages, maxSize: maxSize,
-                                           pipelineLabel: pipelineLabel, fingerprint: fingerprint)
+            let worker = try WorkerProcess(
+                assignment, stages: stages, maxSize: maxSize,
+                pipelineLabel: pipelineLabel, fingerprint: fingerprint)
             try worker.serve()
         } catch {
             Log.warning("worker for \(pipelineLabel) stage \(assignment.stage) stopped: \(error)")
@@ -67,18 +70,22 @@ final class WorkerProcess {
         }
     }
 
-    private init(_ assignment: WorkerAssignment, stages: [StageDefinition], maxSize: Int?,
-                 pipelineLabel: String, fingerprint: String) throws {
+    private init(
+        _ assignment: WorkerAssignment, stages: [StageDefinition], maxSize: Int?,
+        pipelineLabel: String, fingerprint: String
+    ) throws {
         self.assignment = assignment
         definition = stages[assignment.stage]
         self.pipelineLabel = pipelineLabel
         self.fingerprint = fingerprint
-        outputChunkSize = assignment.stage + 1 < stages.count ? stages[assignment.stage + 1].wireChunkSize : definition.wireChunkSize
+        outputChunkSize =
+            assignment.stage + 1 < stages.count ? stages[assignment.stage + 1].wireChunkSize : definition.wireChunkSize
         highWaterMarks = FlowControl.highWaterMarks(for: stages, maxSize: maxSize)
         runner = definition.makeRunner(definition.errorPolicy)
         // Without the record the worker still runs; only a death it causes goes untraced.
-        quarantine = ItemQuarantine(record: assignment.heldItemDescriptor.flatMap { try? HeldItemRecord(mapping: $0) },
-                                    timeout: definition.timeout)
+        quarantine = ItemQuarantine(
+            record: assignment.heldItemDescriptor.flatMap { try? HeldItemRecord(mapping: $0) },
+            timeout: definition.timeout)
         // Until its items are timed, a worker describes each (they may be slow).
         quarantine.describesEveryItem = true
 
@@ -104,8 +111,9 @@ final class WorkerProcess {
     /// Binds `socket` where producers on this host (`ipc://`) and, when advertised, on others
     /// (TCP) reach it; returns the endpoints.
     private func bindInput(_ socket: Socket, name: String) throws -> [Endpoint] {
-        let endpoint = Endpoint.ipc(
-            path: "\(assignment.runDirectory)/p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID)\(name).sock")
+        let socketName =
+            "p\(assignment.ordinal)-s\(assignment.stage)-w\(assignment.worker)-\(Syscalls.processID)\(name)"
+        let endpoint = Endpoint.ipc(path: "\(assignment.runDirectory)/\(socketName).sock")
         try socket.bind(endpoint)
         guard let address = NetworkExposure.advertisedAddress else { return [endpoint] }
         try socket.bind(.tcp(host: address, port: nil))
@@ -117,19 +125,22 @@ final class WorkerProcess {
         Log.debug("worker starting")
         let endpoints = try bindInput(input, name: "")
         let linkEndpoints = try linkInput.map { try bindInput($0, name: "-links") }
-        try sendControl(.hello(assignment.address, pid: Syscalls.processID, host: Syscalls.hostName,
-                               fingerprint: fingerprint, inputEndpoints: endpoints, linkEndpoints: linkEndpoints))
+        try sendControl(
+            .hello(
+                assignment.address, pid: Syscalls.processID, host: Syscalls.hostName,
+                fingerprint: fingerprint, inputEndpoints: endpoints, linkEndpoints: linkEndpoints))
         let downstream = try awaitAssignment()
         try connectOutput(to: downstream)
         let output = sender!
-        let sends = NamedSends(context: context, currentItem: { output.parentID }, currentInput: { output.currentInput },
-                               resolve: { [unowned self] name in try self.resolve(name) },
-                               waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) },
-                               // What a link batch came from is noted before it is released.
-                               released: { [unowned self] inputs in
-                                   self.noteLinkBatches()
-                                   self.ledger.acknowledged(inputs)
-                               })
+        let sends = NamedSends(
+            context: context, currentItem: { output.parentID }, currentInput: { output.currentInput },
+            resolve: { [unowned self] name in try self.resolve(name) },
+            waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) },
+            // What a link batch came from is noted before it is released.
+            released: { [unowned self] inputs in
+                self.noteLinkBatches()
+                self.ledger.acknowledged(inputs)
+            })
         namedSends = sends
         NamedSends.current.withLock { $0 = sends }
         do {
@@ -167,17 +178,22 @@ final class WorkerProcess {
             output = try Producer(
                 consumers: consumers, demandDriven: toWorkers,
                 connect: { endpoint in
-                    toWorkers ? try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark)
+                    toWorkers
+                        ? try AcknowledgedTransport.dealer(context, to: endpoint, highWaterMark: highWaterMark)
                         : try AcknowledgedTransport.push(context, to: endpoint, highWaterMark: highWaterMark)
                 },
-                pipeline: assignment.ordinal, stage: nextStage, producer: UInt32(assignment.worker), chunkSize: outputChunkSize,
+                pipeline: assignment.ordinal, stage: nextStage, producer: UInt32(assignment.worker),
+                chunkSize: outputChunkSize,
                 // unowned(unsafe): called per batch, and the worker outlives its output.
                 sending: { [unowned(unsafe) self] inputs, _ in self.ledger.sent(inputs) },
                 released: { [unowned(unsafe) self] inputs in self.ledger.acknowledged(inputs) },
                 waitForRoom: { [unowned self] wait in try self.waitForRoom(wait) })
         }
-        sender = output?.sender ?? BatchSender(transport: nil, pipeline: assignment.ordinal, stage: assignment.stage + 1,
-                                               producer: UInt32(assignment.worker), chunkSize: outputChunkSize)
+        sender =
+            output?.sender
+            ?? BatchSender(
+                transport: nil, pipeline: assignment.ordinal, stage: assignment.stage + 1,
+                producer: UInt32(assignment.worker), chunkSize: outputChunkSize)
         // Until its items are timed, a worker treats them as slow.
         sender.checksLingerPerItem = sender.isAutomatic
     }
@@ -210,7 +226,8 @@ final class WorkerProcess {
         let message = Message()
         let connection = Message()
         let poller = Poller()
-        let inputItems = [poller.add(input, events: .readable)] + (linkInput.map { [poller.add($0, events: .readable)] } ?? [])
+        let inputItems =
+            [poller.add(input, events: .readable)] + (linkInput.map { [poller.add($0, events: .readable)] } ?? [])
         let controlItem = poller.add(control, events: .readable)
         while true {
             if let fromProducer = try tryReceiveBatch(into: message, connection: connection) {
@@ -237,7 +254,8 @@ final class WorkerProcess {
                 let due = min(lastInput &+ Self.quietNanoseconds, lastDoneReport &+ Self.doneIntervalNanoseconds)
                 if now < due {
                     // Whatever wakes this (input, an acknowledgement) changes what comes next.
-                    _ = try waitForInput(poller, inputItems, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
+                    _ = try waitForInput(
+                        poller, inputItems, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
                     continue
                 }
                 try reportDone()
@@ -245,7 +263,8 @@ final class WorkerProcess {
             if progressChanged {
                 let wait = max(.zero, Self.reportInterval - (ContinuousClock.now - lastReport))
                 if wait > .zero {
-                    _ = try waitForInput(poller, inputItems, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1)
+                    _ = try waitForInput(
+                        poller, inputItems, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1)
                     continue
                 }
                 try reportProgress()
@@ -253,7 +272,8 @@ final class WorkerProcess {
             if let due = heldGrantDue {
                 let now = Self.nanoseconds
                 if now < due {
-                    _ = try waitForInput(poller, inputItems, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
+                    _ = try waitForInput(
+                        poller, inputItems, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
                     continue
                 }
                 try grantDueCredit()
@@ -264,8 +284,10 @@ final class WorkerProcess {
     }
 
     /// Polls input and control; handles control messages. True when input is waiting.
-    func waitForInput(_ poller: Poller, _ inputItems: [Poller.Item], _ controlItem: Poller.Item,
-                              milliseconds: Int?) throws -> Bool {
+    func waitForInput(
+        _ poller: Poller, _ inputItems: [Poller.Item], _ controlItem: Poller.Item,
+        milliseconds: Int?
+    ) throws -> Bool {
         guard try poller.poll(timeoutMilliseconds: milliseconds) > 0 else { return false }
         if poller.isReadable(controlItem) {
             try handleControlMessages()
@@ -352,16 +374,19 @@ final class WorkerProcess {
                 return .malformed("\(error)")
             }
             guard header.pipeline == assignment.ordinal, Int(header.stage) == assignment.stage else {
-                return .malformed("it is addressed to pipeline \(header.pipeline) stage \(header.stage), not this worker's")
+                return .malformed(
+                    "it is addressed to pipeline \(header.pipeline) stage \(header.stage), not this worker's")
             }
             // Recorded before it runs, so the output batches it fills count against it.
             let input: Int
             switch ledger.admit(producer: header.producer, sequence: header.sequence) {
             case .admitted(let admitted): input = admitted
             case .repeated(let expected):
-                return .malformed("producer \(header.producer) already sent batch \(header.sequence) (expected \(expected) next)")
+                return .malformed(
+                    "producer \(header.producer) already sent batch \(header.sequence) (expected \(expected) next)")
             case .gap(let expected):
-                return .outOfSequence("batches \(expected)…\(header.sequence - 1) from producer \(header.producer) never arrived")
+                return .outOfSequence(
+                    "batches \(expected)…\(header.sequence - 1) from producer \(header.producer) never arrived")
             }
             sender.currentInput = input
             defer {
@@ -370,8 +395,9 @@ final class WorkerProcess {
             }
             if let connection {
                 let grantNow = connection.withUnsafeBytes {
-                    demand.started(producer: header.producer, connection: $0, sequence: header.sequence,
-                                   items: Int(header.itemCount), at: ended)
+                    demand.started(
+                        producer: header.producer, connection: $0, sequence: header.sequence,
+                        items: Int(header.itemCount), at: ended)
                 }
                 if grantNow {
                     do { try sendGrant(to: header.producer, at: ended) } catch { return .transport(error) }
@@ -379,7 +405,8 @@ final class WorkerProcess {
             }
             let began = ended
             do throws(BatchFailure) {
-                try runner.process(items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount))
+                try runner.process(
+                    items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount))
             } catch {
                 return error
             }
@@ -394,8 +421,10 @@ final class WorkerProcess {
         if !newlySkipped.isEmpty {
             counters.errors += UInt64(newlySkipped.count)
             skipped += newlySkipped.map {
-                SkippedItem(stage: definition.label, item: $0.item, error: $0.error, pid: Syscalls.processID, host: Syscalls.hostName,
-                            itemID: $0.id)
+                SkippedItem(
+                    stage: definition.label, item: $0.item, error: $0.error, pid: Syscalls.processID,
+                    host: Syscalls.hostName,
+                    itemID: $0.id)
             }
         }
         switch failure {
@@ -404,7 +433,10 @@ final class WorkerProcess {
         case .outOfSequence(let reason):
             // A batch went missing on the way (a connection was cut and came back): stop, so
             // this worker's producers replay everything it has not acknowledged.
-            Log.warning("\(pipelineLabel) \(definition.label): \(reason); stopping so that this worker's unacknowledged batches are replayed")
+            Log.warning(
+                "\(pipelineLabel) \(definition.label): \(reason); stopping so that this worker's unacknowledged "
+                    + "batches are replayed"
+            )
             Syscalls.exitProcess(3)
         case .malformed(let reason):
             // Dropped whole. A forged one (no known producer's next number) was never
@@ -426,6 +458,9 @@ final class WorkerProcess {
         guard !warnedMalformed else { return }
         warnedMalformed = true
         let peer = peer.map { " from \($0)" } ?? ""
-        Log.warning("\(pipelineLabel) \(definition.label): dropped a malformed batch of \(bytes) bytes\(peer) (\(reason)); further ones are only counted in stats")
+        Log.warning(
+            "\(pipelineLabel) \(definition.label): dropped a malformed batch of \(bytes) bytes\(peer) (\(reason)); "
+                + "further ones are only counted in stats"
+        )
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import MessagePack
-@testable import MPETL
 import Testing
 import ZeroMQ
+
+@testable import MPETL
 
 /// The coordinator's ROUTER never drops what it sends a peer, however long the peer does not
 /// read: a worker busy in a long body call must still get its `consumerLost` and `finish`.

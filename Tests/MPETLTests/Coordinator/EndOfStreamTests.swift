@@ -1,5 +1,6 @@
 import Testing
 import ZeroMQ
+
 @testable import MPETL
 
 /// The coordinator's end-of-stream and replacement rules, driven event by event without processes.
@@ -7,30 +8,40 @@ import ZeroMQ
 struct EndOfStreamTests {
     static let driver: [UInt8] = [0xD]
 
-    static func registration(processes: [Int], collector: Bool = true,
-                             collectorEndpoints: [Endpoint] = ["ipc:///tmp/results"]) -> PipelineRegistration {
+    static func registration(
+        processes: [Int], collector: Bool = true,
+        collectorEndpoints: [Endpoint] = ["ipc:///tmp/results"]
+    ) -> PipelineRegistration {
         PipelineRegistration(
             id: "p", ordinal: 0, name: nil,
-            stages: processes.enumerated().map { StageSummary(label: "stage \($0.offset)", processes: $0.element, chunkSize: 1) },
+            stages: processes.enumerated().map {
+                StageSummary(label: "stage \($0.offset)", processes: $0.element, chunkSize: 1)
+            },
             fingerprint: "fp", executable: "/bin/true", arguments: [], runDirectory: "/tmp",
             collectorEndpoints: collector ? collectorEndpoints : [], host: "h",
             input: StageInput(typeName: "Int", chunkSize: 1, highWaterMark: 0))
     }
 
     static func identity(_ stage: Int, _ worker: Int) -> [UInt8] { [UInt8(stage), UInt8(worker)] }
-    static func address(_ stage: Int, _ worker: Int) -> WorkerAddress { WorkerAddress(pipeline: "p", stage: stage, worker: worker) }
+    static func address(_ stage: Int, _ worker: Int) -> WorkerAddress {
+        WorkerAddress(pipeline: "p", stage: stage, worker: worker)
+    }
 
     /// A record whose workers have all said hello and are ready.
     static func runningRecord(processes: [Int], collector: Bool = true) -> (PipelineRecord, [CoordinatorAction]) {
-        var record = PipelineRecord(registration: registration(processes: processes, collector: collector), driver: driver)
+        var record = PipelineRecord(
+            registration: registration(processes: processes, collector: collector), driver: driver)
         var actions: [CoordinatorAction] = []
         for (stage, count) in processes.enumerated() {
-            for worker in 0..<count { record.spawned(stage: stage, worker: worker, pid: Int32(100 + stage * 10 + worker), host: "h") }
+            for worker in 0..<count {
+                record.spawned(stage: stage, worker: worker, pid: Int32(100 + stage * 10 + worker), host: "h")
+            }
         }
         for (stage, count) in processes.enumerated() {
             for worker in 0..<count {
-                actions += record.hello(address(stage, worker), identity: identity(stage, worker), pid: Int32(100 + stage * 10 + worker),
-                                        host: "h", fingerprint: "fp", endpoints: ["ipc:///tmp/s\(stage)w\(worker)"])
+                actions += record.hello(
+                    address(stage, worker), identity: identity(stage, worker), pid: Int32(100 + stage * 10 + worker),
+                    host: "h", fingerprint: "fp", endpoints: ["ipc:///tmp/s\(stage)w\(worker)"])
             }
         }
         for (stage, count) in processes.enumerated() {
@@ -58,11 +69,15 @@ struct EndOfStreamTests {
             guard case .send(_, .assign(let consumers)) = action else { return nil }
             return consumers
         }
-        #expect(assignments == [
-            [ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/s1w0"), ConsumerEndpoint(worker: 1, endpoint: "ipc:///tmp/s1w1")],
-            [ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/results")],
-            [ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/results")],
-        ])
+        #expect(
+            assignments == [
+                [
+                    ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/s1w0"),
+                    ConsumerEndpoint(worker: 1, endpoint: "ipc:///tmp/s1w1"),
+                ],
+                [ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/results")],
+                [ConsumerEndpoint(worker: 0, endpoint: "ipc:///tmp/results")],
+            ])
         #expect(Self.sent(actions, to: Self.driver) == ["ready"])
     }
 
@@ -74,8 +89,11 @@ struct EndOfStreamTests {
             return
         }
         #expect(consumer == 1 && upTo == 5)
-        let fromStageZero = record.acknowledgements(from: Self.address(0, 0), upTo: [BatchHeader.driverProducer: 3, 7: 9])
-        #expect(Self.sent(fromStageZero, to: Self.driver) == ["acknowledged"], "the feed's, and no one's for an unknown producer")
+        let fromStageZero = record.acknowledgements(
+            from: Self.address(0, 0), upTo: [BatchHeader.driverProducer: 3, 7: 9])
+        #expect(
+            Self.sent(fromStageZero, to: Self.driver) == ["acknowledged"],
+            "the feed's, and no one's for an unknown producer")
         #expect(fromStageZero.count == 1)
         let fromCollector = record.acknowledgements(from: Self.address(2, 0), upTo: [0: 4, 1: 2])
         #expect(Self.sent(fromCollector, to: Self.identity(1, 0)) == ["acknowledged"])
@@ -113,13 +131,16 @@ struct EndOfStreamTests {
         actions = record.workerFinished(Self.address(0, 0), Self.counters(in: 0, out: 0))
         actions += record.workerFinished(Self.address(0, 1), Self.counters(in: 0, out: 0))
         #expect(Self.sent(actions, to: Self.identity(0, 1)) == ["exit"])
-        actions = record.exited(stage: 0, worker: 0, status: .exited(0)) + record.exited(stage: 0, worker: 1, status: .exited(0))
+        actions =
+            record.exited(stage: 0, worker: 0, status: .exited(0))
+            + record.exited(stage: 0, worker: 1, status: .exited(0))
         #expect(Self.sent(actions, to: Self.driver) == ["finished"])
     }
 
     @Test func aThrowingStageAbortsEveryWorkerAndTheDriverHearsOnceTheyAreGone() {
         var (record, _) = Self.runningRecord(processes: [1, 1])
-        let failure = FailureReport(pipeline: "pipeline #0", stage: 1, stageLabel: "stage 1", pid: 110, host: "h", item: "42", reason: "boom")
+        let failure = FailureReport(
+            pipeline: "pipeline #0", stage: 1, stageLabel: "stage 1", pid: 110, host: "h", item: "42", reason: "boom")
         var actions = record.stageFailed(Self.address(1, 0), failure, WorkerCounters())
         #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["abort"])
         #expect(Self.sent(actions, to: Self.identity(1, 0)) == ["abort"])
@@ -130,7 +151,9 @@ struct EndOfStreamTests {
             return pid
         }
         #expect(killed.sorted() == [100, 110], "workers that ignore abort are killed after the grace period")
-        actions = record.exited(stage: 0, worker: 0, status: .signaled(9)) + record.exited(stage: 1, worker: 0, status: .exited(1))
+        actions =
+            record.exited(stage: 0, worker: 0, status: .signaled(9))
+            + record.exited(stage: 1, worker: 0, status: .exited(1))
         #expect(Self.sent(actions, to: Self.driver) == ["failed"])
         guard case .send(_, .failed(let report)) = actions.last else {
             Issue.record("expected a failure report")
@@ -143,7 +166,8 @@ struct EndOfStreamTests {
         var (record, _) = Self.runningRecord(processes: [1, 2])
         var actions = record.exited(stage: 1, worker: 0, status: .signaled(9))
         #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["consumerLost"], "its producer replays")
-        #expect(Self.sent(actions, to: Self.driver) == ["consumerLost"], "the driver's collector starts dropping copies")
+        #expect(
+            Self.sent(actions, to: Self.driver) == ["consumerLost"], "the driver's collector starts dropping copies")
         let spawned = actions.compactMap { action -> WorkerAddress? in
             guard case .spawn(Self.driver, let request) = action else { return nil }
             return request.address
@@ -153,8 +177,9 @@ struct EndOfStreamTests {
         #expect(record.stats().stages.map(\.workersLost) == [0, 1])
 
         record.spawned(stage: 1, worker: 2, pid: 112, host: "h")
-        actions = record.hello(Self.address(1, 2), identity: Self.identity(1, 2), pid: 112, host: "h",
-                               fingerprint: "fp", endpoints: ["ipc:///tmp/s1w2"])
+        actions = record.hello(
+            Self.address(1, 2), identity: Self.identity(1, 2), pid: 112, host: "h",
+            fingerprint: "fp", endpoints: ["ipc:///tmp/s1w2"])
         #expect(Self.sent(actions, to: Self.identity(1, 2)) == ["assign"])
         guard case .send(Self.identity(0, 0), .consumerAdded(_, 1, let consumer)) = actions.last else {
             Issue.record("expected stage 0's worker to hear of the replacement, got \(actions)")
@@ -183,7 +208,9 @@ struct EndOfStreamTests {
         var (record, _) = Self.runningRecord(processes: [1, 1])
         record.addOutbound(Self.address(1, 0), producer: SendLink.firstProducer)
         let actions = record.exited(stage: 1, worker: 0, status: .signaled(9))
-        #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["consumerLost"], "what it sent comes again from its replayed inputs")
+        #expect(
+            Self.sent(actions, to: Self.identity(0, 0)) == ["consumerLost"],
+            "what it sent comes again from its replayed inputs")
         #expect(record.failure == nil)
     }
 
@@ -231,14 +258,16 @@ struct EndOfStreamTests {
         let report = try Self.failureOfAWorkerThatNeverStarted(.signaled(9))
         #expect(report.reason.contains("was killed by signal 9"))
         #expect(report.reason.contains("while starting"))
-        #expect(!report.reason.contains("every process must build"), "nothing is wrong with the program: \(report.reason)")
+        #expect(
+            !report.reason.contains("every process must build"), "nothing is wrong with the program: \(report.reason)")
     }
 
     @Test func aWorkerWithAnotherDefinitionIsRefused() {
         var record = PipelineRecord(registration: Self.registration(processes: [1]), driver: Self.driver)
         record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
-        let actions = record.hello(Self.address(0, 0), identity: Self.identity(0, 0), pid: 100, host: "h",
-                                   fingerprint: "other", endpoints: ["ipc:///tmp/x"])
+        let actions = record.hello(
+            Self.address(0, 0), identity: Self.identity(0, 0), pid: 100, host: "h",
+            fingerprint: "other", endpoints: ["ipc:///tmp/x"])
         #expect(Self.sent(actions, to: Self.identity(0, 0)) == ["refuse"])
         guard case .send(_, .refuse(let reason)) = actions.first else {
             Issue.record("expected a refusal")

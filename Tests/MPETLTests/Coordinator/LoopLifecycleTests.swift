@@ -1,7 +1,8 @@
 import Foundation
-@testable import MPETL
 import Testing
 import ZeroMQ
+
+@testable import MPETL
 
 /// Every long-running loop can be stopped and joined: its thread ends and its sockets close.
 @Suite("Loop lifecycle", .serialized)
@@ -21,10 +22,11 @@ struct LoopLifecycleTests {
         // The endpoint is free again: its socket was closed, not left to the process's end
         // (libzmq's I/O thread releases it a moment after the close).
         var again: CoordinatorServer?
-        #expect(waitUntil(timeout: .seconds(5)) {
-            again = try? CoordinatorServer(listening: [endpoint])
-            return again != nil
-        }, "the endpoint is free again")
+        #expect(
+            waitUntil(timeout: .seconds(5)) {
+                again = try? CoordinatorServer(listening: [endpoint])
+                return again != nil
+            }, "the endpoint is free again")
         again?.stop()
     }
 
@@ -32,8 +34,9 @@ struct LoopLifecycleTests {
         let endpoint: Endpoint = "ipc://@mpetl-lifecycle-agent-\(getpid())"
         let server = try CoordinatorServer(listening: [endpoint.description])
         defer { server.stop() }
-        let agent = try DriverAgent(context: try Context(), coordinatorEndpoint: endpoint, embeddedCoordinator: false,
-                                    runDirectory: try RunDirectory.create())
+        let agent = try DriverAgent(
+            context: try Context(), coordinatorEndpoint: endpoint, embeddedCoordinator: false,
+            runDirectory: try RunDirectory.create())
         let thread = agent.loop.threadID
         #expect(thread > 0 && Self.threadExists(thread))
         agent.stop()

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import MPETL
 
 /// How the coordinator traces worker deaths to items, driven event by event without processes.
@@ -15,8 +16,9 @@ struct PoisonItemRuleTests {
         var record = PipelineRecord(registration: registration, driver: Rig.driver)
         for worker in 0..<2 {
             record.spawned(stage: 0, worker: worker, pid: Int32(100 + worker), host: "h")
-            _ = record.hello(Rig.address(0, worker), identity: Rig.identity(0, worker), pid: Int32(100 + worker),
-                             host: "h", fingerprint: "fp", endpoints: ["ipc://@w\(worker)"])
+            _ = record.hello(
+                Rig.address(0, worker), identity: Rig.identity(0, worker), pid: Int32(100 + worker),
+                host: "h", fingerprint: "fp", endpoints: ["ipc://@w\(worker)"])
         }
         for worker in 0..<2 { _ = record.workerReady(Rig.address(0, worker)) }
         return record
@@ -38,8 +40,9 @@ struct PoisonItemRuleTests {
             guard case .send(_, let message) = action else { return nil }
             return String(describing: message).prefix { $0 != "(" }.description
         }
-        #expect(toSibling.firstIndex(of: "suspects")! < toSibling.firstIndex(of: "consumerLost")!,
-                "the suspects go out before the producers are told to replay: \(toSibling)")
+        #expect(
+            toSibling.firstIndex(of: "suspects")! < toSibling.firstIndex(of: "consumerLost")!,
+            "the suspects go out before the producers are told to replay: \(toSibling)")
     }
 
     @Test func aSecondDeathOnTheSameItemFailsAFailingStageNamingTheItem() {
@@ -54,7 +57,9 @@ struct PoisonItemRuleTests {
         #expect(failure.item == "\"row 7\"")
         #expect(failure.workersKilled == 2)
         #expect(failure.reason.contains("poison item"), "\(failure.reason)")
-        #expect(failure.reason.contains("signal 11") && failure.reason.contains("signal 6"), "both deaths are named: \(failure.reason)")
+        #expect(
+            failure.reason.contains("signal 11") && failure.reason.contains("signal 6"),
+            "both deaths are named: \(failure.reason)")
     }
 
     @Test func aSecondDeathOnTheSameItemQuarantinesItInASkippingStage() {
@@ -85,7 +90,8 @@ struct PoisonItemRuleTests {
         var record = Self.record(skips: false)
         _ = record.exited(stage: 0, worker: 0, status: Self.segfault, holding: HeldItem(id: 42))
         record.spawned(stage: 0, worker: 2, pid: 300, host: "h")
-        let actions = record.hello(Rig.address(0, 2), identity: [9], pid: 300, host: "h", fingerprint: "fp", endpoints: ["ipc://@w2"])
+        let actions = record.hello(
+            Rig.address(0, 2), identity: [9], pid: 300, host: "h", fingerprint: "fp", endpoints: ["ipc://@w2"])
         #expect(Self.suspectLists(actions, to: [9]) == [[SuspectItem(id: 42)]])
     }
 }

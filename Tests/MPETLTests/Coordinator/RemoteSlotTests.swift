@@ -1,5 +1,6 @@
 import Testing
 import ZeroMQ
+
 @testable import MPETL
 
 /// Worker hosts' slots in the coordinator's bookkeeping: endpoint choice per host, refusals
@@ -15,14 +16,18 @@ struct RemoteSlotTests {
             ("b", ["ipc:///tmp/b", "tcp://10.0.0.2:2"]),
             ("c", ["ipc:///tmp/c"]),
         ]
-        #expect(PipelineRecord.reachable(consumers, from: "a") == ["ipc:///tmp/a", "tcp://10.0.0.2:2"],
-                "a worker only reachable over ipc is left out for other hosts")
-        #expect(PipelineRecord.reachable(consumers, from: "c") == ["tcp://10.0.0.1:1", "tcp://10.0.0.2:2", "ipc:///tmp/c"])
+        #expect(
+            PipelineRecord.reachable(consumers, from: "a") == ["ipc:///tmp/a", "tcp://10.0.0.2:2"],
+            "a worker only reachable over ipc is left out for other hosts")
+        #expect(
+            PipelineRecord.reachable(consumers, from: "c") == ["tcp://10.0.0.1:1", "tcp://10.0.0.2:2", "ipc:///tmp/c"])
     }
 
     /// A record for stages [1, 1] plus one worker-host slot on stage 1, before any hello; the
     /// driver's collector listens on TCP too.
-    static func launchingWithRemoteSlot(collectorEndpoints: [Endpoint] = ["ipc:///tmp/results", "tcp://10.0.0.1:9"]) -> (PipelineRecord, remote: Int) {
+    static func launchingWithRemoteSlot(collectorEndpoints: [Endpoint] = ["ipc:///tmp/results", "tcp://10.0.0.1:9"])
+        -> (PipelineRecord, remote: Int)
+    {
         let registration = Fixture.registration(processes: [1, 1], collectorEndpoints: collectorEndpoints)
         var record = PipelineRecord(registration: registration, driver: Fixture.driver)
         record.spawned(stage: 0, worker: 0, pid: 100, host: "h")
@@ -35,15 +40,18 @@ struct RemoteSlotTests {
     @Test func aRefusedWorkerHostSlotIsDroppedAndThePipelineGoesOn() {
         var (record, remote) = Self.launchingWithRemoteSlot()
         #expect(remote == 1)
-        var actions = record.hello(Fixture.address(1, remote), identity: [9], pid: 7, host: "far",
-                                   fingerprint: "another build", endpoints: ["ipc:///far", "tcp://10.0.0.9:1"])
+        var actions = record.hello(
+            Fixture.address(1, remote), identity: [9], pid: 7, host: "far",
+            fingerprint: "another build", endpoints: ["ipc:///far", "tcp://10.0.0.9:1"])
         #expect(Fixture.sent(actions, to: [9]) == ["refuse"])
         #expect(Fixture.sent(actions, to: Self.agent) == ["hostRefused"])
         #expect(record.phase == .launching, "the pipeline does not fail")
-        actions = record.hello(Fixture.address(0, 0), identity: Fixture.identity(0, 0), pid: 100, host: "h",
-                               fingerprint: "fp", endpoints: ["ipc:///s0"])
-        actions += record.hello(Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h",
-                                fingerprint: "fp", endpoints: ["ipc:///s1"])
+        actions = record.hello(
+            Fixture.address(0, 0), identity: Fixture.identity(0, 0), pid: 100, host: "h",
+            fingerprint: "fp", endpoints: ["ipc:///s0"])
+        actions += record.hello(
+            Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h",
+            fingerprint: "fp", endpoints: ["ipc:///s1"])
         let wiring = actions.compactMap { action -> [Endpoint]? in
             guard case .send(Fixture.identity(0, 0), .assign(let consumers)) = action else { return nil }
             return consumers.map(\.endpoint)
@@ -58,10 +66,15 @@ struct RemoteSlotTests {
 
     @Test func aWorkerHostSlotThatCannotReachTheNextStageIsDroppedRatherThanLosingItems() {
         var (record, remote) = Self.launchingWithRemoteSlot(collectorEndpoints: ["ipc:///tmp/results"])
-        _ = record.hello(Fixture.address(0, 0), identity: Fixture.identity(0, 0), pid: 100, host: "h", fingerprint: "fp", endpoints: ["ipc:///s0"])
-        _ = record.hello(Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h", fingerprint: "fp", endpoints: ["ipc:///s1"])
-        let actions = record.hello(Fixture.address(1, remote), identity: [9], pid: 7, host: "far", fingerprint: "fp",
-                                   endpoints: ["ipc:///far", "tcp://10.0.0.9:1"])
+        _ = record.hello(
+            Fixture.address(0, 0), identity: Fixture.identity(0, 0), pid: 100, host: "h", fingerprint: "fp",
+            endpoints: ["ipc:///s0"])
+        _ = record.hello(
+            Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h", fingerprint: "fp",
+            endpoints: ["ipc:///s1"])
+        let actions = record.hello(
+            Fixture.address(1, remote), identity: [9], pid: 7, host: "far", fingerprint: "fp",
+            endpoints: ["ipc:///far", "tcp://10.0.0.9:1"])
         #expect(Fixture.sent(actions, to: [9]) == ["refuse"])
         #expect(record.phase == .connecting, "the others are wired")
         #expect(record.failure == nil)
@@ -69,11 +82,18 @@ struct RemoteSlotTests {
 
     @Test func aSilentWorkerHostsWorkersAreReplayedAndReplacedOnTheDriversHost() {
         var (record, remote) = Self.launchingWithRemoteSlot()
-        _ = record.hello(Fixture.address(0, 0), identity: Fixture.identity(0, 0), pid: 100, host: "h", fingerprint: "fp", endpoints: ["ipc:///s0"])
-        _ = record.hello(Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h", fingerprint: "fp", endpoints: ["ipc:///s1"])
-        _ = record.hello(Fixture.address(1, remote), identity: [9], pid: 7, host: "far", fingerprint: "fp",
-                         endpoints: ["ipc:///far", "tcp://10.0.0.9:1"])
-        for address in [Fixture.address(0, 0), Fixture.address(1, 0), Fixture.address(1, remote)] { _ = record.workerReady(address) }
+        _ = record.hello(
+            Fixture.address(0, 0), identity: Fixture.identity(0, 0), pid: 100, host: "h", fingerprint: "fp",
+            endpoints: ["ipc:///s0"])
+        _ = record.hello(
+            Fixture.address(1, 0), identity: Fixture.identity(1, 0), pid: 110, host: "h", fingerprint: "fp",
+            endpoints: ["ipc:///s1"])
+        _ = record.hello(
+            Fixture.address(1, remote), identity: [9], pid: 7, host: "far", fingerprint: "fp",
+            endpoints: ["ipc:///far", "tcp://10.0.0.9:1"])
+        for address in [Fixture.address(0, 0), Fixture.address(1, 0), Fixture.address(1, remote)] {
+            _ = record.workerReady(address)
+        }
         #expect(record.phase == .running)
         let actions = record.exited(stage: 1, worker: remote, status: .lost)
         #expect(record.failure == nil)

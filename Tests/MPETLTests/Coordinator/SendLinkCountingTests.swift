@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MPETL
 
 /// How `Pipeline.send` links enter the counting: the receiver waits for its senders' final
@@ -38,7 +39,9 @@ struct SendLinkCountingTests {
         sender.addOutbound(Fixture.address(0, 0), producer: Self.link)
         var actions = sender.feedComplete(batches: 1)
         actions += sender.workerFinished(Fixture.address(0, 0), Fixture.counters(in: 1, out: 0))
-        #expect(!Fixture.sent(actions, to: Fixture.identity(0, 0)).contains("exit"), "its batches to the receiver may be queued")
+        #expect(
+            !Fixture.sent(actions, to: Fixture.identity(0, 0)).contains("exit"),
+            "its batches to the receiver may be queued")
         actions = sender.outboundAcknowledged(Fixture.address(0, 0), producer: Self.link)
         #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["exit"])
     }
@@ -49,14 +52,17 @@ struct SendLinkCountingTests {
         let actions = receiver.linkedPipelineFailed("sender", because: failure)
         #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["abort"])
         #expect(receiver.failure?.code == .linkedPipelineFailed)
-        #expect(receiver.failure?.reason.contains("sender, linked to this pipeline by Pipeline.send, failed (boom)") == true)
+        #expect(
+            receiver.failure?.reason.contains("sender, linked to this pipeline by Pipeline.send, failed (boom)") == true
+        )
     }
 
     @Test func aFirstStageWorkerLostWhileAnotherProgramSendsFailsThePipelineInsteadOfReplaying() {
         var (receiver, _) = Fixture.runningRecord(processes: [2])
         receiver.addInbound(producer: SendLink.firstCountedProducer)
         let actions = receiver.exited(stage: 0, worker: 1, status: .signaled(9))
-        #expect(Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["abort"], "a counted link's sender keeps no batches")
+        #expect(
+            Fixture.sent(actions, to: Fixture.identity(0, 0)) == ["abort"], "a counted link's sender keeps no batches")
         #expect(receiver.failure?.code == .workerDied)
         #expect(receiver.failure?.reason.contains("keeps no copies") == true, "\(receiver.failure?.reason ?? "")")
     }

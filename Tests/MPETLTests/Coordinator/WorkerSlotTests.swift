@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MPETL
 
 /// A worker slot's life as one state: each step the coordinator hears moves it on, and what

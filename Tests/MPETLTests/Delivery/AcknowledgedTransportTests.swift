@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import MPETL
 import ZeroMQ
+
+@testable import MPETL
 
 /// `count` consumer sockets bound at `inproc://NAME-0`, `-1`, …, for a producer to connect to.
 func boundConsumers(_ context: Context, type: SocketType, named name: String, count: Int) throws -> [Socket] {
@@ -29,7 +30,8 @@ struct AcknowledgedTransportTests {
     func transport(to workers: [Int]) throws -> AcknowledgedTransport {
         let context = context
         return try AcknowledgedTransport(
-            consumers: workers.map { ConsumerEndpoint(worker: $0, endpoint: "inproc://acknowledged-\($0)") }, demandDriven: false,
+            consumers: workers.map { ConsumerEndpoint(worker: $0, endpoint: "inproc://acknowledged-\($0)") },
+            demandDriven: false,
             connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: 0) },
             waitForRoom: { _ in Issue.record("no queue should be full here") })
     }
@@ -140,7 +142,8 @@ struct CreditDispatchTests {
     /// (connection, sequence, items) of each batch waiting at consumer `index`, within a second.
     func received(at index: Int, atLeast count: Int) throws -> [(connection: [UInt8], sequence: UInt64, items: Int)] {
         var batches: [([UInt8], UInt64, Int)] = []
-        let connection = Message(), body = Message()
+        let connection = Message()
+        let body = Message()
         let deadline = ContinuousClock.now + .seconds(2)
         repeat {
             while try consumers[index].tryReceive(into: connection) {
@@ -177,7 +180,8 @@ struct CreditDispatchTests {
         #expect(waited == 0)
         let stuck = try received(at: 0, atLeast: 2)
         let busy = try received(at: 1, atLeast: 2)
-        #expect(stuck.map(\.items) == [half, half] && busy.map(\.items) == [half, half], "each took its window's worth")
+        #expect(
+            stuck.map(\.items) == [half, half] && busy.map(\.items) == [half, half], "each took its window's worth")
         #expect(transport.queuedItems == 4 * half)
         var fifth = Self.batch(items: half)
         #expect(throws: CancellationError.self) { try transport.send(&fifth, inputs: 0...0) }
@@ -193,7 +197,9 @@ struct CreditDispatchTests {
             try transport.send(&batch, inputs: 0...0)
         }
         #expect(try received(at: 1, atLeast: 11).count == 11, "the consumer with room takes everything")
-        #expect(try received(at: 0, atLeast: 0).isEmpty, "the one that started nothing gets nothing more (inproc delivers in order, so it would be there)")
+        #expect(
+            try received(at: 0, atLeast: 0).isEmpty,
+            "the one that started nothing gets nothing more (inproc delivers in order, so it would be there)")
     }
 
     @Test func aBatchLargerThanTheWindowStillGoesToAConsumerWithNothingWaiting() throws {
@@ -222,9 +228,10 @@ struct ProducerEventTests {
 
     func producer(waitForRoom: @escaping (RoomWait) throws -> Void) throws -> Producer {
         let context = context
-        return try Producer(consumers: [ConsumerEndpoint(worker: 0, endpoint: "inproc://producer-0")], demandDriven: false,
-                            connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: 0) },
-                            pipeline: 0, stage: 1, producer: 5, chunkSize: 1, waitForRoom: waitForRoom)
+        return try Producer(
+            consumers: [ConsumerEndpoint(worker: 0, endpoint: "inproc://producer-0")], demandDriven: false,
+            connect: { try AcknowledgedTransport.push(context, to: $0, highWaterMark: 0) },
+            pipeline: 0, stage: 1, producer: 5, chunkSize: 1, waitForRoom: waitForRoom)
     }
 
     @Test func eventsFromAnotherThreadWaitForTheDrivingThread() throws {
@@ -242,7 +249,9 @@ struct ProducerEventTests {
         #expect(!producer.hasEvents)
         try producer.sender.append(42)
         let message = Message()
-        #expect(waitUntil(timeout: .seconds(5)) { (try? consumers[1].tryReceive(into: message)) == true }, "the added consumer took it")
+        #expect(
+            waitUntil(timeout: .seconds(5)) { (try? consumers[1].tryReceive(into: message)) == true },
+            "the added consumer took it")
     }
 
     @Test func eventsDeliveredWhileWaitingForRoomAreAppliedWhenTheWaitReturns() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MPETL
 
 /// When a worker may acknowledge an input batch: processed, and every output batch holding
@@ -69,7 +70,9 @@ struct InputLedgerTests {
         #expect(ledger.admit(producer: 2, sequence: 4) == .gap(expected: 2))
         #expect(ledger.admit(producer: 7, sequence: 0) == .repeated(expected: 1), "numbers start at 1")
         let acknowledgedLink = SendLink.firstProducer
-        #expect(ledger.admit(producer: acknowledgedLink, sequence: 3) == .gap(expected: 1), "a worker's link has a connection per receiver")
+        #expect(
+            ledger.admit(producer: acknowledgedLink, sequence: 3) == .gap(expected: 1),
+            "a worker's link has a connection per receiver")
         let link = SendLink.firstCountedProducer
         _ = admitted(ledger.admit(producer: link, sequence: 3))
         _ = admitted(ledger.admit(producer: link, sequence: 8))

@@ -1,5 +1,6 @@
-import Testing
 import MessagePack
+import Testing
+
 @testable import MPETL
 
 /// The driver's collector: acknowledges on receipt, and once a worker was lost, keeps one
@@ -8,7 +9,8 @@ import MessagePack
 struct ResultReceiptsTests {
     static func batch(producer: UInt32, sequence: UInt64, values: [Int], ids: [UInt64]) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: BatchHeader.size)
-        BatchHeader(pipeline: 0, stage: 2, producer: producer, sequence: sequence, itemCount: UInt32(values.count)).write(into: &bytes)
+        BatchHeader(pipeline: 0, stage: 2, producer: producer, sequence: sequence, itemCount: UInt32(values.count))
+            .write(into: &bytes)
         for value in values { bytes += try MessagePackEncoder().encode(value) }
         for id in ids { withUnsafeBytes(of: id.littleEndian) { bytes += $0 } }
         return bytes
@@ -35,7 +37,8 @@ struct ResultReceiptsTests {
         let before = try Self.receive(&receipts, Self.batch(producer: 1, sequence: 1, values: [10], ids: [1]))
         #expect(try Self.values(before) == [10], "no worker was lost: nothing can be a copy")
         receipts.dropsDuplicates = true
-        let mixed = try Self.receive(&receipts, Self.batch(producer: 0, sequence: 2, values: [11, 12, 13], ids: [2, 3, 4]))
+        let mixed = try Self.receive(
+            &receipts, Self.batch(producer: 0, sequence: 2, values: [11, 12, 13], ids: [2, 3, 4]))
         #expect(try Self.values(mixed) == [12, 13], "the copy of id 2 goes, the rest stays in order")
         let copies = try Self.receive(&receipts, Self.batch(producer: 1, sequence: 2, values: [12, 13], ids: [3, 4]))
         #expect(try Self.values(copies) == [])
@@ -45,11 +48,15 @@ struct ResultReceiptsTests {
     @Test func aRepeatedBatchIsMalformedAndAMissingOneIsLoss() throws {
         var receipts = ResultReceipts()
         _ = try Self.receive(&receipts, Self.batch(producer: 0, sequence: 1, values: [1], ids: [1]))
-        guard case .malformed = try Self.receive(&receipts, Self.batch(producer: 0, sequence: 1, values: [1], ids: [1])) else {
+        guard case .malformed = try Self.receive(&receipts, Self.batch(producer: 0, sequence: 1, values: [1], ids: [1]))
+        else {
             Issue.record("a repeated sequence number must be refused")
             return
         }
-        guard case .lostBatches(let reason) = try Self.receive(&receipts, Self.batch(producer: 0, sequence: 3, values: [1], ids: [9])) else {
+        guard
+            case .lostBatches(let reason) = try Self.receive(
+                &receipts, Self.batch(producer: 0, sequence: 3, values: [1], ids: [9]))
+        else {
             Issue.record("a skipped sequence number means lost results")
             return
         }

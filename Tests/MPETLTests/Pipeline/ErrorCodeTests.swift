@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MPETL
 
 /// Error codes are a closed set whose wire form is the name, so a peer's code is one of ours

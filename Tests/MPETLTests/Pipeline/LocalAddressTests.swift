@@ -1,5 +1,6 @@
 import Testing
 import ZeroMQ
+
 @testable import MPETL
 
 /// The address a worker host advertises by default: the one it uses towards the coordinator.

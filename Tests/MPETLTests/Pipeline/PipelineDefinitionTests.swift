@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MPETL
 
 /// What the pipeline checks before any process starts. None of these starts a worker.
@@ -6,20 +7,26 @@ import Testing
 struct PipelineDefinitionTests {
     @Test func stagesRunOriginsThenTasksThenDestinationsEachInTheOrderAdded() throws {
         let pipeline = Pipeline()
-        let names = ["function_1", "function_2", "function_3", "function_4", "function_5", "function_6", "function_7", "function_8"]
+        let names = [
+            "function_1", "function_2", "function_3", "function_4", "function_5", "function_6", "function_7",
+            "function_8",
+        ]
         let kinds: [StageKind] = [.destination, .origin, .task, .task, .destination, .task, .origin, .task]
         var stages: [StageDefinition] = []
         for (index, kind) in kinds.enumerated() {
-            var stage = StageDefinition.returning(kind: kind, processes: .count(index + 1), chunkSize: 1, setup: {}, teardown: nil) { (path: String) in path }
+            var stage = StageDefinition.returning(
+                kind: kind, processes: .count(index + 1), chunkSize: 1, setup: {}, teardown: nil
+            ) { (path: String) in path }
             stage.label = names[index]
             stages.append(stage)
         }
         _ = pipeline
         let order = Pipeline.executionOrder(stages).map(\.processes)
         #expect(order == [2, 7, 3, 4, 6, 8, 1, 5].map { ProcessCount.count($0) })
-        #expect(Pipeline.executionOrder(stages).map(\.label).prefix(3) == [
-            "origin 1 (String -> String)", "origin 2 (String -> String)", "task 1 (String -> String)",
-        ])
+        #expect(
+            Pipeline.executionOrder(stages).map(\.label).prefix(3) == [
+                "origin 1 (String -> String)", "origin 2 (String -> String)", "task 1 (String -> String)",
+            ])
     }
 
     @Test func aTypeMismatchBetweenStagesIsReportedAtStart() throws {
@@ -66,9 +73,13 @@ struct PipelineDefinitionTests {
     @Test(arguments: [0, -1])
     func countsBelowOneAreRefused(count: Int) throws {
         let pipeline = Pipeline()
-        let chunk = try #require(throws: PipelineError.self) { try pipeline.addTask(chunkSize: count) { (value: Int) in value } }
+        let chunk = try #require(throws: PipelineError.self) {
+            try pipeline.addTask(chunkSize: count) { (value: Int) in value }
+        }
         #expect(chunk.code == .invalidDefinition)
-        let processes = try #require(throws: PipelineError.self) { try pipeline.addTask(processes: .count(count)) { (value: Int) in value } }
+        let processes = try #require(throws: PipelineError.self) {
+            try pipeline.addTask(processes: .count(count)) { (value: Int) in value }
+        }
         #expect(processes.code == .invalidDefinition)
     }
 
@@ -82,10 +93,17 @@ struct PipelineDefinitionTests {
 
     @Test func flowControlSplitsMaxSizeOverTheQueuesIntoEachStage() throws {
         let stages = [
-            StageDefinition.returning(kind: .task, processes: 2, chunkSize: 10, setup: {}, teardown: nil) { (value: Int) in value },
-            StageDefinition.returning(kind: .task, processes: 3, chunkSize: 1, setup: {}, teardown: nil) { (value: Int) in value },
+            StageDefinition.returning(kind: .task, processes: 2, chunkSize: 10, setup: {}, teardown: nil) {
+                (value: Int) in value
+            },
+            StageDefinition.returning(kind: .task, processes: 3, chunkSize: 1, setup: {}, teardown: nil) {
+                (value: Int) in value
+            },
         ]
-        #expect(FlowControl.highWaterMarks(for: stages, maxSize: 10_000) == [10_000 / 10 / (2 * 1 * 2), 10_000 / (2 * 2 * 3)])
+        #expect(
+            FlowControl.highWaterMarks(for: stages, maxSize: 10_000) == [
+                10_000 / 10 / (2 * 1 * 2), 10_000 / (2 * 2 * 3),
+            ])
         #expect(FlowControl.highWaterMarks(for: stages, maxSize: 1) == [1, 1])
         #expect(FlowControl.highWaterMarks(for: stages, maxSize: nil) == [0, 0])
     }

@@ -23,12 +23,16 @@ struct CSVToSQLiteTests {
         #expect(try number("SELECT COUNT(DISTINCT customer) FROM orders") == 1_000)
         #expect(try number("SELECT COUNT(*) FROM orders WHERE id % 97 = 0") == 0)
         #expect(try number("SELECT MAX(id) FROM orders") == rows)
-        let rejects = try String(contentsOfFile: folder + "/rejects.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        let rejects = try String(contentsOfFile: folder + "/rejects.csv", encoding: .utf8).split(separator: "\n")
+            .dropFirst()
         #expect(rejects.count == rows / 97)
         for reason in ["is not an address", "is negative", "expected 5 fields, found 6", "is not a number of cents"] {
             #expect(rejects.contains { $0.contains(reason) }, "a rejected line says \(reason)")
         }
-        #expect(run.lines == ["orders \(valid.count)", "rejected \(rows / 97)",
-                              "amount_cents \(valid.reduce(0) { $0 + $1 % 10_000 })", "customers 1000"])
+        #expect(
+            run.lines == [
+                "orders \(valid.count)", "rejected \(rows / 97)",
+                "amount_cents \(valid.reduce(0) { $0 + $1 % 10_000 })", "customers 1000",
+            ])
     }
 }

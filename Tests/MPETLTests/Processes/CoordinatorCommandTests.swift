@@ -6,53 +6,67 @@ import Testing
 @Suite("mpetl-coordinator command", .serialized)
 struct CoordinatorCommandTests {
     @Test func launchRunsTheProgramOnItsCoordinatorAndSummarisesEachStage() throws {
-        let run = try Programs.run("mpetl-coordinator", ["launch", "--progress", "plain", "--", Programs.url("nursery-rhyme").path],
-                                   timeout: .seconds(60))
+        let run = try Programs.run(
+            "mpetl-coordinator", ["launch", "--progress", "plain", "--", Programs.url("nursery-rhyme").path],
+            timeout: .seconds(60))
         #expect(run.status == 0, "stderr: \(run.standardError)")
         #expect(run.lines == Expected.nurseryRhyme, "the program's output is untouched")
         let summary = run.standardError.split(separator: "\n").filter { $0.hasPrefix("summary: ") }
         #expect(summary.contains { $0.contains("pipeline #0 [finished]") }, "\(summary)")
-        #expect(summary.contains { $0.contains("origin 1 (String -> String)") && $0.contains("in 1  out 4") }, "\(summary)")
-        #expect(summary.contains { $0.contains("task 1 (String -> String)") && $0.contains("in 4  out 4") }, "\(summary)")
+        #expect(
+            summary.contains { $0.contains("origin 1 (String -> String)") && $0.contains("in 1  out 4") }, "\(summary)")
+        #expect(
+            summary.contains { $0.contains("task 1 (String -> String)") && $0.contains("in 4  out 4") }, "\(summary)")
         #expect(summary.contains { $0.contains("destination 1 (String -> nothing)") && $0.contains("in 4  out 0") })
     }
 
     @Test func plainProgressPrintsPerStageCountsWhileTheProgramRuns() throws {
-        let run = try Programs.run("mpetl-coordinator", [
-            "launch", "--progress", "plain", "--interval", "0.05", "--",
-            Programs.url("mpetl-test-programs").path, "exactly-once", "--items", "100000",
-        ], timeout: .seconds(60))
+        let run = try Programs.run(
+            "mpetl-coordinator",
+            [
+                "launch", "--progress", "plain", "--interval", "0.05", "--",
+                Programs.url("mpetl-test-programs").path, "exactly-once", "--items", "100000",
+            ], timeout: .seconds(60))
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let progress = run.standardError.split(separator: "\n").filter { $0.hasPrefix("progress: ") }
-        #expect(progress.contains { $0.contains("task 1 (Int -> Tagged)") && $0.contains("workers ") && $0.contains(":3") },
-                "the task's three workers are shown: \(progress.prefix(8))")
+        #expect(
+            progress.contains { $0.contains("task 1 (Int -> Tagged)") && $0.contains("workers ") && $0.contains(":3") },
+            "the task's three workers are shown: \(progress.prefix(8))")
         #expect(run.standardError.contains("in 100000  out 100000"))
     }
 
     @Test func progressShowsAnItemAWorkerHasRunForASecondOrMore() throws {
         // Item 7 never returns; its 2.5 s timeout skips it, and until then progress shows it.
-        let run = try Programs.run("mpetl-coordinator", [
-            "launch", "--progress", "plain", "--interval", "0.1", "--",
-            Programs.url("mpetl-test-programs").path, "stuck-item", "--timeout", "2500", "--policy", "skip",
-        ], timeout: .seconds(60))
+        let run = try Programs.run(
+            "mpetl-coordinator",
+            [
+                "launch", "--progress", "plain", "--interval", "0.1", "--",
+                Programs.url("mpetl-test-programs").path, "stuck-item", "--timeout", "2500", "--policy", "skip",
+            ], timeout: .seconds(60))
         #expect(run.status == 0, "stderr: \(run.standardError.suffix(2000))")
-        let running = run.standardError.split(separator: "\n").filter { $0.contains("running ") && $0.contains("item 7 (worker pid") }
+        let running = run.standardError.split(separator: "\n").filter {
+            $0.contains("running ") && $0.contains("item 7 (worker pid")
+        }
         #expect(!running.isEmpty, "progress names the stuck item and its worker: \(run.standardError.suffix(2000))")
     }
 
     @Test func theSummaryCountsTheWorkersAStageLost() throws {
-        let run = try Programs.run("mpetl-coordinator", [
-            "launch", "--progress", "plain", "--", Programs.url("mpetl-test-programs").path, "poison",
-        ], timeout: .seconds(60))
+        let run = try Programs.run(
+            "mpetl-coordinator",
+            [
+                "launch", "--progress", "plain", "--", Programs.url("mpetl-test-programs").path, "poison",
+            ], timeout: .seconds(60))
         let summary = run.standardError.split(separator: "\n").filter { $0.hasPrefix("summary: ") }
         // Two workers and the four restarts of a 2-process stage all took the poison item.
-        #expect(summary.contains { $0.contains("task 1 (Int -> Int)") && $0.contains("lost 6 (replayed)") }, "\(summary)")
+        #expect(
+            summary.contains { $0.contains("task 1 (Int -> Int)") && $0.contains("lost 6 (replayed)") }, "\(summary)")
         #expect(summary.contains { $0.contains("poison [failed]") }, "\(summary)")
     }
 
     @Test(arguments: [("exit 7", Int32(7)), ("kill -TERM $$", Int32(128 + 15))])
     func launchExitsWithTheProgramsStatus(script: String, expected: Int32) throws {
-        let run = try Programs.run("mpetl-coordinator", ["launch", "--progress", "off", "--", "/bin/sh", "-c", script], timeout: .seconds(30))
+        let run = try Programs.run(
+            "mpetl-coordinator", ["launch", "--progress", "off", "--", "/bin/sh", "-c", script], timeout: .seconds(30))
         #expect(run.status == expected)
     }
 
@@ -71,8 +85,9 @@ struct CoordinatorCommandTests {
             _ = server.waitForExit(within: .seconds(5))
         }
         // The driver's connection waits for the coordinator to bind: no start-up race.
-        let run = try Programs.run("mpetl-test-programs", ["exactly-once", "--items", "1000"],
-                                   environment: ["MPETL_COORDINATOR": endpoint])
+        let run = try Programs.run(
+            "mpetl-test-programs", ["exactly-once", "--items", "1000"],
+            environment: ["MPETL_COORDINATOR": endpoint])
         #expect(run.status == 0, "stderr: \(run.standardError)")
         #expect(try run.json()["missing"] as? Int == 0)
         let status = try Programs.run("mpetl-coordinator", ["status", endpoint, "--json"], timeout: .seconds(30))
@@ -98,10 +113,12 @@ struct CoordinatorCommandTests {
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
         defer { kill(server.pid, SIGKILL) }
         let environment = ["MPETL_COORDINATOR": endpoint]
-        let receiver = try Programs.launch("mpetl-test-programs", ["inbox", "--items", "5000"], environment: environment)
+        let receiver = try Programs.launch(
+            "mpetl-test-programs", ["inbox", "--items", "5000"], environment: environment)
         defer { kill(receiver.pid, SIGKILL) }
         #expect(waitUntil(timeout: .seconds(30)) { receiver.outputSoFar.contains("inbox ready") })
-        let sender = try Programs.run("mpetl-test-programs", [scenario, "--items", "5000"], timeout: .seconds(60), environment: environment)
+        let sender = try Programs.run(
+            "mpetl-test-programs", [scenario, "--items", "5000"], timeout: .seconds(60), environment: environment)
         #expect(sender.status == 0, "stderr: \(sender.standardError)")
         let received = try receiver.finish(within: .seconds(60))
         #expect(received.status == 0, "stderr: \(received.standardError)")
@@ -115,7 +132,8 @@ struct CoordinatorCommandTests {
         let endpoint = "ipc://@mpetl-dying-\(getpid())"
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
         defer { kill(server.pid, SIGKILL) }
-        let driver = try Programs.launch("mpetl-test-programs", ["interruptible"], environment: ["MPETL_COORDINATOR": endpoint])
+        let driver = try Programs.launch(
+            "mpetl-test-programs", ["interruptible"], environment: ["MPETL_COORDINATOR": endpoint])
         defer { kill(driver.pid, SIGKILL) }
         let running = waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("first item done") }
         #expect(running)
@@ -130,30 +148,38 @@ struct CoordinatorCommandTests {
         #expect(result["code"] as? String == "transport failed", "\(result)")
         #expect((result["error"] as? String ?? "").contains("(pid \(server.pid)) exited"), "\(result)")
         #expect(noticed < .seconds(5), "noticed after \(noticed)")
-        #expect(waitUntil(timeout: .seconds(2)) { workers.allSatisfy { !ProcessTable.isAlive($0) } }, "the driver's workers are gone too")
+        #expect(
+            waitUntil(timeout: .seconds(2)) { workers.allSatisfy { !ProcessTable.isAlive($0) } },
+            "the driver's workers are gone too")
     }
 
     @Test func statusOfNothingSaysWhatIsMissing() throws {
-        let run = try Programs.run("mpetl-coordinator", ["status", "ipc:///nonexistent/mpetl.sock", "--timeout", "0.3"], timeout: .seconds(30))
+        let run = try Programs.run(
+            "mpetl-coordinator", ["status", "ipc:///nonexistent/mpetl.sock", "--timeout", "0.3"], timeout: .seconds(30))
         #expect(run.status != 0)
         #expect(run.standardError.contains("no coordinator answered at ipc:///nonexistent/mpetl.sock"))
     }
 }
 
 extension CoordinatorCommandTests {
-    @Test(arguments: [["serve", "--listen", "ipc://@x", "--heartbeat-timeout", "1e300"],
-                      ["launch", "--heartbeat-timeout", "0", "--", "/bin/true"],
-                      ["worker", "--connect", "tcp://127.0.0.1:1", "--coordinator-timeout=-1", "--", "/bin/true"]])
+    @Test(arguments: [
+        ["serve", "--listen", "ipc://@x", "--heartbeat-timeout", "1e300"],
+        ["launch", "--heartbeat-timeout", "0", "--", "/bin/true"],
+        ["worker", "--connect", "tcp://127.0.0.1:1", "--coordinator-timeout=-1", "--", "/bin/true"],
+    ])
     func timeoutsOutOfRangeAreRefusedSayingWhatTheyTake(arguments: [String]) throws {
         let run = try Programs.run("mpetl-coordinator", arguments, timeout: .seconds(30))
         #expect(run.status == 64, "\(run.standardError)")
-        #expect(run.standardError.contains("takes a number of seconds above 0 and at most 1000000000"), "\(run.standardError)")
+        #expect(
+            run.standardError.contains("takes a number of seconds above 0 and at most 1000000000"),
+            "\(run.standardError)")
     }
 }
 
 extension CoordinatorCommandTests {
     @Test func serveStopsCleanlyOnASigtermSentTheMomentItServes() throws {
-        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", "ipc://@mpetl-quick-stop-\(getpid())"])
+        let server = try Programs.launch(
+            "mpetl-coordinator", ["serve", "--listen", "ipc://@mpetl-quick-stop-\(getpid())"])
         defer { server.killAndClean() }
         #expect(waitUntil(timeout: .seconds(30)) { server.errorSoFar.contains("serving on") })
         kill(server.pid, SIGTERM)

@@ -4,7 +4,8 @@ import Testing
 @Suite("Error policies", .serialized)
 struct ErrorPolicyTests {
     static func run(_ policy: String) throws -> [String: Any] {
-        let run = try Programs.run("mpetl-test-programs", ["policies", "--policy", policy, "--items", "20000"], timeout: .seconds(60))
+        let run = try Programs.run(
+            "mpetl-test-programs", ["policies", "--policy", policy, "--items", "20000"], timeout: .seconds(60))
         #expect(run.status == 0, "stderr: \(run.standardError)")
         return try run.json()
     }

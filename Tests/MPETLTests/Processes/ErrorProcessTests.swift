@@ -5,7 +5,8 @@ import Testing
 @Suite("Errors in running pipelines", .serialized)
 struct ErrorProcessTests {
     @Test func aThrowingStageMakesJoinThrowNamingPipelineStagePidAndItem() throws {
-        let run = try Programs.run("mpetl-test-programs", ["throwing", "--items", "100000", "--fail-at", "500"], timeout: .seconds(60))
+        let run = try Programs.run(
+            "mpetl-test-programs", ["throwing", "--items", "100000", "--fail-at", "500"], timeout: .seconds(60))
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let result = try run.json()
         #expect(result["code"] as? String == "stage failed", "\(result)")
@@ -44,6 +45,10 @@ struct ErrorProcessTests {
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let result = try run.json()
         #expect(result["code"] as? String == "stage failed", "\(result)")
-        #expect(result["cause"] as? String ?? "" == "PipelineError: " + "self-aware: stats was called by a stage of this pipeline, in its worker process; a stage passes items on by returning them or through its Emitter, and to another pipeline with Pipeline.send", "\(result)")
+        #expect(
+            result["cause"] as? String ?? "" == "PipelineError: "
+                + "self-aware: stats was called by a stage of this pipeline, in its worker process; a stage passes "
+                + "items on by returning them or through its Emitter, and to another pipeline with Pipeline.send",
+            "\(result)")
     }
 }

@@ -12,8 +12,10 @@ struct ExampleTests {
     @Test func executionOrderFollowsTheOriginalRule() throws {
         let run = try Programs.run("execution-order", timeout: .seconds(60))
         #expect(run.status == 0, "stderr: \(run.standardError)")
-        #expect(run.lines == [
-            "function_2 -> function_7 -> function_3 -> function_4 -> function_6 -> function_8 -> function_1 -> function_5",
-        ])
+        #expect(
+            run.lines == [
+                "function_2 -> function_7 -> function_3 -> function_4 -> function_6 -> function_8 -> function_1 -> "
+                    + "function_5"
+            ])
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import MessagePack
-@testable import MPETL
 import Testing
 import ZeroMQ
+
+@testable import MPETL
 
 /// A program that is not an MPETL process feeds a named pipeline by the protocol alone (as
 /// docs/protocol.md describes it for other languages): resolve, push batches, close.
@@ -13,7 +14,8 @@ struct ExternalSenderTests {
         defer { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst("ipc://".count))) }
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
         defer { kill(server.pid, SIGKILL) }
-        let receiver = try Programs.launch("mpetl-test-programs", ["inbox", "--items", "500"], environment: ["MPETL_COORDINATOR": endpoint])
+        let receiver = try Programs.launch(
+            "mpetl-test-programs", ["inbox", "--items", "500"], environment: ["MPETL_COORDINATOR": endpoint])
         defer { kill(receiver.pid, SIGKILL) }
         #expect(waitUntil(timeout: .seconds(30)) { receiver.outputSoFar.contains("inbox ready") })
 
@@ -23,7 +25,8 @@ struct ExternalSenderTests {
         try control.setLinger(milliseconds: 0)
         try control.setReceiveTimeout(milliseconds: 10_000)
         try control.connect(endpoint)
-        let encoder = MessagePackEncoder(), decoder = MessagePackDecoder()
+        let encoder = MessagePackEncoder()
+        let decoder = MessagePackDecoder()
         func receive() throws -> ControlMessage {
             let frame = Message()
             try control.receive(into: frame)
@@ -42,7 +45,8 @@ struct ExternalSenderTests {
         for first in stride(from: 0, to: 500, by: 50) {
             sequence += 1
             var batch = [UInt8](repeating: 0, count: BatchHeader.size)
-            BatchHeader(pipeline: route.ordinal, stage: 0, producer: route.producer, sequence: sequence, itemCount: 50).write(into: &batch)
+            BatchHeader(pipeline: route.ordinal, stage: 0, producer: route.producer, sequence: sequence, itemCount: 50)
+                .write(into: &batch)
             for value in first..<(first + 50) { batch += try encoder.encode(value) }
             // Then one 8-byte id per item, unique within the link: here the value itself.
             for value in first..<(first + 50) { withUnsafeBytes(of: UInt64(value).littleEndian) { batch += $0 } }

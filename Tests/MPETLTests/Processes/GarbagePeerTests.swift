@@ -1,8 +1,9 @@
 import Foundation
 import MessagePack
-@testable import MPETL
 import Testing
 import ZeroMQ
+
+@testable import MPETL
 
 /// A peer sending garbage to every socket it can reach while a pipeline runs: workers' inputs
 /// and the coordinator. Nothing crashes, no count is corrupted, the output is exact.
@@ -14,23 +15,25 @@ struct GarbagePeerTests {
         let noise = (0..<64).map { _ in UInt8.random(in: 0...255, using: &random) }
         func header(pipeline: UInt32, stage: UInt16, count: UInt32) -> [UInt8] {
             var bytes = [UInt8](repeating: 0, count: BatchHeader.size)
-            BatchHeader(pipeline: pipeline, stage: stage, producer: 7, sequence: 0, itemCount: count).write(into: &bytes)
+            BatchHeader(pipeline: pipeline, stage: stage, producer: 7, sequence: 0, itemCount: count).write(
+                into: &bytes)
             return bytes
         }
         let oneItem = (try? MessagePackEncoder().encode(5)) ?? []
         return [
             [],
-            Array(noise.prefix(3)),                                          // truncated header
-            noise,                                                           // random bytes
-            header(pipeline: ordinal, stage: stage, count: 1_000) + oneItem, // impossible count
-            header(pipeline: ordinal, stage: stage, count: 0) + oneItem,     // trailing bytes
-            header(pipeline: ordinal + 40, stage: stage, count: 1) + oneItem, // unknown pipeline
-            header(pipeline: ordinal, stage: stage, count: 1) + [0xC1],      // a byte MessagePack never uses
+            Array(noise.prefix(3)),  // truncated header
+            noise,  // random bytes
+            header(pipeline: ordinal, stage: stage, count: 1_000) + oneItem,  // impossible count
+            header(pipeline: ordinal, stage: stage, count: 0) + oneItem,  // trailing bytes
+            header(pipeline: ordinal + 40, stage: stage, count: 1) + oneItem,  // unknown pipeline
+            header(pipeline: ordinal, stage: stage, count: 1) + [0xC1],  // a byte MessagePack never uses
         ]
     }
 
     @Test func garbageOnEveryReachableSocketChangesNothing() throws {
-        let driver = try Programs.launch("mpetl-test-programs", ["exactly-once", "--items", "60000", "--work-us", "40"])
+        let driver = try Programs.launch(
+            "mpetl-test-programs", ["exactly-once", "--items", "60000", "--work-us", "40"])
         defer { driver.killAndClean() }
         let context = try Context()
         var sockets: [String: Socket] = [:]
@@ -51,8 +54,9 @@ struct GarbagePeerTests {
                     // Noise, and well-formed lies about a real worker and the feed.
                     let pipeline = "\(Syscalls.hostName):\(driver.pid):0"
                     let lies: [ControlMessage] = [
-                        .progress(WorkerAddress(pipeline: pipeline, stage: 1, worker: 0),
-                                  WorkerCounters(batchesIn: 1 << 40, itemsIn: 1 << 40, batchesOut: 0, itemsOut: 0)),
+                        .progress(
+                            WorkerAddress(pipeline: pipeline, stage: 1, worker: 0),
+                            WorkerCounters(batchesIn: 1 << 40, itemsIn: 1 << 40, batchesOut: 0, itemsOut: 0)),
                         .feedComplete(pipeline: pipeline, batches: 1, items: 1),
                         .workerFinished(WorkerAddress(pipeline: pipeline, stage: 0, worker: 0), WorkerCounters()),
                     ]
@@ -86,16 +90,22 @@ struct GarbagePeerTests {
         #expect(result["outOfRange"] as? Int == 0, "no forged item got through")
         #expect(sent > 20, "garbage was sent while the pipeline ran (\(sent) frames)")
         #expect(run.standardError.contains("dropped a malformed batch"), "\(run.standardError.prefix(2000))")
-        #expect(run.standardError.contains("bytes from localhost:\(getuid()):\(getgid()):\(getpid())"), "the log names the sending process")
+        #expect(
+            run.standardError.contains("bytes from localhost:\(getuid()):\(getgid()):\(getpid())"),
+            "the log names the sending process")
         #expect(run.standardError.contains("coordinator dropped"))
         // Warnings about untrusted input are rate-limited per kind: one at once, then one per
         // 10 s, each saying how many it stands for; a peer is a few hex bytes.
-        let malformedLines = run.standardError.split(separator: "\n").filter { $0.contains("coordinator dropped a malformed control message") }
+        let malformedLines = run.standardError.split(separator: "\n").filter {
+            $0.contains("coordinator dropped a malformed control message")
+        }
         let seconds = Int((ContinuousClock.now - began).components.seconds)
         #expect(freshConnections > 100, "the scanner connected \(freshConnections) times")
-        #expect(!malformedLines.isEmpty && malformedLines.count <= 1 + seconds / 10 + 1,
-                "\(malformedLines.count) lines for \(freshConnections) garbage connections in \(seconds) s")
-        #expect(malformedLines.allSatisfy { $0.count < 400 && $0.contains("from peer 0x") }, "\(malformedLines.prefix(2))")
+        #expect(
+            !malformedLines.isEmpty && malformedLines.count <= 1 + seconds / 10 + 1,
+            "\(malformedLines.count) lines for \(freshConnections) garbage connections in \(seconds) s")
+        #expect(
+            malformedLines.allSatisfy { $0.count < 400 && $0.contains("from peer 0x") }, "\(malformedLines.prefix(2))")
         #expect(run.standardError.contains("dropped a malformed results message"), "\(run.standardError.prefix(2000))")
     }
 }

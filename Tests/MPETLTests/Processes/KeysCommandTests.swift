@@ -111,8 +111,9 @@ struct KeysCommandTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let missing = try Self.keys(["--output", folder + "/no/such/dir/cluster.key"])
         #expect(missing.status == 64)
-        #expect(missing.standardError.contains("\(folder)/no/such/dir does not exist; create it first"),
-                "\(missing.standardError)")
+        #expect(
+            missing.standardError.contains("\(folder)/no/such/dir does not exist; create it first"),
+            "\(missing.standardError)")
 
         let directory = try Self.keys(["--output", folder, "--force"])
         #expect(directory.status == 64)
@@ -137,8 +138,9 @@ struct KeysCommandTests {
         try Self.legacyKeyFile(try CurveKeyPair.generate()).write(toFile: path, atomically: false, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
 
-        let run = try Programs.run("mpetl-test-programs", ["exactly-once", "--items", "200"],
-                                   timeout: .seconds(60), environment: ["MPETL_KEYS": path])
+        let run = try Programs.run(
+            "mpetl-test-programs", ["exactly-once", "--items", "200"],
+            timeout: .seconds(60), environment: ["MPETL_KEYS": path])
         #expect(run.status == 0, "stderr: \(run.standardError)")
         #expect(try run.json()["missing"] as? Int == 0)
         let lines = run.standardError.split(separator: "\n")
@@ -151,8 +153,9 @@ struct KeysCommandTests {
 
         // The same key rewritten by `keys`: no warning at all.
         #expect(try Self.keys(["--from", path, "--output", path, "--force"]).status == 0)
-        let quiet = try Programs.run("mpetl-test-programs", ["exactly-once", "--items", "200"],
-                                     timeout: .seconds(60), environment: ["MPETL_KEYS": path])
+        let quiet = try Programs.run(
+            "mpetl-test-programs", ["exactly-once", "--items", "200"],
+            timeout: .seconds(60), environment: ["MPETL_KEYS": path])
         #expect(quiet.status == 0, "stderr: \(quiet.standardError)")
         #expect(!quiet.standardError.contains("MPETL_KEYS="), "\(quiet.standardError)")
     }

@@ -14,7 +14,8 @@ struct KilledWorkerTests {
         for (file, _) in RunSockets.listening(of: driver) where file.hasPrefix("p\(pipeline)-s") {
             let fields = file.dropLast(".sock".count).split(separator: "-")
             guard fields.count == 4, let stage = Int(fields[1].dropFirst()), let pid = Int32(fields[3]),
-                  children.contains(pid), ProcessTable.isAlive(pid) else { continue }
+                children.contains(pid), ProcessTable.isAlive(pid)
+            else { continue }
             byStage[stage, default: []].append(pid)
         }
         return byStage
@@ -24,8 +25,10 @@ struct KilledWorkerTests {
     /// times waits `pause` and SIGKILLs the worker `victim` picks (given the kill's number and
     /// the driver's pid; nil when there is none, which means the run ended too soon). Expects
     /// the run to outlast the kills and to exit 0; returns it and the pids killed.
-    static func run(_ arguments: [String], kills: Int, every pause: Duration,
-                    victim: (_ kill: Int, _ driver: Int32) -> Int32?) throws -> (run: ProgramRun, killed: [Int32]) {
+    static func run(
+        _ arguments: [String], kills: Int, every pause: Duration,
+        victim: (_ kill: Int, _ driver: Int32) -> Int32?
+    ) throws -> (run: ProgramRun, killed: [Int32]) {
         let driver = try Programs.launch("mpetl-test-programs", arguments)
         defer { driver.killAndClean() }
         #expect(waitUntil(timeout: .seconds(30)) { driver.outputSoFar.contains("started") })
@@ -47,9 +50,12 @@ struct KilledWorkerTests {
 
     @Test func fiveRandomKillsDuringA200000ItemRunLoseAndDuplicateNothing() throws {
         // Spread over the run: a kill every 0.6 s, each at a worker of a random stage.
-        let (run, killed) = try Self.run(["chaos", "--items", "200000"], kills: 5, every: .milliseconds(600)) { _, driver in
+        let (run, killed) = try Self.run(["chaos", "--items", "200000"], kills: 5, every: .milliseconds(600)) {
+            _, driver in
             let byStage = Self.workers(of: driver)
-            return byStage.keys.filter { !(byStage[$0] ?? []).isEmpty }.randomElement().flatMap { byStage[$0]?.randomElement() }
+            return byStage.keys.filter { !(byStage[$0] ?? []).isEmpty }.randomElement().flatMap {
+                byStage[$0]?.randomElement()
+            }
         }
         let result = try run.json()
         #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
@@ -57,9 +63,13 @@ struct KilledWorkerTests {
         #expect(result["count"] as? Int == 300_000, "\(result)")
         #expect(result["workersLost"] as? Int == killed.count, "stats count every loss: \(result)")
         for pid in killed {
-            #expect(run.standardError.contains("(pid \(pid) on"), "the loss of \(pid) is logged: \(run.standardError.suffix(3000))")
+            #expect(
+                run.standardError.contains("(pid \(pid) on"),
+                "the loss of \(pid) is logged: \(run.standardError.suffix(3000))")
         }
-        let losses = run.standardError.split(separator: "\n").filter { $0.contains("its unacknowledged batches") && $0.contains("replacement") }
+        let losses = run.standardError.split(separator: "\n").filter {
+            $0.contains("its unacknowledged batches") && $0.contains("replacement")
+        }
         #expect(losses.count == killed.count, "one loss, and one replacement, per kill: \(losses)")
     }
 
@@ -84,8 +94,10 @@ struct KilledWorkerTests {
 extension KilledWorkerTests {
     @Test func killingAWorkerOfEachStageInTurnLosesNothingAndSkipsEachItemOnce() throws {
         // Stage 0, then 1, then 2.
-        let (run, killed) = try Self.run(["chaos", "--items", "100000", "--skip-every", "997"], kills: 3,
-                                         every: .milliseconds(500)) { stage, driver in Self.workers(of: driver)[stage]?.first }
+        let (run, killed) = try Self.run(
+            ["chaos", "--items", "100000", "--skip-every", "997"], kills: 3,
+            every: .milliseconds(500)
+        ) { stage, driver in Self.workers(of: driver)[stage]?.first }
         let result = try run.json()
         let skipped = (0..<100_000).filter { $0 % 997 == 0 }.count
         #expect(result["missing"] as? Int == 0, "\(result); killed \(killed)")
@@ -98,7 +110,8 @@ extension KilledWorkerTests {
 extension KilledWorkerTests {
     @Test func killingSendersAndReceiversOfPipelineSendLosesAndDuplicatesNothing() throws {
         // Sender, receiver, sender, receiver: pipeline 0 sends to pipeline 1.
-        let (run, killed) = try Self.run(["named-chaos", "--items", "100000"], kills: 4, every: .milliseconds(500)) { kill, driver in
+        let (run, killed) = try Self.run(["named-chaos", "--items", "100000"], kills: 4, every: .milliseconds(500)) {
+            kill, driver in
             Self.workers(of: driver, pipeline: kill % 2)[0]?.randomElement()
         }
         let result = try run.json()
@@ -113,8 +126,10 @@ extension KilledWorkerTests {
     /// Runs the buffered-writes scenario, kills one destination worker mid-run, returns how
     /// many fed values no file holds.
     func missingAfterKillingABufferingDestination(_ arguments: [String]) throws -> Int? {
-        let (run, killed) = try Self.run(["buffered-writes", "--items", "60000"] + arguments, kills: 1,
-                                         every: .milliseconds(800)) { _, driver in Self.workers(of: driver)[1]?.first }
+        let (run, killed) = try Self.run(
+            ["buffered-writes", "--items", "60000"] + arguments, kills: 1,
+            every: .milliseconds(800)
+        ) { _, driver in Self.workers(of: driver)[1]?.first }
         guard killed.count == 1 else { return nil }
         return try run.json()["missing"] as? Int
     }

@@ -20,8 +20,12 @@ struct LivenessTests {
 
     /// `launch` running the interruptible program, once its first item is done.
     static func launchInterruptible() throws -> RunningProgram {
-        let launch = try Programs.launch("mpetl-coordinator", ["launch", "--progress", "off", "--",
-                                                               Programs.url("mpetl-test-programs").path, "interruptible"])
+        let launch = try Programs.launch(
+            "mpetl-coordinator",
+            [
+                "launch", "--progress", "off", "--",
+                Programs.url("mpetl-test-programs").path, "interruptible",
+            ])
         #expect(waitUntil(timeout: .seconds(60)) { launch.outputSoFar.contains("first item done") })
         return launch
     }
@@ -30,7 +34,8 @@ struct LivenessTests {
         let loops = try BusyLoops(6)
         defer { loops.stop() }
         for round in 0..<20 {
-            let run = try Programs.run("mpetl-test-programs", ["named-fan-in", "--items", "5000"], timeout: .seconds(180))
+            let run = try Programs.run(
+                "mpetl-test-programs", ["named-fan-in", "--items", "5000"], timeout: .seconds(180))
             try Self.expectExactWithNoLoss(run, items: 10_000, round: round)
         }
         let wide = try Programs.run("mpetl-test-programs", ["wide"], timeout: .seconds(300))
@@ -42,7 +47,8 @@ struct LivenessTests {
         // Each run lasts 2 s or more when nothing pauses it.
         let items = scenario == "paused" ? 100_000 : 2 * 150_000
         for round in 0..<10 {
-            let driver = try Programs.launch("mpetl-test-programs", [scenario, "--items", "\(scenario == "paused" ? items : items / 2)"])
+            let driver = try Programs.launch(
+                "mpetl-test-programs", [scenario, "--items", "\(scenario == "paused" ? items : items / 2)"])
             defer { driver.killAndClean() }
             // Half a second into the run: the stimulus, not a wait for something.
             #expect(!driver.waitForExit(within: .milliseconds(500)), "round \(round): the run ended before the pause")
@@ -68,14 +74,16 @@ struct LivenessTests {
 
     @Test func aWorkerPausedLongerThanTheHeartbeatTimeoutIsNeitherLostNorDoubled() throws {
         // A 1 s timeout, paused 3 s: a silence limit would have replaced it; the kernel says it lives.
-        let driver = try Programs.launch("mpetl-test-programs", ["exactly-once", "--items", "20000", "--work-us", "200", "--processes", "2"],
-                                         environment: ["MPETL_HEARTBEAT_TIMEOUT": "1"])
+        let driver = try Programs.launch(
+            "mpetl-test-programs", ["exactly-once", "--items", "20000", "--work-us", "200", "--processes", "2"],
+            environment: ["MPETL_HEARTBEAT_TIMEOUT": "1"])
         defer { driver.killAndClean() }
         var paused: Int32?
-        #expect(waitUntil(timeout: .seconds(60)) {
-            paused = KilledWorkerTests.workers(of: driver.pid)[1]?.first
-            return paused != nil
-        })
+        #expect(
+            waitUntil(timeout: .seconds(60)) {
+                paused = KilledWorkerTests.workers(of: driver.pid)[1]?.first
+                return paused != nil
+            })
         let victim = try #require(paused)
         kill(victim, SIGSTOP)
         _ = driver.waitForExit(within: .seconds(3))
@@ -87,7 +95,8 @@ struct LivenessTests {
         #expect(result["missing"] as? Int == 0, "\(result)")
         #expect(result["duplicated"] as? Int == 0, "\(result)")
         #expect(workersDuringPause.count == 2, "no replacement started beside the paused worker: \(workersDuringPause)")
-        #expect((result["perPid"] as? [Int] ?? []).count == 2, "the task's items came from its two workers only: \(result)")
+        #expect(
+            (result["perPid"] as? [Int] ?? []).count == 2, "the task's items came from its two workers only: \(result)")
     }
 
     @Test func aKilledLocalWorkerIsKnownWithinATenthOfASecondOnASaturatedMachine() throws {
@@ -97,10 +106,11 @@ struct LivenessTests {
         defer { driver.killAndClean() }
         #expect(waitUntil(timeout: .seconds(60)) { driver.outputSoFar.contains("started") })
         var victim: Int32?
-        #expect(waitUntil(timeout: .seconds(60)) {
-            victim = KilledWorkerTests.workers(of: driver.pid)[0]?.first
-            return victim != nil
-        })
+        #expect(
+            waitUntil(timeout: .seconds(60)) {
+                victim = KilledWorkerTests.workers(of: driver.pid)[0]?.first
+                return victim != nil
+            })
         let pid = try #require(victim)
         let killed = ContinuousClock.now
         kill(pid, SIGKILL)
@@ -123,12 +133,15 @@ struct LivenessTests {
         kill(signal == SIGINT ? -launch.pid : launch.pid, signal)
         let exited = launch.waitForExit(within: .seconds(10))
         #expect(exited)
-        #expect(waitUntil(timeout: .seconds(3)) { everyone.allSatisfy { !ProcessTable.isAlive($0) } },
-                "no process of the program is left: \(everyone.filter(ProcessTable.isAlive))")
+        #expect(
+            waitUntil(timeout: .seconds(3)) { everyone.allSatisfy { !ProcessTable.isAlive($0) } },
+            "no process of the program is left: \(everyone.filter(ProcessTable.isAlive))")
         if signal == SIGINT {
             let run = try launch.finish(within: .seconds(10))
             #expect(run.status == 130, "\(run.standardError.suffix(1000))")
-            #expect(run.lines.filter { $0.hasPrefix("teardown pid=") }.count == 2, "each task worker tore down: \(run.lines.suffix(5))")
+            #expect(
+                run.lines.filter { $0.hasPrefix("teardown pid=") }.count == 2,
+                "each task worker tore down: \(run.lines.suffix(5))")
         }
     }
 }
@@ -139,9 +152,12 @@ struct LivenessTests {
 struct LivenessStartTests {
     @Test func aStopSignalRightAtStartIsNotLost() throws {
         // A launcher pid that is not this program's parent: it stops itself (SIGTERM) at once.
-        let run = try Programs.run("mpetl-test-programs", ["interruptible"], timeout: .seconds(30),
-                                   environment: ["MPETL_LAUNCHER_PID": "1"])
-        #expect(run.reason == .uncaughtSignal && run.status == SIGTERM, "status \(run.status): \(run.standardError.suffix(500))")
+        let run = try Programs.run(
+            "mpetl-test-programs", ["interruptible"], timeout: .seconds(30),
+            environment: ["MPETL_LAUNCHER_PID": "1"])
+        #expect(
+            run.reason == .uncaughtSignal && run.status == SIGTERM,
+            "status \(run.status): \(run.standardError.suffix(500))")
     }
 
     @Test func aHangupSentTwiceStillLetsEveryWorkerTearDown() throws {
@@ -184,8 +200,9 @@ struct LivenessStartTests {
         defer { server.killAndClean() }
         #expect(waitUntil(timeout: .seconds(30)) { server.errorSoFar.contains("serving on") })
         kill(server.pid, SIGSTOP)  // alive and listening, but answering nobody
-        let driver = try Programs.launch("mpetl-test-programs", ["interruptible"],
-                                         environment: ["MPETL_COORDINATOR": endpoint, "MPETL_COORDINATOR_TIMEOUT": "60"])
+        let driver = try Programs.launch(
+            "mpetl-test-programs", ["interruptible"],
+            environment: ["MPETL_COORDINATOR": endpoint, "MPETL_COORDINATOR_TIMEOUT": "60"])
         defer { driver.killAndClean() }
         // Long enough for the driver to have seen the socket listen (it looks every 0.5 s).
         #expect(!driver.waitForExit(within: .seconds(3)), "a stopped coordinator is waited for, not timed out")
@@ -199,8 +216,9 @@ struct LivenessStartTests {
     }
 
     @Test func workersThatNeverReachStartFailItAfterTheSettableLimit() throws {
-        let run = try Programs.run("mpetl-test-programs", ["stuck-before-start"], timeout: .seconds(60),
-                                   environment: ["MPETL_START_TIMEOUT": "2"])
+        let run = try Programs.run(
+            "mpetl-test-programs", ["stuck-before-start"], timeout: .seconds(60),
+            environment: ["MPETL_START_TIMEOUT": "2"])
         #expect(run.status == 1)
         let result = try run.json()
         #expect(result["code"] as? String == "start failed", "\(result)")
@@ -214,8 +232,9 @@ struct LivenessStartTests {
         defer { server.killAndClean() }
         #expect(waitUntil(timeout: .seconds(30)) { server.errorSoFar.contains("serving on") })
         kill(server.pid, SIGSTOP)
-        let driver = try Programs.launch("mpetl-test-programs", ["exactly-once", "--items", "1000"],
-                                         environment: ["MPETL_COORDINATOR": endpoint, "MPETL_COORDINATOR_TIMEOUT": "1"])
+        let driver = try Programs.launch(
+            "mpetl-test-programs", ["exactly-once", "--items", "1000"],
+            environment: ["MPETL_COORDINATOR": endpoint, "MPETL_COORDINATOR_TIMEOUT": "1"])
         defer { driver.killAndClean() }
         // Paused three times the timeout: its socket still listens, so it is alive.
         _ = driver.waitForExit(within: .seconds(3))

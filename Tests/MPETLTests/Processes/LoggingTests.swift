@@ -13,8 +13,11 @@ struct LoggingTests {
         let pids = Set(starting.compactMap { $0.split(separator: "]").first?.dropFirst("mpetl[".count) })
         #expect(pids.count == 3, "one line per worker process")
         for stage in ["origin 1 (String -> String)", "task 1 (String -> String)", "destination 1 (String -> nothing)"] {
-            #expect(starting.contains { $0.contains("stage=\(stage)") && $0.contains("pipeline=pipeline #0") && $0.contains("host=") },
-                    "\(stage) in \(starting)")
+            #expect(
+                starting.contains {
+                    $0.contains("stage=\(stage)") && $0.contains("pipeline=pipeline #0") && $0.contains("host=")
+                },
+                "\(stage) in \(starting)")
         }
         #expect(lines.contains { $0.contains("debug: pipeline registered") })
     }
@@ -30,7 +33,9 @@ struct LoggingTests {
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let starting = run.lines.filter { $0.contains("worker starting") }
         #expect(starting.count == 2, "both workers log through the application's handler at its level: \(run.lines)")
-        #expect(starting.allSatisfy { $0.contains("debug app:") && $0.contains("stage=task 1 (Int -> Int)") }, "\(starting)")
+        #expect(
+            starting.allSatisfy { $0.contains("debug app:") && $0.contains("stage=task 1 (Int -> Int)") }, "\(starting)"
+        )
         #expect(run.lines.contains { $0.contains("pipeline registered") }, "the driver's own lines too")
         #expect(!run.standardError.contains("mpetl["), "nothing through MPETL's own handler: \(run.standardError)")
     }

@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `mpetl-coordinator serve --metrics-listen`: per-stage metrics for Prometheus.
 @Suite("Metrics", .serialized)
@@ -11,9 +12,11 @@ struct MetricsTests {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-metrics-\(getpid()).sock"
         defer { try? FileManager.default.removeItem(atPath: String(endpoint.dropFirst("ipc://".count))) }
         let port = 30_000 + Int(getpid()) % 20_000
-        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint, "--metrics-listen", "127.0.0.1:\(port)"])
+        let server = try Programs.launch(
+            "mpetl-coordinator", ["serve", "--listen", endpoint, "--metrics-listen", "127.0.0.1:\(port)"])
         defer { kill(server.pid, SIGKILL) }
-        let run = try Programs.run("mpetl-test-programs", ["exactly-once", "--items", "3000"], environment: ["MPETL_COORDINATOR": endpoint])
+        let run = try Programs.run(
+            "mpetl-test-programs", ["exactly-once", "--items", "3000"], environment: ["MPETL_COORDINATOR": endpoint])
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let url = URL(string: "http://127.0.0.1:\(port)/metrics")!
         var text = ""

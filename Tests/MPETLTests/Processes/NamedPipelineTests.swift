@@ -49,25 +49,33 @@ struct NamedPipelineTests {
         #expect(outcome("driver-send-wrong-type").hasPrefix("type mismatch | "))
         #expect(outcome("direct-results") == "[10, 20]")
         #expect(outcome("driver-send-after-join").hasPrefix("pipeline finished | direct: "))
-        #expect(outcome("driver-send-unknown").hasPrefix("unknown pipeline | nobody: no pipeline named \"nobody\" is registered"))
+        #expect(
+            outcome("driver-send-unknown").hasPrefix(
+                "unknown pipeline | nobody: no pipeline named \"nobody\" is registered"))
 
         #expect(outcome("send-to-finished").hasPrefix("stage failed | "))
         #expect(outcome("send-to-finished").contains("\"direct\" has already finished"))
         #expect(outcome("send-to-unknown").hasPrefix("stage failed | "))
         #expect(outcome("send-to-unknown").contains("no pipeline named \"nobody\" is registered"))
         // The program can tell by code, not only by text, what the stage's own code threw.
-        #expect(outcome("send-to-unknown").hasSuffix("| cause PipelineError unknown pipeline"), "\(outcome("send-to-unknown"))")
+        #expect(
+            outcome("send-to-unknown").hasSuffix("| cause PipelineError unknown pipeline"),
+            "\(outcome("send-to-unknown"))")
         let waited = Int(outcome("send-to-unknown-seconds")) ?? -1
         #expect((3...10).contains(waited), "an unknown name is waited for about 3 seconds, then refused")
 
         #expect(outcome("send-to-itself").hasPrefix("stage failed | "))
         #expect(outcome("send-to-itself").contains("a pipeline cannot send to itself"))
         #expect(outcome("send-wrong-type").hasPrefix("stage failed | "))
-        #expect(outcome("send-wrong-type").contains("Pipeline.send was given String but the first stage of \"typed\" takes Int"))
-        #expect(outcome("typed-join").hasPrefix("linked pipeline failed | ") || outcome("typed-join") == "ok",
-                "the receiver either finishes or reports its failed sender: \(outcome("typed-join"))")
+        #expect(
+            outcome("send-wrong-type").contains(
+                "Pipeline.send was given String but the first stage of \"typed\" takes Int"))
+        #expect(
+            outcome("typed-join").hasPrefix("linked pipeline failed | ") || outcome("typed-join") == "ok",
+            "the receiver either finishes or reports its failed sender: \(outcome("typed-join"))")
         let cycle = [outcome("cycle-ping"), outcome("cycle-pong")]
-        #expect(cycle.contains { $0.contains("pipelines that send to each other in a cycle can never finish") }, "\(cycle)")
+        #expect(
+            cycle.contains { $0.contains("pipelines that send to each other in a cycle can never finish") }, "\(cycle)")
         #expect(cycle.allSatisfy { $0 != "ok" && $0 != "missing" }, "neither can finish: \(cycle)")
     }
 }

@@ -6,7 +6,8 @@ import Testing
 struct PipelineProcessTests {
     @Test(arguments: [1, 100])
     func everyItemArrivesExactlyOnceAcrossThreeTaskProcesses(chunk: Int) throws {
-        let run = try Programs.run("mpetl-test-programs", ["exactly-once", "--items", "100000", "--chunk", "\(chunk)", "--processes", "3"])
+        let run = try Programs.run(
+            "mpetl-test-programs", ["exactly-once", "--items", "100000", "--chunk", "\(chunk)", "--processes", "3"])
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let result = try run.json()
         #expect(result["missing"] as? Int == 0)
@@ -39,7 +40,8 @@ struct PipelineProcessTests {
         let run = try Programs.run("mpetl-test-programs", ["emit-and-drop"])
         #expect(run.status == 0, "stderr: \(run.standardError)")
         // 0 → nothing; 1 → [1]; 2 → [2, 2]; 3 → [3, 3, 3]; 5 → five 5s; 7 → seven 7s; evens dropped.
-        let expected = [10] + Array(repeating: 30, count: 3) + Array(repeating: 50, count: 5) + Array(repeating: 70, count: 7)
+        let expected =
+            [10] + Array(repeating: 30, count: 3) + Array(repeating: 50, count: 5) + Array(repeating: 70, count: 7)
         #expect(try run.json()["results"] as? [Int] == expected)
     }
 
@@ -53,7 +55,8 @@ struct PipelineProcessTests {
     }
 
     @Test func aMillionResultsCollectedBeforeReading() throws {
-        let run = try Programs.run("mpetl-test-programs", ["many-results", "--items", "1000000", "--chunk", "100"], timeout: .seconds(300))
+        let run = try Programs.run(
+            "mpetl-test-programs", ["many-results", "--items", "1000000", "--chunk", "100"], timeout: .seconds(300))
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let result = try run.json()
         #expect(result["count"] as? Int == 1_000_000)
@@ -61,7 +64,9 @@ struct PipelineProcessTests {
     }
 
     @Test func aBoundedPipelineJoinedBeforeReadingDoesNotDeadlock() throws {
-        let run = try Programs.run("mpetl-test-programs", ["many-results", "--items", "200000", "--chunk", "1", "--max-size", "1000"], timeout: .seconds(300))
+        let run = try Programs.run(
+            "mpetl-test-programs", ["many-results", "--items", "200000", "--chunk", "1", "--max-size", "1000"],
+            timeout: .seconds(300))
         #expect(run.status == 0, "stderr: \(run.standardError)")
         let result = try run.json()
         #expect(result["count"] as? Int == 200_000)
@@ -99,7 +104,8 @@ struct PipelineProcessTests {
         #expect(run.reason == .uncaughtSignal)
         let teardowns = run.lines.filter { $0.hasPrefix("teardown pid=") }
         #expect(teardowns.count == 2, "both task workers ran their teardown: \(run.lines)")
-        #expect(workers.allSatisfy { !ProcessTable.isAlive($0) }, "still alive: \(workers.filter(ProcessTable.isAlive))")
+        #expect(
+            workers.allSatisfy { !ProcessTable.isAlive($0) }, "still alive: \(workers.filter(ProcessTable.isAlive))")
     }
 }
 
@@ -112,7 +118,8 @@ enum ProcessTable {
 
     static func parentOf(_ pid: Int32) -> Int32? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         // Fields after the command: state, ppid, ...
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.count > 1 ? Int32(fields[1]) : nil
@@ -121,7 +128,8 @@ enum ProcessTable {
     /// Alive and not a zombie waiting to be reaped.
     static func isAlive(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
+            let close = stat.lastIndex(of: ")")
+        else { return false }
         let state = stat[stat.index(after: close)...].split(separator: " ").first
         return state != "Z"
     }
@@ -146,12 +154,14 @@ struct PartialReadTests {
         let result = try run.json()
         #expect(result["cancelledTook"] as? Int == 0, "\(result)")
         #expect(result["rest"] as? [Int] == [0, 1, 2], "what the cancelled reader did not take is left: \(result)")
-        #expect((result["cancelledAfterMs"] as? Int ?? 9999) < 900, "it stopped before the first result came: \(result)")
+        #expect(
+            (result["cancelledAfterMs"] as? Int ?? 9999) < 900, "it stopped before the first result came: \(result)")
     }
 
     @Test(arguments: [(10, 0), (7, 0), (100, 0), (10, 1), (7, 1), (100, 1)])
     func aReaderThatLeavesEarlyLeavesTheRestForTheNext(chunk: Int, async: Int) throws {
-        let run = try Programs.run("mpetl-test-programs", ["partial-reads", "--chunk", "\(chunk)", "--take", "305", "--async", "\(async)"])
+        let run = try Programs.run(
+            "mpetl-test-programs", ["partial-reads", "--chunk", "\(chunk)", "--take", "305", "--async", "\(async)"])
         #expect(run.status == 0, "\(run.standardError.suffix(1000))")
         let result = try run.json()
         #expect(result["first"] as? Int == 305, "\(result)")

@@ -6,7 +6,8 @@ import Testing
 @Suite("Resources", .serialized)
 struct ResourceTests {
     @Test func fiveHundredPipelinesLeaveDescriptorsAndThreadsFlat() throws {
-        let run = try Programs.run("mpetl-test-programs", ["many-pipelines", "--pipelines", "500"], timeout: .seconds(600))
+        let run = try Programs.run(
+            "mpetl-test-programs", ["many-pipelines", "--pipelines", "500"], timeout: .seconds(600))
         #expect(run.status == 0, "\(run.standardError.suffix(1000))")
         let result = try run.json()
         #expect(result["wrong"] as? Int == 0, "\(result)")
@@ -21,16 +22,18 @@ struct ResourceTests {
 
     @Test func fourHundredPipelinesRunUnderALimitOf256Descriptors() throws {
         let program = Programs.url("mpetl-test-programs").path
-        let run = try Programs.run("/bin/sh", ["-c", "ulimit -n 256 && exec \"$0\" many-pipelines --pipelines 400", program],
-                                   timeout: .seconds(600))
+        let run = try Programs.run(
+            "/bin/sh", ["-c", "ulimit -n 256 && exec \"$0\" many-pipelines --pipelines 400", program],
+            timeout: .seconds(600))
         #expect(run.status == 0, "\(run.standardError.suffix(1000))")
         #expect(try run.json()["wrong"] as? Int == 0)
     }
 
     @Test func tooFewDescriptorsFailStartSayingWhatToDo() throws {
         let program = Programs.url("mpetl-test-programs").path
-        let run = try Programs.run("/bin/sh", ["-c", "ulimit -n 24 && exec \"$0\" many-pipelines --pipelines 3", program],
-                                   timeout: .seconds(60))
+        let run = try Programs.run(
+            "/bin/sh", ["-c", "ulimit -n 24 && exec \"$0\" many-pipelines --pipelines 3", program],
+            timeout: .seconds(60))
         #expect(run.status == 1, "\(run.standardError.suffix(1000))")
         let result = try run.json()
         #expect(result["code"] as? String == "start failed", "\(result)")

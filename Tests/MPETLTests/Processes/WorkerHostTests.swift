@@ -39,17 +39,27 @@ struct WorkerHostTests {
         for path in paths { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    static func worker(_ endpoint: String, name: String, program: String = Programs.url("mpetl-test-programs").path,
-                       extra: [String] = [], environment: [String: String] = [:]) throws -> RunningProgram {
-        try Programs.launch("mpetl-coordinator", ["worker", "--connect", endpoint, "--slots", "2", "--name", name,
-                                                  "--advertise", "127.0.0.1"] + extra + ["--", program, "hosts"],
-                            environment: environment)
+    static func worker(
+        _ endpoint: String, name: String, program: String = Programs.url("mpetl-test-programs").path,
+        extra: [String] = [], environment: [String: String] = [:]
+    ) throws -> RunningProgram {
+        try Programs.launch(
+            "mpetl-coordinator",
+            [
+                "worker", "--connect", endpoint, "--slots", "2", "--name", name,
+                "--advertise", "127.0.0.1",
+            ] + extra + ["--", program, "hosts"],
+            environment: environment)
     }
 
-    static func launch(_ endpoint: String, items: Int, extra: [String] = [], environment: [String: String] = [:]) throws -> ProgramRun {
-        try Programs.run("mpetl-coordinator", ["launch", "--listen", endpoint, "--wait-workers", "2", "--progress", "off"] + extra
-                         + ["--", Programs.url("mpetl-test-programs").path, "hosts", "--items", "\(items)", "--work-us", "50"],
-                         timeout: .seconds(90), environment: environment)
+    static func launch(_ endpoint: String, items: Int, extra: [String] = [], environment: [String: String] = [:]) throws
+        -> ProgramRun
+    {
+        try Programs.run(
+            "mpetl-coordinator",
+            ["launch", "--listen", endpoint, "--wait-workers", "2", "--progress", "off"] + extra
+                + ["--", Programs.url("mpetl-test-programs").path, "hosts", "--items", "\(items)", "--work-us", "50"],
+            timeout: .seconds(90), environment: environment)
     }
 
     /// A copy of mpetl-test-programs under its own name whose GNU build id differs in one byte:
@@ -58,8 +68,9 @@ struct WorkerHostTests {
         var bytes = [UInt8](try Data(contentsOf: Programs.url("mpetl-test-programs")))
         // The note: name size 4, descriptor size 20, type 3 (NT_GNU_BUILD_ID), "GNU\0", the id.
         let header: [UInt8] = [4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 0x47, 0x4E, 0x55, 0]
-        let start = try #require((0...(bytes.count - header.count)).first { bytes[$0..<($0 + header.count)].elementsEqual(header) },
-                                 "the test program has a GNU build id")
+        let start = try #require(
+            (0...(bytes.count - header.count)).first { bytes[$0..<($0 + header.count)].elementsEqual(header) },
+            "the test program has a GNU build id")
         bytes[start + header.count] ^= 0xFF
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/mpetl-test-programs"
@@ -130,8 +141,12 @@ struct WorkerHostTests {
         #expect((result["perHost"] as? [String: Int])?.keys.sorted() == ["driver-host"])
         let refused = try host.finish(within: .seconds(30))
         #expect(refused.status == 3)
-        #expect(refused.standardError.contains("refused: a worker on host-old was refused: the worker's program defines pipeline #0 as [pipeline #0: origin 1 (String -> String)"),
-                "\(refused.standardError)")
+        #expect(
+            refused.standardError.contains(
+                "refused: a worker on host-old was refused: the worker's program defines pipeline #0 as [pipeline #0: "
+                    + "origin 1 (String -> String)"
+            ),
+            "\(refused.standardError)")
         #expect(refused.standardError.contains("but the driver defined [pipeline #0: origin 1 (Int -> Int)"))
     }
 
@@ -158,18 +173,25 @@ struct WorkerHostTests {
         defer { Self.remove(keys, other) }
         let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint, "--keys", keys])
         defer { kill(server.pid, SIGKILL) }
-        let run = try Programs.run("mpetl-test-programs", ["hosts", "--items", "10"],
-                                   timeout: .seconds(60), environment: ["MPETL_COORDINATOR": endpoint, "MPETL_KEYS": other,
-                                                                        "MPETL_COORDINATOR_TIMEOUT": "3"])
+        let run = try Programs.run(
+            "mpetl-test-programs", ["hosts", "--items", "10"],
+            timeout: .seconds(60),
+            environment: [
+                "MPETL_COORDINATOR": endpoint, "MPETL_KEYS": other,
+                "MPETL_COORDINATOR_TIMEOUT": "3",
+            ])
         #expect(run.status == 1)
         let result = try run.json()
         #expect(result["code"] as? String == "start failed")
-        #expect((result["error"] as? String ?? "").contains("did not answer within 3.0 seconds (MPETL_COORDINATOR_TIMEOUT)"), "\(result)")
+        #expect(
+            (result["error"] as? String ?? "").contains(
+                "did not answer within 3.0 seconds (MPETL_COORDINATOR_TIMEOUT)"), "\(result)")
         #expect((result["error"] as? String ?? "").contains("MPETL_KEYS"))
     }
 
     @Test func listeningOffThisHostWithoutKeysIsRefused() throws {
-        let run = try Programs.run("mpetl-coordinator", ["serve", "--listen", "tcp://10.200.0.1:5555"], timeout: .seconds(30))
+        let run = try Programs.run(
+            "mpetl-coordinator", ["serve", "--listen", "tcp://10.200.0.1:5555"], timeout: .seconds(30))
         #expect(run.status == 64)
         #expect(run.standardError.contains("tcp://10.200.0.1:5555 can be reached from other hosts: give --keys FILE"))
     }

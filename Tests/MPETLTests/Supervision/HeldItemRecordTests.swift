@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import MPETL
 
 /// The page a worker records its item in, as an agent and a worker each map it.
@@ -40,10 +41,22 @@ struct HeldItemRecordTests {
         let (agent, worker) = try Self.pair()
         let quarantine = ItemQuarantine(record: worker)
         var described = 0
-        #expect(quarantine.admit(5, describe: { described += 1; return "5" }) == nil)
+        #expect(
+            quarantine.admit(
+                5,
+                describe: {
+                    described += 1
+                    return "5"
+                }) == nil)
         #expect(agent.held == HeldItem(id: 5) && described == 0, "no description while nothing is suspected")
         quarantine.update([SuspectItem(id: 5), SuspectItem(id: 6, quarantine: "quarantined: it killed 2 workers")])
-        #expect(quarantine.admit(5, describe: { described += 1; return "5" }) == nil)
+        #expect(
+            quarantine.admit(
+                5,
+                describe: {
+                    described += 1
+                    return "5"
+                }) == nil)
         #expect(agent.held == HeldItem(id: 5, item: "5") && described == 1, "a suspect is described before it runs")
         quarantine.release()
         #expect(quarantine.admit(6, describe: { "6" }) == "quarantined: it killed 2 workers")
@@ -51,8 +64,9 @@ struct HeldItemRecordTests {
     }
 
     @Test func theAssignmentCarriesTheDescriptorAndStillReadsWithout() {
-        let assignment = WorkerAssignment(coordinatorEndpoint: "ipc://@c", pipelineID: "p", ordinal: 1, stage: 2, worker: 3,
-                                          runDirectory: "@r", parentPID: 9, heldItemDescriptor: 3)
+        let assignment = WorkerAssignment(
+            coordinatorEndpoint: "ipc://@c", pipelineID: "p", ordinal: 1, stage: 2, worker: 3,
+            runDirectory: "@r", parentPID: 9, heldItemDescriptor: 3)
         #expect(WorkerAssignment(environmentValue: assignment.environmentValue) == assignment)
         var without = assignment
         without.heldItemDescriptor = nil

@@ -1,5 +1,6 @@
-@testable import MPETL
 import Testing
+
+@testable import MPETL
 
 /// The silence detector for remote peers, one event at a time, with a clock the test moves.
 @Suite("Silence watch")

@@ -33,13 +33,17 @@ enum Programs {
     }
 
     /// Starts `name` with `arguments`, its standard input empty.
-    static func launch(_ name: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> RunningProgram {
+    static func launch(_ name: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws
+        -> RunningProgram
+    {
         try RunningProgram(url(name), arguments, environment: environment)
     }
 
     /// Runs `name` to completion, failing the test if it takes longer than `timeout`.
-    static func run(_ name: String, _ arguments: [String] = [], timeout: Duration = .seconds(120),
-                    environment: [String: String] = [:]) throws -> ProgramRun {
+    static func run(
+        _ name: String, _ arguments: [String] = [], timeout: Duration = .seconds(120),
+        environment: [String: String] = [:]
+    ) throws -> ProgramRun {
         try launch(name, arguments, environment: environment).finish(within: timeout)
     }
 }
@@ -125,9 +129,10 @@ final class RunningProgram: @unchecked Sendable {
         _ = errorDone.wait(timeout: .now() + 10)
         lock.lock()
         defer { lock.unlock() }
-        return ProgramRun(status: process.terminationStatus, reason: process.terminationReason,
-                          standardOutput: String(decoding: outputData, as: UTF8.self),
-                          standardError: String(decoding: errorData, as: UTF8.self))
+        return ProgramRun(
+            status: process.terminationStatus, reason: process.terminationReason,
+            standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self))
     }
 
     /// Kills the program (its workers die with it; its sockets have no files to clean up):
@@ -166,7 +171,9 @@ enum RunSockets {
     /// Every socket name under `pid`'s run prefix, e.g. `coordinator.sock`, with its endpoint.
     static func listening(of pid: Int32) -> [(name: String, endpoint: String)] {
         // Read to the end: String(contentsOfFile:) stops after the first page of a /proc file.
-        guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let data = try? handle.readToEnd() else { return [] }
+        guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let data = try? handle.readToEnd() else {
+            return []
+        }
         try? handle.close()
         let table = String(decoding: data, as: UTF8.self)
         var seen: Set<String> = []

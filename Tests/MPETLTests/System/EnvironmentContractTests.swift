@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MPETL
 
 /// The process contract is written down once in code and once for people; they must agree.
@@ -7,9 +8,10 @@ import Testing
 struct EnvironmentContractTests {
     @Test func theDocumentedVariablesAreExactlyTheOnesTheCodeReads() throws {
         let documentation = try String(contentsOfFile: Self.repositoryFile("docs/environment.md"), encoding: .utf8)
-        let documented = Set(documentation.split(separator: "\n")
-            .filter { $0.hasPrefix("| `MPETL_") }
-            .compactMap { $0.split(separator: "`").dropFirst().first.map(String.init) })
+        let documented = Set(
+            documentation.split(separator: "\n")
+                .filter { $0.hasPrefix("| `MPETL_") }
+                .compactMap { $0.split(separator: "`").dropFirst().first.map(String.init) })
         #expect(documented == Set(EnvironmentVariable.allCases.map(\.name)))
     }
 

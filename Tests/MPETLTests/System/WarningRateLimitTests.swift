@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MPETL
 
 /// A flood of untrusted input becomes a few log lines that say how many they stand for.
@@ -11,7 +12,8 @@ struct WarningRateLimitTests {
         for step in 1...1_330 {
             #expect(limit.admit("malformed", now: start + .milliseconds(step)) == nil)
         }
-        #expect(limit.admit("malformed", now: start + .seconds(10)) == 1_330, "the next line says how many it stands for")
+        #expect(
+            limit.admit("malformed", now: start + .seconds(10)) == 1_330, "the next line says how many it stands for")
         #expect(limit.admit("malformed", now: start + .seconds(11)) == nil)
     }
 

@@ -1,16 +1,29 @@
 import Foundation
 import MessagePack
-@testable import MPETL
 import Testing
+
+@testable import MPETL
 
 /// `docs/protocol-vectors.json`: the exact bytes of sample values, a batch and control
 /// messages, as `docs/protocol.md` describes them. A program in another language can test
 /// its encoder against the same file; this test keeps the file and the code in step.
 @Suite("Protocol test vectors")
 struct ProtocolVectorTests {
-    struct Point: Codable, Equatable { var x: Int; var y: Int }
-    enum Shape: Codable, Equatable { case circle(radius: Double), named(String), empty }
-    struct Row: Codable, Equatable { var id: Int; var name: String?; var tags: [String]; var blob: Data }
+    struct Point: Codable, Equatable {
+        var x: Int
+        var y: Int
+    }
+    enum Shape: Codable, Equatable {
+        case circle(radius: Double)
+        case named(String)
+        case empty
+    }
+    struct Row: Codable, Equatable {
+        var id: Int
+        var name: String?
+        var tags: [String]
+        var blob: Data
+    }
 
     struct Vector: Codable {
         var name: String
@@ -23,8 +36,11 @@ struct ProtocolVectorTests {
 
     /// Each sample's name, description, encoding, and a check that decoding gives it back.
     static func samples() throws -> [(String, String, [UInt8], ([UInt8]) throws -> Bool)] {
-        let encoder = MessagePackEncoder(), decoder = MessagePackDecoder()
-        func value<T: Codable & Equatable>(_ name: String, _ description: String, _ sample: T) throws -> (String, String, [UInt8], ([UInt8]) throws -> Bool) {
+        let encoder = MessagePackEncoder()
+        let decoder = MessagePackDecoder()
+        func value<T: Codable & Equatable>(_ name: String, _ description: String, _ sample: T) throws -> (
+            String, String, [UInt8], ([UInt8]) throws -> Bool
+        ) {
             (name, description, try encoder.encode(sample), { try decoder.decode(T.self, from: $0) == sample })
         }
         var batch = [UInt8](repeating: 0, count: BatchHeader.size)
@@ -33,23 +49,55 @@ struct ProtocolVectorTests {
         for id: UInt64 in [10, 11] { withUnsafeBytes(of: id.littleEndian) { batch += $0 } }
         let address = WorkerAddress(pipeline: "host:42:0", stage: 1, worker: 0)
         let control: [(String, String, ControlMessage)] = [
-            ("control-feed-complete", "every batch of pipeline \"host:42:0\"'s closed feed (3 batches, 300 items) was acknowledged",
-             .feedComplete(pipeline: "host:42:0", batches: 3, items: 300)),
-            ("control-progress", "a worker's counters", .progress(address, WorkerCounters(batchesIn: 2, itemsIn: 200, batchesOut: 2, itemsOut: 190))),
-            ("control-done", "a worker is done with producer 0's batches up to sequence 7", .done(address, upTo: [0: 7])),
-            ("control-acknowledged", "the coordinator relays it to the producer: consumer 0 acknowledged up to 7",
-             .acknowledged(pipeline: "host:42:0", consumer: 0, upTo: 7)),
+            (
+                "control-feed-complete",
+                "every batch of pipeline \"host:42:0\"'s closed feed (3 batches, 300 items) was acknowledged",
+                .feedComplete(pipeline: "host:42:0", batches: 3, items: 300)
+            ),
+            (
+                "control-progress", "a worker's counters",
+                .progress(address, WorkerCounters(batchesIn: 2, itemsIn: 200, batchesOut: 2, itemsOut: 190))
+            ),
+            (
+                "control-done", "a worker is done with producer 0's batches up to sequence 7",
+                .done(address, upTo: [0: 7])
+            ),
+            (
+                "control-acknowledged", "the coordinator relays it to the producer: consumer 0 acknowledged up to 7",
+                .acknowledged(pipeline: "host:42:0", consumer: 0, upTo: 7)
+            ),
             ("control-heartbeat", "an agent is alive", .heartbeat),
-            ("control-agent-hello", "an agent's first message: process 4242 in kernel scope \"boot/pid:[1]/net:[2]\"",
-             .agentHello(host: "host-b", process: ProcessIdentity(pid: 4242, kernelScope: "boot/pid:[1]/net:[2]"))),
-            ("control-welcome", "the coordinator's answer: its process, and a 30 s heartbeat timeout for remote hosts",
-             .welcome(CoordinatorInfo(process: ProcessIdentity(pid: 7, kernelScope: "boot/pid:[1]/net:[2]"), hostTimeoutMilliseconds: 30_000))),
+            (
+                "control-agent-hello",
+                "an agent's first message: process 4242 in kernel scope \"boot/pid:[1]/net:[2]\"",
+                .agentHello(host: "host-b", process: ProcessIdentity(pid: 4242, kernelScope: "boot/pid:[1]/net:[2]"))
+            ),
+            (
+                "control-welcome",
+                "the coordinator's answer: its process, and a 30 s heartbeat timeout for remote hosts",
+                .welcome(
+                    CoordinatorInfo(
+                        process: ProcessIdentity(pid: 7, kernelScope: "boot/pid:[1]/net:[2]"),
+                        hostTimeoutMilliseconds: 30_000))
+            ),
             ("control-fenced", "an agent declared lost is refused from now on", .fenced(reason: "silent for 30 s")),
-            ("control-resolve", "a worker asks where the pipeline named \"inbox\" is", .resolve(name: "inbox", from: address)),
-            ("control-worker-exited-holding", "an agent's worker was killed by SIGSEGV while running the item with id 42, described as \"7\"",
-             .workerExited(address, .signaled(11), holding: HeldItem(id: 42, item: "7"))),
-            ("control-suspects", "item 42 is suspected; item 43 is quarantined, and workers skip it with that reason",
-             .suspects([SuspectItem(id: 42), SuspectItem(id: 43, quarantine: "quarantined: it killed 2 workers of this stage")])),
+            (
+                "control-resolve", "a worker asks where the pipeline named \"inbox\" is",
+                .resolve(name: "inbox", from: address)
+            ),
+            (
+                "control-worker-exited-holding",
+                "an agent's worker was killed by SIGSEGV while running the item with id 42, described as \"7\"",
+                .workerExited(address, .signaled(11), holding: HeldItem(id: 42, item: "7"))
+            ),
+            (
+                "control-suspects",
+                "item 42 is suspected; item 43 is quarantined, and workers skip it with that reason",
+                .suspects([
+                    SuspectItem(id: 42),
+                    SuspectItem(id: 43, quarantine: "quarantined: it killed 2 workers of this stage"),
+                ])
+            ),
         ]
         return [
             try value("int-small", "Int 5: positive fixint", 5),
@@ -65,27 +113,42 @@ struct ProtocolVectorTests {
             try value("array", "[1, 2]: fixarray", [1, 2]),
             try value("dictionary", "[\"k\": 1]: fixmap", ["k": 1]),
             try value("struct", "Point(x: 1, y: 2): a map keyed by property name", Point(x: 1, y: 2)),
-            try value("struct-nested", "Row: optional, array and Data properties", Row(id: 7, name: nil, tags: ["a"], blob: Data([0xFF]))),
-            try value("enum-associated", "Shape.circle(radius: 2.0): a one-entry map from case name to a map of its values",
-                      Shape.circle(radius: 2)),
+            try value(
+                "struct-nested", "Row: optional, array and Data properties",
+                Row(id: 7, name: nil, tags: ["a"], blob: Data([0xFF]))),
+            try value(
+                "enum-associated", "Shape.circle(radius: 2.0): a one-entry map from case name to a map of its values",
+                Shape.circle(radius: 2)),
             try value("enum-unlabelled", "Shape.named(\"x\"): positional values are keyed _0, _1, …", Shape.named("x")),
             try value("enum-empty", "Shape.empty: a one-entry map from case name to an empty map", Shape.empty),
-            ("batch", "a batch for pipeline 0 stage 1 from producer 2, sequence 3, two String items \"a\" and \"é\" with ids 10 and 11", batch,
-             { bytes in
-                 try bytes.withUnsafeBytes { raw in
-                     let header = try BatchHeader(parsing: raw)
-                     var reader = MessagePackReader(header.items(of: raw))
-                     let items = [try reader.decode(String.self), try reader.decode(String.self)]
-                     let ids = [BatchHeader.id(0, in: header.ids(of: raw)), BatchHeader.id(1, in: header.ids(of: raw))]
-                     return header == BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2) && items == ["a", "é"]
-                         && reader.isAtEnd && ids == [10, 11]
-                 }
-             }),
-        ] + (try control.map { name, description, message in
-            (name, description, try encoder.encode(message), { bytes in
-                try encoder.encode(try decoder.decode(ControlMessage.self, from: bytes)) == bytes
+            (
+                "batch",
+                "a batch for pipeline 0 stage 1 from producer 2, sequence 3, two String items \"a\" and \"é\" with ids "
+                    + "10 and 11",
+                batch,
+                { bytes in
+                    try bytes.withUnsafeBytes { raw in
+                        let header = try BatchHeader(parsing: raw)
+                        var reader = MessagePackReader(header.items(of: raw))
+                        let items = [try reader.decode(String.self), try reader.decode(String.self)]
+                        let ids = [
+                            BatchHeader.id(0, in: header.ids(of: raw)), BatchHeader.id(1, in: header.ids(of: raw)),
+                        ]
+                        return header == BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2)
+                            && items == ["a", "é"]
+                            && reader.isAtEnd && ids == [10, 11]
+                    }
+                }
+            ),
+        ]
+            + (try control.map { name, description, message in
+                (
+                    name, description, try encoder.encode(message),
+                    { bytes in
+                        try encoder.encode(try decoder.decode(ControlMessage.self, from: bytes)) == bytes
+                    }
+                )
             })
-        })
     }
 
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }

@@ -1,6 +1,7 @@
-@testable import MessagePack
-@testable import MPETL
 import Testing
+
+@testable import MPETL
+@testable import MessagePack
 
 /// MPETL's users see the codec's errors as `WireError`, the type they caught before the codec
 /// became a module of its own: same code, offset, coding path and description.

@@ -23,13 +23,18 @@ extension PipelineRecord {
 
     /// Relays a consumer's acknowledgements to the producers they are for.
     func acknowledgements(from address: WorkerAddress, upTo: [UInt32: UInt64]) -> [CoordinatorAction] {
-        guard phase == .running, address.stage == slots.count || (isKnown(address) && !slots[address.stage][address.worker].lost) else { return [] }
+        guard phase == .running,
+            address.stage == slots.count || (isKnown(address) && !slots[address.stage][address.worker].lost)
+        else { return [] }
         return upTo.compactMap { producer, sequence in
-            let message = ControlMessage.acknowledged(pipeline: registration.id, consumer: address.worker, upTo: sequence)
+            let message = ControlMessage.acknowledged(
+                pipeline: registration.id, consumer: address.worker, upTo: sequence)
             if address.stage == 0 { return producer == BatchHeader.driverProducer ? .send(to: driver, message) : nil }
             let from = WorkerAddress(pipeline: registration.id, stage: address.stage - 1, worker: Int(producer))
-            guard producer < SendLink.firstProducer, isKnown(from), let identity = slots[from.stage][from.worker].identity,
-                  !slots[from.stage][from.worker].exited else { return nil }
+            guard producer < SendLink.firstProducer, isKnown(from),
+                let identity = slots[from.stage][from.worker].identity,
+                !slots[from.stage][from.worker].exited
+            else { return nil }
             return .send(to: identity, message)
         }
     }
@@ -59,7 +64,8 @@ extension PipelineRecord {
     /// Once everything fed and sent has reached the end, tells every worker to finish.
     mutating func advance() -> [CoordinatorAction] {
         guard phase == .running, !finishing, feedTotal != nil, openInbound.isEmpty, awaitedSenders.isEmpty,
-              finalInbound.allSatisfy({ received(throughLink: $0.key) >= $0.value }) else { return [] }
+            finalInbound.allSatisfy({ received(throughLink: $0.key) >= $0.value })
+        else { return [] }
         finishing = true
         var actions: [CoordinatorAction] = []
         for slot in allSlots where !slot.exited && !slot.toldToExit {
@@ -83,6 +89,10 @@ extension PipelineRecord {
     mutating func completeIfDone() -> [CoordinatorAction] {
         guard phase == .running, finishing, allSlots.allSatisfy(\.exited) else { return [] }
         phase = .finished
-        return [.send(to: driver, .finished(pipeline: registration.id, stats: stats(), skipped: skipped, skippedCount: skippedCount))]
+        return [
+            .send(
+                to: driver,
+                .finished(pipeline: registration.id, stats: stats(), skipped: skipped, skippedCount: skippedCount))
+        ]
     }
 }

@@ -20,14 +20,17 @@ extension PipelineRecord {
         }
         return slots[stage].indices.compactMap { worker in
             let slot = slots[stage][worker]
-            guard !slot.dropped, !slot.exited, let endpoint = Self.reachable([(slot.host, slot.endpoints)], from: host).first else { return nil }
+            guard !slot.dropped, !slot.exited,
+                let endpoint = Self.reachable([(slot.host, slot.endpoints)], from: host).first
+            else { return nil }
             return ConsumerEndpoint(worker: worker, endpoint: endpoint)
         }
     }
 
     /// Stage 0's link endpoints as a process on `host` reaches them (counted `Pipeline.send` links).
     func stageZeroLinkEndpoints(from host: String?) -> [Endpoint] {
-        Self.reachable((slots.first ?? []).filter { !$0.dropped && !$0.exited }.map { ($0.host, $0.linkEndpoints) }, from: host)
+        Self.reachable(
+            (slots.first ?? []).filter { !$0.dropped && !$0.exited }.map { ($0.host, $0.linkEndpoints) }, from: host)
     }
 
     /// Every link endpoint of stage 0, both transports: an external sender picks those it reaches.

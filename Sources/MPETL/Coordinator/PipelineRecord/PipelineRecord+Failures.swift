@@ -15,25 +15,38 @@ extension PipelineRecord {
 
     /// A pipeline linked to this one by `Pipeline.send` failed, so this one cannot finish whole.
     mutating func linkedPipelineFailed(_ other: String, because failure: FailureReport) -> [CoordinatorAction] {
-        fail(FailureReport(code: .linkedPipelineFailed, pipeline: label,
-                           reason: "\(other), linked to this pipeline by Pipeline.send, failed (\(failure.reason)); items between them are lost"))
+        fail(
+            FailureReport(
+                code: .linkedPipelineFailed, pipeline: label,
+                reason:
+                    "\(other), linked to this pipeline by Pipeline.send, failed (\(failure.reason)); items between "
+                    + "them are lost"
+            ))
     }
 
     // MARK: Failures
 
-    mutating func stageFailed(_ address: WorkerAddress, _ failure: FailureReport, _ counters: WorkerCounters) -> [CoordinatorAction] {
+    mutating func stageFailed(_ address: WorkerAddress, _ failure: FailureReport, _ counters: WorkerCounters)
+        -> [CoordinatorAction]
+    {
         if isKnown(address) { slots[address.stage][address.worker].counters = counters }
         return fail(failure)
     }
 
     mutating func spawnFailed(stage: Int, worker: Int, error: String) -> [CoordinatorAction] {
-        if slots[stage][worker].remote { return drop(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)) }
-        return fail(report(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker),
-                    reason: "could not start a worker process: \(error)", pid: nil, host: nil))
+        if slots[stage][worker].remote {
+            return drop(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker))
+        }
+        return fail(
+            report(
+                WorkerAddress(pipeline: registration.id, stage: stage, worker: worker),
+                reason: "could not start a worker process: \(error)", pid: nil, host: nil))
     }
 
     /// `held`: the item the worker was running, when its agent could tell.
-    mutating func exited(stage: Int, worker: Int, status: ExitStatus, holding held: HeldItem? = nil) -> [CoordinatorAction] {
+    mutating func exited(stage: Int, worker: Int, status: ExitStatus, holding held: HeldItem? = nil)
+        -> [CoordinatorAction]
+    {
         // What it was doing when it ended decides what its end means.
         let slot = slots[stage][worker]
         slots[stage][worker].markExited()
@@ -49,7 +62,9 @@ extension PipelineRecord {
             // Its teardown ran and every item had reached the end: nothing is lost.
             if finishing && slot.finished { return completeIfDone() }
             if phase == .running && !finishing {
-                return lose(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker), status: status, holding: held)
+                return lose(
+                    WorkerAddress(pipeline: registration.id, stage: stage, worker: worker), status: status,
+                    holding: held)
             }
             if slot.remote && !slot.ready && phase != .running {
                 return drop(WorkerAddress(pipeline: registration.id, stage: stage, worker: worker))
@@ -57,12 +72,16 @@ extension PipelineRecord {
             let address = WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)
             let reason: String
             if slot.identity == nil, case .exited = status {
-                reason = "the worker \(status) before reaching this pipeline's start(); every process must build and start the same pipelines in the same order (run the program alone to see its own error)"
+                reason =
+                    "the worker \(status) before reaching this pipeline's start(); every process must build and start "
+                    + "the same pipelines in the same order (run the program alone to see its own error)"
             } else if slot.identity == nil {
                 // Killed, or its host lost: something happened to it, not a fault of the program.
                 reason = "the worker \(status) while starting, before it reached this pipeline's start()"
             } else if finishing {
-                reason = "the worker \(status) during its teardown; every item had reached the end, but what its teardown would have done is lost"
+                reason =
+                    "the worker \(status) during its teardown; every item had reached the end, but what its teardown "
+                    + "would have done is lost"
             } else {
                 reason = "the worker \(status) before its stage finished; items it held are lost"
             }
@@ -82,28 +101,50 @@ extension PipelineRecord {
         case .suspected(let actions): suspects = actions
         }
         let stageLabel = registration.stages[address.stage].label
-        let countedAtRisk = openInbound.contains(where: SendLink.isCounted)
+        let countedAtRisk =
+            openInbound.contains(where: SendLink.isCounted)
             || finalInbound.contains { SendLink.isCounted($0.key) && received(throughLink: $0.key) < $0.value }
         guard address.stage != 0 || !countedAtRisk else {
-            return fail(report(address, reason: "the worker \(status) before its stage finished; items it held may have come from another program's Pipeline.send, which keeps no copies, so they are lost",
-                               pid: slot.pid, host: slot.host, code: .workerDied))
+            return fail(
+                report(
+                    address,
+                    reason:
+                        "the worker \(status) before its stage finished; items it held may have come from another "
+                        + "program's Pipeline.send, which keeps no copies, so they are lost",
+                    pid: slot.pid, host: slot.host, code: .workerDied))
         }
         slots[address.stage][address.worker].state = .exited(lost: true, finished: false)
         // Suspects first: the workers that get the replay should know which item killed this one.
-        var actions: [CoordinatorAction] = suspects + [.send(to: driver, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker))]
+        var actions: [CoordinatorAction] =
+            suspects + [
+                .send(
+                    to: driver, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)
+                )
+            ]
         for (producer, _) in producers(of: address.stage) where producer != driver {
-            actions.append(.send(to: producer, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)))
+            actions.append(
+                .send(
+                    to: producer,
+                    .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)))
         }
         let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
         // A worker ended for a timeout was ended on purpose: it is always replaced.
         let timedOut = held?.timedOutAfter != nil
         guard timedOut || restartsLeft[address.stage] > 0 else {
             guard live > 0 else {
-                let failure = report(address, reason: "the worker \(status), no worker of the stage is left, and its \(Self.restarts(forProcesses: registration.stages[address.stage].processes)) restarts are used up; items it held are lost",
-                                     pid: slot.pid, host: slot.host, code: .workerDied)
+                let failure = report(
+                    address,
+                    reason:
+                        "the worker \(status), no worker of the stage is left, and its "
+                        + "\(Self.restarts(forProcesses: registration.stages[address.stage].processes)) restarts "
+                        + "are used up; items it held are lost",
+                    pid: slot.pid, host: slot.host, code: .workerDied)
                 return fail(namingSoleCulprit(failure, stage: address.stage))
             }
-            Log.warning("\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches are replayed to the \(live) other worker(s) (no restarts left)")
+            Log.warning(
+                "\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its "
+                    + "unacknowledged batches are replayed to the \(live) other worker(s) (no restarts left)"
+            )
             return actions
         }
         if !timedOut { restartsLeft[address.stage] -= 1 }
@@ -113,11 +154,17 @@ extension PipelineRecord {
         replacement.state = .starting
         slots[address.stage].append(replacement)
         let worker = slots[address.stage].count - 1
-        let replay = live > 0 ? "are replayed to the \(live) other worker(s) and a replacement starts"
+        let replay =
+            live > 0
+            ? "are replayed to the \(live) other worker(s) and a replacement starts"
             : "wait for the replacement that starts now"
-        Log.warning("\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its unacknowledged batches \(replay)")
-        let request = WorkerSpawnRequest(address: WorkerAddress(pipeline: registration.id, stage: address.stage, worker: worker),
-                                         ordinal: registration.ordinal)
+        Log.warning(
+            "\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its "
+                + "unacknowledged batches \(replay)"
+        )
+        let request = WorkerSpawnRequest(
+            address: WorkerAddress(pipeline: registration.id, stage: address.stage, worker: worker),
+            ordinal: registration.ordinal)
         return actions + [.spawn(agent: driver, request)]
     }
 
@@ -128,10 +175,18 @@ extension PipelineRecord {
         }
         if phase == .launching || phase == .connecting, now >= startDeadline {
             let missing = slots.indices.flatMap { stage in
-                slots[stage].indices.filter { slots[stage][$0].ready == false }.map { "\(registration.stages[stage].label) worker \($0)" }
+                slots[stage].indices.filter { slots[stage][$0].ready == false }.map {
+                    "\(registration.stages[stage].label) worker \($0)"
+                }
             }
-            return fail(FailureReport(
-                code: .startFailed, pipeline: label, reason: "workers did not start within \(startTimeout) (\(missing.prefix(5).joined(separator: ", "))); does every process reach this pipeline's start()? (\(EnvironmentVariable.startTimeout.name) sets the limit)"))
+            return fail(
+                FailureReport(
+                    code: .startFailed, pipeline: label,
+                    reason:
+                        "workers did not start within \(startTimeout) (\(missing.prefix(5).joined(separator: ", "))); "
+                        + "does every process reach this pipeline's start()? "
+                        + "(\(EnvironmentVariable.startTimeout.name) sets the limit)"
+                ))
         }
         return []
     }

@@ -59,16 +59,22 @@ extension PipelineRecord {
         return wireIfAllSaidHello() + startIfAllReady()
     }
 
-    mutating func hello(_ address: WorkerAddress, identity: [UInt8], pid: Int32, host: String,
-                        fingerprint: String, endpoints: [Endpoint], linkEndpoints: [Endpoint] = []) -> [CoordinatorAction] {
+    mutating func hello(
+        _ address: WorkerAddress, identity: [UInt8], pid: Int32, host: String,
+        fingerprint: String, endpoints: [Endpoint], linkEndpoints: [Endpoint] = []
+    ) -> [CoordinatorAction] {
         guard isKnown(address), !slots[address.stage][address.worker].dropped else {
-            return [.send(to: identity, .refuse(reason: "\(label) has no stage \(address.stage) worker \(address.worker)"))]
+            return [
+                .send(to: identity, .refuse(reason: "\(label) has no stage \(address.stage) worker \(address.worker)"))
+            ]
         }
         guard fingerprint == registration.fingerprint else {
             let reason = BuildIdentity.mismatch(worker: fingerprint, driver: registration.fingerprint, label: label)
             if slots[address.stage][address.worker].remote, let agent = slots[address.stage][address.worker].agent {
-                return [.send(to: identity, .refuse(reason: reason)),
-                        .send(to: agent, .hostRefused(reason: "a worker on \(host) was refused: \(reason)"))] + drop(address)
+                return [
+                    .send(to: identity, .refuse(reason: reason)),
+                    .send(to: agent, .hostRefused(reason: "a worker on \(host) was refused: \(reason)")),
+                ] + drop(address)
             }
             return [.send(to: identity, .refuse(reason: reason))]
                 + fail(report(address, reason: reason, pid: pid, host: host))
@@ -91,13 +97,20 @@ extension PipelineRecord {
         guard phase == .launching, allSlots.allSatisfy({ $0.dropped || !$0.endpoints.isEmpty }) else { return [] }
         // A producer that could reach none of its consumers would lose everything it made.
         for stage in slots.indices {
-            let consumerCount = stage + 1 < slots.count ? slots[stage + 1].filter { !$0.dropped }.count
+            let consumerCount =
+                stage + 1 < slots.count
+                ? slots[stage + 1].filter { !$0.dropped }.count
                 : registration.collectorEndpoints.isEmpty ? 0 : 1
-            for worker in slots[stage].indices where !slots[stage][worker].dropped && consumerCount > 0
-            && consumers(of: stage + 1, from: slots[stage][worker].host).isEmpty {
+            for worker in slots[stage].indices
+            where !slots[stage][worker].dropped && consumerCount > 0
+                && consumers(of: stage + 1, from: slots[stage][worker].host).isEmpty
+            {
                 let address = WorkerAddress(pipeline: registration.id, stage: stage, worker: worker)
                 let slot = slots[stage][worker]
-                let reason = "the worker on \(slot.host ?? "?") cannot reach the next stage's workers, which listen only on their own host; run the driver with MPETL_ADVERTISE=ITS_ADDRESS (launch --listen tcp://ADDRESS:PORT sets it)"
+                let reason =
+                    "the worker on \(slot.host ?? "?") cannot reach the next stage's workers, which listen only on "
+                    + "their own host; run the driver with MPETL_ADVERTISE=ITS_ADDRESS (launch --listen "
+                    + "tcp://ADDRESS:PORT sets it)"
                 guard slot.remote else { return fail(report(address, reason: reason, pid: slot.pid, host: slot.host)) }
                 Log.warning("\(label): dropping a worker host's slot: \(reason)")
                 return [.send(to: slot.identity!, .refuse(reason: reason))] + drop(address)
@@ -121,29 +134,41 @@ extension PipelineRecord {
             slots[address.stage][address.worker].state = .toldToExit(finished: false)
             return [.send(to: slot.identity!, .exit)]
         }
-        var actions: [CoordinatorAction] = [.send(to: slot.identity!, .assign(consumers: consumers(of: address.stage + 1, from: slot.host)))]
+        var actions: [CoordinatorAction] = [
+            .send(to: slot.identity!, .assign(consumers: consumers(of: address.stage + 1, from: slot.host)))
+        ]
         let suspects = poison.suspects(of: address.stage)
         if !suspects.isEmpty { actions.append(.send(to: slot.identity!, .suspects(suspects))) }
         for (producer, host) in producers(of: address.stage) {
             let reachable = Self.reachable([(slot.host, slot.endpoints)], from: host)
             guard let endpoint = reachable.first else { continue }
-            actions.append(.send(to: producer, .consumerAdded(pipeline: registration.id, stage: address.stage,
-                                                              ConsumerEndpoint(worker: address.worker, endpoint: endpoint))))
+            actions.append(
+                .send(
+                    to: producer,
+                    .consumerAdded(
+                        pipeline: registration.id, stage: address.stage,
+                        ConsumerEndpoint(worker: address.worker, endpoint: endpoint))))
         }
-        Log.info("\(label): the replacement \(registration.stages[address.stage].label) worker (pid \(slot.pid ?? 0)) joined")
+        Log.info(
+            "\(label): the replacement \(registration.stages[address.stage].label) worker (pid \(slot.pid ?? 0)) joined"
+        )
         return actions
     }
 
     mutating func workerReady(_ address: WorkerAddress) -> [CoordinatorAction] {
         guard isKnown(address) else { return [] }
-        if slots[address.stage][address.worker].state == .connected { slots[address.stage][address.worker].state = .running }
+        if slots[address.stage][address.worker].state == .connected {
+            slots[address.stage][address.worker].state = .running
+        }
         return startIfAllReady()
     }
 
     mutating func startIfAllReady() -> [CoordinatorAction] {
         guard phase == .connecting, allSlots.allSatisfy(\.ready) else { return [] }
         phase = .running
-        return [.send(to: driver, .ready(pipeline: registration.id, stageZero: consumers(of: 0, from: registration.host)))]
+        return [
+            .send(to: driver, .ready(pipeline: registration.id, stageZero: consumers(of: 0, from: registration.host)))
+        ]
             + advance()
     }
 }

@@ -15,19 +15,28 @@ extension PipelineRecord {
         }
         let entry = poison.recordDeath(stage: address.stage, holding: held, status: status)
         let stage = registration.stages[address.stage]
-        if let seconds = held.timedOutAfter, let verdict = timedOut(address, held, after: seconds, entry) { return verdict }
+        if let seconds = held.timedOutAfter, let verdict = timedOut(address, held, after: seconds, entry) {
+            return verdict
+        }
         if entry.crashes >= PoisonLedger.quarantineThreshold {
             guard stage.skipsFailedItems == true else {
                 let slot = slots[address.stage][address.worker]
-                var failure = report(address, reason: "a poison item: it killed \(entry.killed), every worker that ran it; fix the body for it, or add the stage with onError: .skip to quarantine such items and go on",
-                                     pid: slot.pid, host: slot.host, code: .workerDied)
+                var failure = report(
+                    address,
+                    reason:
+                        "a poison item: it killed \(entry.killed), every worker that ran it; fix the body for it, or "
+                        + "add the stage with onError: .skip to quarantine such items and go on",
+                    pid: slot.pid, host: slot.host, code: .workerDied)
                 failure.item = entry.name(id: held.id)
                 failure.workersKilled = entry.deaths
                 return .failed(fail(failure))
             }
             if entry.quarantine == nil {
                 poison.quarantine(stage: address.stage, id: held.id, reason: "quarantined: it killed \(entry.killed)")
-                Log.warning("\(label): \(stage.label) quarantined the item \(entry.name(id: held.id)): it killed \(entry.killed); it is skipped and join() reports it")
+                Log.warning(
+                    "\(label): \(stage.label) quarantined the item \(entry.name(id: held.id)): it killed "
+                        + "\(entry.killed); it is skipped and join() reports it"
+                )
             }
         }
         let list = poison.suspects(of: address.stage)
@@ -41,8 +50,10 @@ extension PipelineRecord {
     /// An item ran past its stage's timeout and its worker was ended: under `.skip` it is
     /// quarantined at once, under `.retry(n)` replayed up to n times, else the pipeline fails.
     /// nil: replay it (a retry is left).
-    private mutating func timedOut(_ address: WorkerAddress, _ held: HeldItem, after seconds: Double,
-                                   _ entry: PoisonLedger.Entry) -> PoisonVerdict? {
+    private mutating func timedOut(
+        _ address: WorkerAddress, _ held: HeldItem, after seconds: Double,
+        _ entry: PoisonLedger.Entry
+    ) -> PoisonVerdict? {
         let stage = registration.stages[address.stage]
         let ran = "ran \(String(format: "%.1f", seconds)) s, past the stage's timeout"
         if stage.skipsFailedItems == true {
@@ -55,8 +66,12 @@ extension PipelineRecord {
         if entry.timeouts <= stage.retries ?? 0 { return nil }
         let slot = slots[address.stage][address.worker]
         let times = entry.timeouts > 1 ? " (it timed out \(entry.timeouts) times: each try ran past the limit)" : ""
-        var failure = report(address, reason: "the item \(ran)\(times); its worker was ended. Raise the stage's timeout:, or add it with onError: .skip to skip such items",
-                             pid: slot.pid, host: slot.host, code: .timedOut)
+        var failure = report(
+            address,
+            reason:
+                "the item \(ran)\(times); its worker was ended. Raise the stage's timeout:, or add it with onError: "
+                + ".skip to skip such items",
+            pid: slot.pid, host: slot.host, code: .timedOut)
         failure.item = held.name
         return .failed(fail(failure))
     }

@@ -17,7 +17,9 @@ import ZeroMQ
 /// methods they declare; it is not `private(set)` because Swift limits that to one file.
 struct PipelineRecord {
     enum Phase: Equatable {
-        case launching, connecting, running, failing(FailureReport), finished, failed
+        case launching, connecting, running
+        case failing(FailureReport)
+        case finished, failed
     }
 
     let registration: PipelineRegistration
@@ -99,10 +101,14 @@ struct PipelineRecord {
         slots.indices.contains(address.stage) && slots[address.stage].indices.contains(address.worker)
     }
 
-    func report(_ address: WorkerAddress, reason: String, pid: Int32?, host: String?,
-                        code: PipelineError.Code = .startFailed) -> FailureReport {
-        FailureReport(code: code, pipeline: label, stage: address.stage,
-                      stageLabel: registration.stages.indices.contains(address.stage) ? registration.stages[address.stage].label : nil,
-                      pid: pid, host: host, item: nil, reason: reason)
+    func report(
+        _ address: WorkerAddress, reason: String, pid: Int32?, host: String?,
+        code: PipelineError.Code = .startFailed
+    ) -> FailureReport {
+        FailureReport(
+            code: code, pipeline: label, stage: address.stage,
+            stageLabel: registration.stages.indices.contains(address.stage)
+                ? registration.stages[address.stage].label : nil,
+            pid: pid, host: host, item: nil, reason: reason)
     }
 }

@@ -27,7 +27,9 @@ struct PoisonLedger {
 
         /// The item as errors name it: its description, else its lineage id.
         func name(id: UInt64) -> String {
-            item ?? "with lineage id 0x\(String(id, radix: 16)) (the body killed its worker before it could be described)"
+            item
+                ?? "with lineage id 0x\(String(id, radix: 16)) (the body killed its worker before it could be "
+                + "described)"
         }
 
         /// "2 workers of this stage (each was killed by signal 11 (Segmentation fault))".
@@ -68,7 +70,9 @@ struct PoisonLedger {
 
     /// The one item every worker `stage` lost was running, if there is one.
     func soleCulprit(of stage: Int) -> (id: UInt64, entry: Entry)? {
-        guard deathsHoldingNothing[stage] == nil, let entries = stages[stage], entries.count == 1, let only = entries.first else { return nil }
+        guard deathsHoldingNothing[stage] == nil, let entries = stages[stage], entries.count == 1,
+            let only = entries.first
+        else { return nil }
         return (only.key, only.value)
     }
 

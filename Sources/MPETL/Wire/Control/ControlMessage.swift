@@ -34,7 +34,9 @@ enum ControlMessage: Codable, Sendable {
     // worker → coordinator (the collector reports progress as the stage after the last)
     /// `inputEndpoints`: the worker's ROUTER, for producers that take credit; `linkEndpoints`:
     /// a first-stage worker's PULL, for counted `Pipeline.send` links.
-    case hello(WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoints: [Endpoint], linkEndpoints: [Endpoint]? = nil)
+    case hello(
+        WorkerAddress, pid: Int32, host: String, fingerprint: String, inputEndpoints: [Endpoint],
+        linkEndpoints: [Endpoint]? = nil)
     case workerReady(WorkerAddress)
     case progress(WorkerAddress, WorkerCounters)
     /// The last sequence number done (processed, outputs acknowledged) of each producer's

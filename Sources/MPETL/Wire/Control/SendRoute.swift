@@ -20,8 +20,12 @@ struct SendRoute: Codable, Equatable, Sendable {
     func check<Item>(_ type: Item.Type) throws(PipelineError) {
         let given = String(describing: Item.self)
         guard given == input.typeName else {
-            throw PipelineError(code: .typeMismatch, pipeline: name,
-                                reason: "Pipeline.send was given \(given) but the first stage of \"\(name)\" takes \(input.typeName); send \(input.typeName) values")
+            throw PipelineError(
+                code: .typeMismatch, pipeline: name,
+                reason:
+                    "Pipeline.send was given \(given) but the first stage of \"\(name)\" takes \(input.typeName); send "
+                    + "\(input.typeName) values"
+            )
         }
     }
 }
