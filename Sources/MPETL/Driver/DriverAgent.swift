@@ -122,6 +122,8 @@ private final class AgentLoop: ThreadLoop {
 
     private let context: Context
     private let dealer: Socket
+    /// What could not leave yet: the loop never blocks on the coordinator.
+    private var outbox = ControlOutbox()
     private let doorbell: Socket
     private let inbox: DriverAgent.Inbox
     private let spawner: WorkerSpawner
@@ -163,7 +165,8 @@ private final class AgentLoop: ThreadLoop {
         // this loop, not wait on a send for ever. Control messages are small and few.
         try dealer.setSendHighWaterMark(0)
         try dealer.connect(coordinator.endpoint)
-        try dealer.send(try encoder.encode(ControlMessage.agentHello(host: Syscalls.hostName, process: .current)))
+        try outbox.send(
+            try encoder.encode(ControlMessage.agentHello(host: Syscalls.hostName, process: .current)), through: dealer)
     }
 
     /// The shortest gap between two progress reports of a collector (as for workers).
@@ -174,7 +177,7 @@ private final class AgentLoop: ThreadLoop {
             let poller = Poller()
             let stopItem = poller.add(stop.socket, events: .readable)
             let doorbellItem = poller.add(doorbell, events: .readable)
-            let dealerItem = poller.add(dealer, events: .readable)
+            let dealerItem = poller.add(dealer, events: outbox.wantsRoom ? [.readable, .writable] : .readable)
             let watched = collectors.map { (id: $0.key, item: poller.add($0.value.socket, events: .readable)) }
             let children = spawner.children.map {
                 (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable))
@@ -203,6 +206,7 @@ private final class AgentLoop: ThreadLoop {
                     for number in Syscalls.readAvailable(stopSignals) { try interrupted(by: Int32(number)) }
                 }
                 if poller.isReadable(dealerItem) { try receiveControlMessages() }
+                if outbox.wantsRoom { try outbox.flush(through: dealer) }
                 for collector in watched where poller.isReadable(collector.item) { try collect(collector.id) }
                 for child in children where poller.isReadable(child.item) {
                     if let exited = spawner.reap(child.pid) { try send(exited) }
@@ -327,6 +331,7 @@ private final class AgentLoop: ThreadLoop {
     private func coordinatorIsGone(_ failure: PipelineError) {
         guard coordinatorLost == nil else { return }
         coordinatorLost = failure
+        outbox.discard()
         Log.warning("\(failure.reason)")
         failEverythingWaiting(failure)
     }
@@ -416,7 +421,7 @@ private final class AgentLoop: ThreadLoop {
 
     private func send(_ message: ControlMessage) throws {
         guard coordinatorLost == nil else { return }
-        try dealer.send(try encoder.encode(message))
+        try outbox.send(try encoder.encode(message), through: dealer)
     }
 
     private func collect(_ id: String) throws {
@@ -470,7 +475,7 @@ private final class AgentLoop: ThreadLoop {
             guard let due = collector.receipts.nextReport, now >= due else { continue }
             let done = collectors[id]!.receipts.takeReport(now: now)
             let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
-            try dealer.send(try encoder.encode(ControlMessage.done(address, upTo: done)))
+            try send(.done(address, upTo: done))
         }
         for (id, collector) in collectors
         where collector.counters.batchesIn != collector.reportedBatches
@@ -479,7 +484,7 @@ private final class AgentLoop: ThreadLoop {
             collectors[id]?.reportedBatches = collector.counters.batchesIn
             collectors[id]?.lastReport = now
             let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
-            try dealer.send(try encoder.encode(ControlMessage.progress(address, collector.counters)))
+            try send(.progress(address, collector.counters))
         }
     }
 }

@@ -116,7 +116,9 @@ public final class WorkerHost {
         try dealer.connect(coordinator)
         let encoder = MessagePackEncoder()
         let decoder = MessagePackDecoder()
-        try dealer.send(try encoder.encode(ControlMessage.agentHello(host: name, process: .current)))
+        // Never block on the coordinator (see ControlOutbox): its silence is the watch's to judge.
+        var outbox = ControlOutbox()
+        try outbox.send(try encoder.encode(ControlMessage.agentHello(host: name, process: .current)), through: dealer)
         let introduction = try encoder.encode(
             ControlMessage.workerHost(
                 WorkerHostInfo(
@@ -136,7 +138,7 @@ public final class WorkerHost {
                 _ = try introduction.withUnsafeBytes { try dealer.trySend($0) }
             }
             let poller = Poller()
-            let dealerItem = poller.add(dealer, events: .readable)
+            let dealerItem = poller.add(dealer, events: outbox.wantsRoom ? [.readable, .writable] : .readable)
             let children = spawner.children.map {
                 (pid: $0.key, item: poller.add(fileDescriptor: $0.value.exitDescriptor, events: .readable))
             }
@@ -146,8 +148,9 @@ public final class WorkerHost {
             }.min()!
             try poller.poll(
                 timeoutMilliseconds: max(0, Int(ContinuousClock.now.duration(to: due) / .milliseconds(1)) + 1))
+            if outbox.wantsRoom { try outbox.flush(through: dealer) }
             for child in children where poller.isReadable(child.item) {
-                if let exited = spawner.reap(child.pid) { try dealer.send(try encoder.encode(exited)) }
+                if let exited = spawner.reap(child.pid) { try outbox.send(try encoder.encode(exited), through: dealer) }
             }
             let items = spawner.watchItems()
             nextItemTimeout = items.nextTimeout
@@ -161,7 +164,7 @@ public final class WorkerHost {
                     }
                     switch message {
                     case .spawn(let request):
-                        try dealer.send(try encoder.encode(spawner.answer(request)))
+                        try outbox.send(try encoder.encode(spawner.answer(request)), through: dealer)
                     case .killWorker(let pid):
                         spawner.kill(pid)
                     case .welcome(let info):
