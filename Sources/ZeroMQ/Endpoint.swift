@@ -79,6 +79,41 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Checks that another process can connect here: `ipc://`, or TCP to an address and port
+    /// that are not wildcards (`*`, port 0), which only a bind resolves.
+    ///
+    /// - Throws: ``ZMQError`` with ``ZMQError/Code/invalidArgument`` saying what to give instead.
+    public func checkConnectable() throws(ZMQError) {
+        func refuse(_ problem: String) -> ZMQError {
+            ZMQError(code: .invalidArgument, function: "Endpoint", detail: "\"\(description)\": \(problem)")
+        }
+        switch transport {
+        case .tcp(let host, let port):
+            guard host != "*", host != "0.0.0.0" else {
+                throw refuse("a connection needs the address it goes to, not the wildcard \(host)")
+            }
+            guard let port, port != 0 else {
+                throw refuse("a connection needs the port the other side listens on, not * or 0")
+            }
+        case .ipc:
+            break
+        case .inproc:
+            throw refuse("inproc:// reaches only sockets of the same process; give ipc://PATH or tcp://HOST:PORT")
+        }
+    }
+
+    /// Checks that other processes can reach a socket bound here: not `inproc://`.
+    ///
+    /// - Throws: ``ZMQError`` with ``ZMQError/Code/invalidArgument`` saying what to give instead.
+    public func checkReachableFromOtherProcesses() throws(ZMQError) {
+        if case .inproc = transport {
+            throw ZMQError(
+                code: .invalidArgument, function: "Endpoint",
+                detail: "\"\(description)\": inproc:// reaches only sockets of the same process; "
+                    + "give ipc://PATH or tcp://ADDRESS:PORT")
+        }
+    }
+
     /// The text libzmq takes, e.g. `tcp://10.0.0.1:5555`.
     public var description: String {
         switch transport {

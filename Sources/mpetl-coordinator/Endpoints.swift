@@ -2,11 +2,25 @@ import ArgumentParser
 import ZeroMQ
 
 extension Endpoint {
-    /// An endpoint from a command-line option, for `@Option(transform:)`: a malformed one is a
-    /// usage error that says which part is wrong.
-    static func argument(_ text: String) throws -> Endpoint {
+    /// An endpoint to listen on, from a command-line option (`@Option(transform:)`): a
+    /// malformed one, or one other processes cannot reach, is a usage error that says why.
+    static func listenArgument(_ text: String) throws -> Endpoint {
         do throws(ZMQError) {
-            return try Endpoint(parsing: text)
+            let endpoint = try Endpoint(parsing: text)
+            try endpoint.checkReachableFromOtherProcesses()
+            return endpoint
+        } catch {
+            throw ValidationError("\(error.detail)")
+        }
+    }
+
+    /// An endpoint to connect to, from a command-line option or argument: as
+    /// ``listenArgument(_:)``, and no wildcard address or port.
+    static func connectArgument(_ text: String) throws -> Endpoint {
+        do throws(ZMQError) {
+            let endpoint = try Endpoint(parsing: text)
+            try endpoint.checkConnectable()
+            return endpoint
         } catch {
             throw ValidationError("\(error.detail)")
         }

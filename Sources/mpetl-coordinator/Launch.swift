@@ -21,7 +21,7 @@ struct Launch: ParsableCommand {
         help: ArgumentHelp(
             "Also listen on this endpoint, e.g. tcp://10.0.0.1:5555, for worker hosts; the program's own sockets then "
                 + "listen on that address too.",
-            valueName: "endpoint"), transform: Endpoint.argument)
+            valueName: "endpoint"), transform: Endpoint.listenArgument)
     var listen: Endpoint?
 
     @Option(help: "How to show progress: auto (redrawn in place on a terminal, plain lines otherwise), plain, or off.")

@@ -18,7 +18,7 @@ struct Serve: ParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Endpoint to listen on (repeatable): ipc://PATH or tcp://ADDRESS:PORT.", valueName: "endpoint"),
-        transform: Endpoint.argument)
+        transform: Endpoint.listenArgument)
     var listen: [Endpoint] = []
 
     @Option(help: "How to show progress: auto, plain, or off.")

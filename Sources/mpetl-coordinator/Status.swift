@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MPETL
+import ZeroMQ
 
 /// `status`: what a running coordinator knows, as a table or JSON.
 struct Status: ParsableCommand {
@@ -8,8 +9,11 @@ struct Status: ParsableCommand {
         abstract: "Print the pipelines, stages, workers and counts of a running coordinator.",
         discussion: "Example:  mpetl-coordinator status ipc://@mpetl --json")
 
-    @Argument(help: ArgumentHelp("The coordinator's endpoint.", valueName: "endpoint"))
-    var endpoint: String
+    @Argument(
+        help: ArgumentHelp("The coordinator's endpoint.", valueName: "endpoint"), transform: Endpoint.connectArgument)
+    var endpoint: Endpoint
+
+    @OptionGroup var security: SecurityOptions
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -18,7 +22,9 @@ struct Status: ParsableCommand {
     var timeout: Double = 3
 
     func run() throws {
-        let pipelines = try CoordinatorServer.status(of: endpoint, timeout: .milliseconds(Int(timeout * 1000)))
+        try security.apply(to: [])
+        let pipelines = try CoordinatorServer.status(
+            of: endpoint.description, timeout: .milliseconds(Int(timeout * 1000)))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

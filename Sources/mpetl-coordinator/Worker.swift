@@ -19,7 +19,7 @@ struct Worker: ParsableCommand {
 
     @Option(
         help: ArgumentHelp("The coordinator's endpoint, tcp://HOST:PORT.", valueName: "endpoint"),
-        transform: Endpoint.argument)
+        transform: Endpoint.connectArgument)
     var connect: Endpoint
 
     @Option(help: "How many workers may run here at once.")

@@ -211,6 +211,28 @@ func ownPipeline() throws {
     }
 }
 
+/// A stage body that feeds another pipeline of its program directly instead of through
+/// `Pipeline.send`: in the worker that pipeline does not run, so the items would vanish.
+func feedsAnotherPipeline() throws {
+    let second = Pipeline()
+    try second.addTask { (value: Int) in value }
+    try second.start()
+    let first = Pipeline()
+    try first.addTask { (value: Int) in
+        try second.feed(value)
+        return value
+    }
+    try first.start()
+    do {
+        try first.feed(contentsOf: 0..<5)
+        try first.join()
+        printJSON(["error": "none"])
+    } catch {
+        report(error)
+    }
+    _ = try? second.join()
+}
+
 /// A pipeline given the application's own Logger: every process's lines go through it (here
 /// to standard output, at debug), none to MPETL's standard-error handler.
 func ownLogger() throws {
@@ -263,6 +285,7 @@ let scenarios: [String: () throws -> Void] = [
     "misuse": misuse,
     "own-pipeline": ownPipeline,
     "own-logger": ownLogger,
+    "feeds-another-pipeline": feedsAnotherPipeline,
     "many-results": manyResults,
     "slow-forever": slowForever,
     "named-chain": namedChain,

@@ -78,3 +78,20 @@ struct EndpointTests {
         #expect((bound.tcpPort ?? 0) > 0)
     }
 }
+
+extension EndpointTests {
+    @Test(arguments: ["tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://10.0.0.1:*", "tcp://10.0.0.1:0", "inproc://x"])
+    func wildcardsAndInprocCannotBeConnectedTo(text: String) throws {
+        #expect(throws: ZMQError.self) { try Endpoint(parsing: text).checkConnectable() }
+    }
+
+    @Test(arguments: ["tcp://10.0.0.1:5555", "ipc:///tmp/x.sock", "ipc://@mpetl"])
+    func addressesAndPathsCanBeConnectedTo(text: String) throws {
+        try Endpoint(parsing: text).checkConnectable()
+    }
+
+    @Test func onlyInprocIsUnreachableFromOtherProcesses() throws {
+        #expect(throws: ZMQError.self) { try Endpoint(parsing: "inproc://x").checkReachableFromOtherProcesses() }
+        try Endpoint(parsing: "tcp://*:*").checkReachableFromOtherProcesses()
+    }
+}

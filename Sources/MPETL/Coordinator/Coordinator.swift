@@ -19,12 +19,17 @@ final class Coordinator: Sendable {
     /// Binds `endpoints` and starts the coordinator's thread.
     /// - Parameter hostTimeout: how long a remote agent may be silent before it is lost.
     init(context: Context, endpoints: [Endpoint], hostTimeout: Duration) throws {
-        self.endpoints = endpoints
         let published = PublishedStats()
         self.published = published
+        // As bound: a wildcard port (`tcp://10.0.0.1:*`) becomes the port the kernel chose.
+        let bound = Mutex<[Endpoint]>([])
         loop = try LoopThread.start(name: "mpetl-coordinator", context: context) {
-            try CoordinatorLoop(context: context, endpoints: endpoints, published: published, hostTimeout: hostTimeout)
+            let loop = try CoordinatorLoop(
+                context: context, endpoints: endpoints, published: published, hostTimeout: hostTimeout)
+            bound.withLock { $0 = loop.boundEndpoints }
+            return loop
         }
+        self.endpoints = bound.withLock { $0 }
     }
 
     /// Stops the coordinator's thread and waits for it: its sockets are closed when this
@@ -51,6 +56,8 @@ final class PublishedStats: Sendable {
 final class CoordinatorLoop: ThreadLoop {
     private let context: Context
     private let endpoint: Endpoint
+    /// Where it listens, as bound (a wildcard port resolved).
+    let boundEndpoints: [Endpoint]
     private let router: Socket
     private let published: PublishedStats
     private var lastPublished = ContinuousClock.now
@@ -88,7 +95,6 @@ final class CoordinatorLoop: ThreadLoop {
         startTimeout = try Liveness.startTimeout()
         silence = SilenceWatch(limit: hostTimeout)
         self.context = context
-        endpoint = endpoints[0]
         self.published = published
         router = try ClusterSecurity.socket(context, type: .router, role: .server)
         try router.setLinger(milliseconds: 0)
@@ -97,7 +103,13 @@ final class CoordinatorLoop: ThreadLoop {
         // it would hang the run: no limit (control messages are small, and a departed peer's
         // queue goes with it).
         try router.setSendHighWaterMark(0)
-        for endpoint in endpoints { try router.bind(endpoint) }
+        var bound: [Endpoint] = []
+        for endpoint in endpoints {
+            try router.bind(endpoint)
+            bound.append(try router.lastEndpoint())
+        }
+        boundEndpoints = bound
+        endpoint = bound[0]
     }
 
     private func publishIfDue(now: ContinuousClock.Instant) {

@@ -40,6 +40,7 @@ final class DriverRuntime: Sendable {
         if let external = EnvironmentVariable.coordinator.value {
             do throws(ZMQError) {
                 endpoint = try Endpoint(parsing: external)
+                try endpoint.checkConnectable()
             } catch {
                 throw PipelineError(
                     code: .startFailed, pipeline: "driver",

@@ -36,6 +36,8 @@ public final class Pipeline: Sendable {
     public let maxSize: Int?
 
     private let state = Mutex(State())
+    /// Set in a worker process once it runs its stage: from then on, only stage bodies call.
+    private static let stageIsRunning = Atomic<Bool>(false)
 
     private struct State {
         var stages: [StageDefinition] = []
@@ -174,6 +176,7 @@ public final class Pipeline: Sendable {
         switch ProcessRole.current {
         case .worker(let assignment) where assignment.ordinal == ordinal:
             state.withLock { $0.phase = .worker }
+            Self.stageIsRunning.store(true, ordering: .releasing)
             startup.fulfill(.success(nil))
             WorkerProcess.run(
                 assignment, stages: stages, maxSize: maxSize, pipelineLabel: label, fingerprint: fingerprint)
@@ -240,7 +243,17 @@ public final class Pipeline: Sendable {
                     "\(operation) was called by a stage of this pipeline, in its worker process; a stage passes items "
                     + "on by returning them or through its Emitter, and to another pipeline with Pipeline.send"
             )
-        case .inert: return nil
+        case .inert:
+            // Before this worker's own start() the calls of a program's main are no-ops; after
+            // it only a stage body can be calling, and an item it fed would vanish.
+            guard !Self.stageIsRunning.load(ordering: .acquiring) else {
+                throw PipelineError(
+                    code: .invalidDefinition, pipeline: name ?? "this pipeline",
+                    reason: "\(operation) was called by a stage of another pipeline, in its worker process, where "
+                        + "this pipeline does not run; to pass items to another pipeline, give it a name and use "
+                        + "Pipeline.send(name, item)")
+            }
+            return nil
         case .running(let session): return session
         }
     }

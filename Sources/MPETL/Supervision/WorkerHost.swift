@@ -50,7 +50,9 @@ public final class WorkerHost {
     ) throws {
         if let logger { Log.adopt(logger) }
         do throws(ZMQError) {
-            self.coordinator = try Endpoint(parsing: coordinator)
+            let endpoint = try Endpoint(parsing: coordinator)
+            try endpoint.checkConnectable()
+            self.coordinator = endpoint
         } catch {
             throw PipelineError(
                 code: .invalidDefinition, pipeline: "worker host",

@@ -20,6 +20,7 @@ enum Log {
         /// The logger in use, with this process's metadata; rebuilt when either changes.
         var logger: Logger?
         var metadata: Logger.Metadata = [:]
+        var warnedLevel = false
     }
 
     static var level: Logger.Level {
@@ -40,6 +41,16 @@ enum Log {
             logger[metadataKey: "pid"] = "\(getpid())"
             logger[metadataKey: "host"] = "\(Syscalls.hostName)"
             for (key, value) in state.metadata { logger[metadataKey: key] = value }
+            if state.adopted == nil, !state.warnedLevel, let text = EnvironmentVariable.logLevel.value,
+                Logger.Level(rawValue: text.lowercased()) == nil
+            {
+                state.warnedLevel = true
+                let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                let message =
+                    "\(EnvironmentVariable.logLevel.name)=\(text) is not a level; logging at info "
+                    + "(give one of \(levels))"
+                logger.warning("\(message)")
+            }
             state.logger = logger
             return logger
         }

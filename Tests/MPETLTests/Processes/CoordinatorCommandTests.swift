@@ -187,3 +187,38 @@ extension CoordinatorCommandTests {
         #expect(stopped.reason == .exit && stopped.status == 0, "a stop signal is taken, not fatal: \(stopped.status)")
     }
 }
+
+extension CoordinatorCommandTests {
+    @Test(arguments: [
+        (["serve", "--listen", "inproc://x"], "inproc:// reaches only sockets of the same process"),
+        (["worker", "--connect", "tcp://127.0.0.1:*", "--", "/bin/true"], "not * or 0"),
+        (["worker", "--connect", "tcp://*:5603", "--", "/bin/true"], "not the wildcard *"),
+        (["status", "garbage"], "expected TRANSPORT://ADDRESS"),
+        (["status", "tcp://127.0.0.1:0"], "not * or 0"),
+    ])
+    func endpointsThatCannotWorkForTheirUseAreRefusedUpFront(arguments: [String], problem: String) throws {
+        let run = try Programs.run("mpetl-coordinator", arguments, timeout: .seconds(30))
+        #expect(run.status == 64, "\(run.standardError)")
+        #expect(run.standardError.contains(problem), "\(run.standardError)")
+    }
+
+    @Test func aProgramGivenAWildcardCoordinatorIsToldWhatToGive() throws {
+        let run = try Programs.run(
+            "mpetl-test-programs", ["exactly-once", "--items", "10"], timeout: .seconds(30),
+            environment: ["MPETL_COORDINATOR": "tcp://127.0.0.1:*"])
+        #expect(run.status == 1)
+        #expect(
+            (try run.json()["error"] as? String ?? "").contains("MPETL_COORDINATOR is not an endpoint"),
+            "\(run.standardError)")
+    }
+
+    @Test func serveOnAPortTheKernelChoosesSaysWhichPort() throws {
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", "tcp://127.0.0.1:*"])
+        defer { server.killAndClean() }
+        #expect(waitUntil(timeout: .seconds(30)) { server.errorSoFar.contains("serving on") })
+        kill(server.pid, SIGTERM)
+        let stopped = try server.finish(within: .seconds(10))
+        let line = stopped.standardError.split(separator: "\n").first { $0.contains("serving on") } ?? ""
+        #expect(line.contains("tcp://127.0.0.1:") && !line.contains(":*"), "\(line)")
+    }
+}

@@ -51,4 +51,12 @@ struct ErrorProcessTests {
                 + "items on by returning them or through its Emitter, and to another pipeline with Pipeline.send",
             "\(result)")
     }
+
+    @Test func aStageBodyFeedingAnotherPipelineDirectlyIsToldToUseSend() throws {
+        let run = try Programs.run("mpetl-test-programs", ["feeds-another-pipeline"], timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError)")
+        let result = try run.json()
+        #expect(result["code"] as? String == "stage failed", "\(result)")
+        #expect((result["cause"] as? String ?? "").contains("use Pipeline.send(name, item)"), "\(result)")
+    }
 }
