@@ -5,21 +5,19 @@ extension Endpoint {
     /// An endpoint to listen on, from a command-line option (`@Option(transform:)`): a
     /// malformed one, or one other processes cannot reach, is a usage error that says why.
     static func listenArgument(_ text: String) throws -> Endpoint {
-        do throws(ZMQError) {
-            let endpoint = try Endpoint(parsing: text)
-            try endpoint.checkReachableFromOtherProcesses()
-            return endpoint
-        } catch {
-            throw ValidationError("\(error.detail)")
-        }
+        try argument(text) { endpoint throws(ZMQError) in try endpoint.checkReachableFromOtherProcesses() }
     }
 
     /// An endpoint to connect to, from a command-line option or argument: as
     /// ``listenArgument(_:)``, and no wildcard address or port.
     static func connectArgument(_ text: String) throws -> Endpoint {
+        try argument(text) { endpoint throws(ZMQError) in try endpoint.checkConnectable() }
+    }
+
+    private static func argument(_ text: String, check: (Endpoint) throws(ZMQError) -> Void) throws -> Endpoint {
         do throws(ZMQError) {
             let endpoint = try Endpoint(parsing: text)
-            try endpoint.checkConnectable()
+            try check(endpoint)
             return endpoint
         } catch {
             throw ValidationError("\(error.detail)")
