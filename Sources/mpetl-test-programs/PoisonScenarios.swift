@@ -101,9 +101,18 @@ func stuckItem() throws {
         let feeder = Thread { try? pipeline.feed(contentsOf: 0..<items) }
         feeder.start()
         let deadline = ContinuousClock.now + .seconds(60)
+        // Report once the stuck item is named and the other worker has stopped making progress:
+        // what is finished then is all that the stuck worker did not hold, however slow the
+        // machine (a fixed moment would also count what a loaded machine had not yet done).
+        var lastFinished = -1
+        var lastProgress = ContinuousClock.now
         while ContinuousClock.now < deadline {
             let stage = try pipeline.stats().stages[0]
-            if let long = stage.longRunning.first {
+            if Int(stage.itemsOut) != lastFinished {
+                lastFinished = Int(stage.itemsOut)
+                lastProgress = .now
+            }
+            if let long = stage.longRunning.first, ContinuousClock.now - lastProgress >= .seconds(1) {
                 printJSON([
                     "item": long.item, "pid": Int(long.pid), "seconds": long.seconds, "finished": Int(stage.itemsOut),
                     "queueDepth": Int(stage.queueDepth),
