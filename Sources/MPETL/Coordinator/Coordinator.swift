@@ -55,9 +55,10 @@ final class PublishedStats: Sendable {
 /// The coordinator thread's state; never leaves that thread.
 final class CoordinatorLoop: ThreadLoop {
     private let context: Context
-    private let endpoint: Endpoint
     /// Where it listens, as bound (a wildcard port resolved).
     let boundEndpoints: [Endpoint]
+    /// The endpoint the workers it starts connect to: the first one.
+    private var endpoint: Endpoint { boundEndpoints[0] }
     private let router: Socket
     private let published: PublishedStats
     private var lastPublished = ContinuousClock.now
@@ -109,7 +110,6 @@ final class CoordinatorLoop: ThreadLoop {
             bound.append(try router.lastEndpoint())
         }
         boundEndpoints = bound
-        endpoint = bound[0]
     }
 
     private func publishIfDue(now: ContinuousClock.Instant) {
