@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "execution-order", targets: ["execution-order"]),
         .executable(name: "named-pipelines", targets: ["named-pipelines"]),
         .executable(name: "csv-to-sqlite", targets: ["csv-to-sqlite"]),
+        .executable(name: "orders-to-postgres", targets: ["orders-to-postgres"]),
         .executable(name: "mpetl-bench", targets: ["mpetl-bench"]),
         .executable(name: "mpetl-coordinator", targets: ["mpetl-coordinator"]),
     ],
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        // Only for the orders-to-postgres example.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // libzmq through a module map that links "zmq" and includes /usr/include/zmq.h.
@@ -45,6 +48,10 @@ let package = Package(
         .executableTarget(
             name: "csv-to-sqlite", dependencies: ["MPETL", .product(name: "GRDB", package: "GRDB.swift")],
             path: "examples/csv-to-sqlite"),
+        .executableTarget(
+            name: "orders-to-postgres",
+            dependencies: ["MPETL", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "examples/orders-to-postgres"),
         .executableTarget(name: "mpetl-bench", dependencies: ["MPETL", "MessagePack", "ZeroMQ", "CProcessShims"]),
         .executableTarget(
             name: "mpetl-test-programs",
