@@ -5,6 +5,7 @@ import PostgresNIO
 struct OrderTable: Sendable {
     /// Checked to be a plain identifier, since SQL cannot take a table's name as a parameter.
     let name: String
+    static let logger = Logger(label: "orders-to-postgres")
 
     init?(_ name: String) {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -14,8 +15,8 @@ struct OrderTable: Sendable {
         self.name = name
     }
 
-    func create(with client: PostgresClient) async throws {
-        try await client.query(
+    func create(on connection: PostgresConnection) async throws {
+        try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
                     CREATE TABLE IF NOT EXISTS \(name) (
@@ -25,7 +26,7 @@ struct OrderTable: Sendable {
                         amount_cents bigint NOT NULL CHECK (amount_cents >= 0),
                         ordered_on date NOT NULL
                     )
-                    """))
+                    """), logger: Self.logger)
     }
 
     /// Inserts `orders` in one statement. An order already there (a batch replayed after a
@@ -57,11 +58,12 @@ struct OrderTable: Sendable {
         var customers: Int
     }
 
-    func summary(with client: PostgresClient) async throws -> Summary {
-        let rows = try await client.query(
+    func summary(on connection: PostgresConnection) async throws -> Summary {
+        let rows = try await connection.query(
             PostgresQuery(
-                unsafeSQL: "SELECT count(*), coalesce(sum(amount_cents), 0)::bigint, count(DISTINCT customer) FROM \(name)"
-            ))
+                unsafeSQL:
+                    "SELECT count(*), coalesce(sum(amount_cents), 0)::bigint, count(DISTINCT customer) FROM \(name)"
+            ), logger: Self.logger)
         for try await (orders, amount, customers) in rows.decode((Int, Int, Int).self) {
             return Summary(orders: orders, amountCents: amount, customers: customers)
         }
@@ -69,16 +71,20 @@ struct OrderTable: Sendable {
     }
 }
 
-extension PostgresClient {
-    /// Runs `body` with a client that runs for just that long: for the driver's few queries.
+extension PostgresConnection {
+    /// Runs `body` on a connection of its own, closed after: for the driver's few queries.
     static func with<Result: Sendable>(
-        _ settings: ConnectionSettings, _ body: @Sendable (PostgresClient) async throws -> Result
+        _ settings: ConnectionSettings, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let client = PostgresClient(configuration: settings.configuration)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(client)
+        let connection = try await PostgresConnection.connect(
+            configuration: settings.connectionConfiguration(), id: 1, logger: OrderTable.logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
         }
     }
 }

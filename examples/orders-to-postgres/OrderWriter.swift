@@ -19,7 +19,7 @@ actor OrderWriter: AsyncCommitting {
     private var lastWrite: Task<Void, any Error>?
 
     private init(_ settings: ConnectionSettings, table: OrderTable) {
-        let client = PostgresClient(configuration: settings.configuration)
+        let client = PostgresClient(configuration: settings.clientConfiguration)
         self.client = client
         self.table = table
         running = Task { await client.run() }

@@ -18,9 +18,9 @@ let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: "--\(name)").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 }
-func fail(_ message: String) -> Never {
+func fail(_ message: String, status: Int32 = 2) -> Never {
     FileHandle.standardError.write(Data("orders-to-postgres: \(message)\n".utf8))
-    exit(2)
+    exit(status)
 }
 let rows = option("rows").flatMap(Int.init) ?? 100_000
 guard let table = OrderTable(option("table") ?? "orders") else {
@@ -32,11 +32,20 @@ do {
 } catch {
     fail(error.description)
 }
-let csvPath = option("csv") ?? NSTemporaryDirectory() + "mpetl-orders-to-postgres-\(rows).csv"
+let generated = option("csv") == nil
+// The driver's own file: runs side by side never write each other's.
+let csvPath = option("csv") ?? NSTemporaryDirectory() + "mpetl-orders-to-postgres-\(getpid()).csv"
 
 if !Pipeline.isWorkerProcess {
-    if option("csv") == nil { try SampleData.write(rows: rows, to: csvPath) }
-    try await PostgresClient.with(settings) { client in try await table.create(with: client) }
+    if generated { try SampleData.write(rows: rows, to: csvPath) }
+    do {
+        try await PostgresConnection.with(settings) { connection in try await table.create(on: connection) }
+    } catch {
+        // PSQLError's description hides the server's message; its reflection has it.
+        fail(
+            "cannot create table \(table.name) on \(settings.serverDescription): \(String(reflecting: error))",
+            status: 1)
+    }
 }
 
 let orders = Pipeline()
@@ -63,11 +72,18 @@ try orders.addDestination(
     try await writer.add(order)
 }
 
-try orders.start()
-try orders.feed(csvPath)
-let report = try orders.join()
+let report: JoinReport
+do {
+    try orders.start()  // in a worker this never returns
+    try orders.feed(csvPath)
+    report = try orders.join()
+    if generated { try? FileManager.default.removeItem(atPath: csvPath) }
+} catch {
+    if generated { try? FileManager.default.removeItem(atPath: csvPath) }
+    fail("\(error)", status: 1)
+}
 
-let summary = try await PostgresClient.with(settings) { client in try await table.summary(with: client) }
+let summary = try await PostgresConnection.with(settings) { connection in try await table.summary(on: connection) }
 print("orders \(summary.orders)")
 print("rejected \(report.skippedCount)")
 print("amount_cents \(summary.amountCents)")
