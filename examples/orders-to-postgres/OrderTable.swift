@@ -49,7 +49,11 @@ struct OrderTable: Sendable {
             binds.append(order.orderedOn)
         }
         sql += " ON CONFLICT (order_id) DO NOTHING"
-        try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds))
+        do {
+            try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds))
+        } catch {
+            throw DatabaseFailure("inserting \(orders.count) orders into \(name)", error)
+        }
     }
 
     struct Summary {

@@ -32,7 +32,7 @@ actor OrderWriter: AsyncCommitting {
             try await writer.client.query("SELECT 1")
         } catch {
             writer.running.cancel()
-            throw error
+            throw DatabaseFailure("connecting to \(settings.serverDescription)", error)
         }
         return writer
     }

@@ -41,10 +41,7 @@ if !Pipeline.isWorkerProcess {
     do {
         try await PostgresConnection.with(settings) { connection in try await table.create(on: connection) }
     } catch {
-        // PSQLError's description hides the server's message; its reflection has it.
-        fail(
-            "cannot create table \(table.name) on \(settings.serverDescription): \(String(reflecting: error))",
-            status: 1)
+        fail("\(DatabaseFailure("creating table \(table.name) on \(settings.serverDescription)", error))", status: 1)
     }
 }
 
@@ -83,7 +80,12 @@ do {
     fail("\(error)", status: 1)
 }
 
-let summary = try await PostgresConnection.with(settings) { connection in try await table.summary(on: connection) }
+let summary: OrderTable.Summary
+do {
+    summary = try await PostgresConnection.with(settings) { connection in try await table.summary(on: connection) }
+} catch {
+    fail("\(DatabaseFailure("reading table \(table.name)", error))", status: 1)
+}
 print("orders \(summary.orders)")
 print("rejected \(report.skippedCount)")
 print("amount_cents \(summary.amountCents)")
