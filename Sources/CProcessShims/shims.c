@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/eventfd.h>
+#include <stdint.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -125,4 +127,18 @@ int mpetl_watch_stop_signals(const int *signals, int count, int *read_fd) {
 
 int mpetl_release_free_memory(void) {
     return malloc_trim(0);
+}
+
+int mpetl_event_descriptor(void) {
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+int mpetl_signal_event(int descriptor) {
+    uint64_t one = 1;
+    return write(descriptor, &one, sizeof one) == sizeof one ? 0 : -1;
+}
+
+int mpetl_clear_event(int descriptor) {
+    uint64_t count = 0;
+    return read(descriptor, &count, sizeof count) == sizeof count ? 1 : 0;
 }

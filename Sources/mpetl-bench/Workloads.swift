@@ -60,6 +60,27 @@ enum Workloads {
                 blob.sample
             }
             return try drive(pipeline, spec, monitor) { Blob($0, of: spec.items) }
+        case "w5-sync":
+            // A blocking 10 ms wait per item: one item at a time per process.
+            let pipeline = Pipeline()
+            try pipeline.addTask(processes: .count(spec.processes), chunkSize: spec.chunkSize) { (probe: Probe) in
+                usleep(10_000)
+                return probe
+            }
+            try pipeline.addDestination(chunkSize: spec.chunkSize) { (probe: Probe) in probe.sample }
+            return try drive(pipeline, spec, monitor) { Probe($0, of: spec.items) }
+        case let name where name.hasPrefix("w5-c"):
+            // An awaited 10 ms (standing in for a network call), `concurrency` items at once.
+            let concurrency = Int(name.dropFirst("w5-c".count)) ?? 1
+            let pipeline = Pipeline()
+            try pipeline.addTask(
+                processes: .count(spec.processes), chunkSize: spec.chunkSize, concurrency: concurrency
+            ) { (probe: Probe) async throws in
+                try await Task.sleep(for: .milliseconds(10))
+                return probe
+            }
+            try pipeline.addDestination(chunkSize: spec.chunkSize) { (probe: Probe) in probe.sample }
+            return try drive(pipeline, spec, monitor) { Probe($0, of: spec.items) }
         default:
             throw BenchError("unknown workload \(spec.workload)")
         }

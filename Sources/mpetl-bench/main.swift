@@ -1,6 +1,6 @@
 // mpetl-bench: runs named workloads through real multi-process pipelines and prints figures.
 //
-//   mpetl-bench [w1|w2|w3|w4|startup|idle|all ...] [--baseline] [--json] [--items N] [--chunk N] [--processes N]
+//   mpetl-bench [w1|w2|w3|w4|w5|startup|idle|all ...] [--baseline] [--json] [--items N] [--chunk N] [--processes N]
 //
 // Build it in release mode: swift build -c release --product mpetl-bench
 import Foundation
@@ -29,6 +29,10 @@ let usage = """
                and 100
       w3       10,000,000 items fed with maxSize 10,000 (memory stays flat); also 1,000,000 to compare
       w4       100,000 items of 4 KiB each (bytes throughput)
+      w5       20,000 items through a task of 2 processes that waits 10 ms per item, then a counting
+               destination: a blocking wait (w5-sync), and an awaited one at concurrency 1, 16 and 128
+               (w5-c1, w5-c16, w5-c128; any w5-cN runs alone). The ideal is 200 items/s per item in
+               flight per process; w5-sync and w5-c1 take 100 s each
       startup  start() to first result with 6 workers
       idle     CPU used by 6 idle workers over one second
       results  driver memory holding 1,000,000 Int results after join(), and after reading them
@@ -41,9 +45,12 @@ let usage = """
       the same shapes over raw PUSH/PULL and prints each figure's ratio to it.
     """
 
-let known = ["w1", "w2", "w3", "w4", "startup", "idle", "results", "stuck", "mixed", "all"]
+let known = ["w1", "w2", "w3", "w4", "w5", "startup", "idle", "results", "stuck", "mixed", "all"]
 let named = arguments.filter { !$0.hasPrefix("--") && Int($0) == nil && $0 != "auto" }
-if arguments.contains("--help") || named.contains(where: { !known.contains($0) }) {
+func isKnown(_ name: String) -> Bool {
+    known.contains(name) || name == "w5-sync" || (name.hasPrefix("w5-c") && Int(name.dropFirst(4)) != nil)
+}
+if arguments.contains("--help") || named.contains(where: { !isKnown($0) }) {
     print(usage)
     exit(named.isEmpty || arguments.contains("--help") ? 0 : 64)
 }
@@ -81,6 +88,12 @@ func specs(for workload: String) -> [RunSpec] {
                 spec(10_000_000, 100, 2, maxSize: 10_000),
             ]
     case "w4": return [spec(100_000, 10, 2, bytes: Blob.size)]
+    case "w5":
+        return ["w5-sync", "w5-c1", "w5-c16", "w5-c128"].map {
+            RunSpec(workload: $0, items: items ?? 20_000, chunk: chunk ?? 0, processes: processes ?? 2)
+        }
+    case let name where name.hasPrefix("w5-"):
+        return [RunSpec(workload: name, items: items ?? 20_000, chunk: chunk ?? 0, processes: processes ?? 2)]
     default: return []
     }
 }

@@ -23,12 +23,24 @@ func policies() throws {
         }
     let flaky = mode == "retry-flaky"
     let pipeline = Pipeline(name: "policies")
-    try pipeline.addTask(processes: 2, chunkSize: 7, onError: policy) { (value: Int, emit: Emitter<Int>) in
-        // Emits before throwing: a retried or skipped attempt must leave no trace.
-        emit(value)
-        if value % 1_000 == 999 {
-            let first = failedOnce.withLock { $0.insert(value).inserted }
-            if !flaky || first { throw Refused(value: value) }
+    if CommandLine.arguments.contains("--async") {
+        try pipeline.addTask(processes: 2, chunkSize: 7, concurrency: 16, onError: policy) {
+            (value: Int, emit: Emitter<Int>) async throws in
+            emit(value)
+            try await jitter(upTo: 50)
+            if value % 1_000 == 999 {
+                let first = failedOnce.withLock { $0.insert(value).inserted }
+                if !flaky || first { throw Refused(value: value) }
+            }
+        }
+    } else {
+        try pipeline.addTask(processes: 2, chunkSize: 7, onError: policy) { (value: Int, emit: Emitter<Int>) in
+            // Emits before throwing: a retried or skipped attempt must leave no trace.
+            emit(value)
+            if value % 1_000 == 999 {
+                let first = failedOnce.withLock { $0.insert(value).inserted }
+                if !flaky || first { throw Refused(value: value) }
+            }
         }
     }
     try pipeline.start()
@@ -203,12 +215,16 @@ func bufferedWrites() throws {
         spin(microseconds: 40)
         return value
     }
-    try pipeline.addDestination(
-        processes: 2, chunkSize: 10,
-        setup: { commits ? CommittingValueBuffer(folder: folder) : ValueBuffer(folder: folder) },
-        teardown: { try $0.write() }
-    ) { (value: Int, buffer: ValueBuffer) in
-        buffer.add(value)
+    if CommandLine.arguments.contains("--async") {
+        try addAsyncBufferingDestination(to: pipeline, folder: folder)
+    } else {
+        try pipeline.addDestination(
+            processes: 2, chunkSize: 10,
+            setup: { commits ? CommittingValueBuffer(folder: folder) : ValueBuffer(folder: folder) },
+            teardown: { try $0.write() }
+        ) { (value: Int, buffer: ValueBuffer) in
+            buffer.add(value)
+        }
     }
     try pipeline.start()
     print("started")

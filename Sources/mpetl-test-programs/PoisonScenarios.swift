@@ -6,15 +6,14 @@ import MPETL
 /// "poison", under the policy `--policy` (fail, skip). The body ends its process for item
 /// `--poison` (500) as `--crash` says: kill (SIGKILL to itself, as the OOM killer would), segv
 /// (a bad memory access), trap (fatalError) or exit (exit(9)). Prints the results and skipped
-/// items, or the error with how long join took.
+/// items, or the error with how long join took. With `--async`, the body is async and each
+/// worker runs 16 items at once.
 func poison() throws {
     let items = option("items", default: 2_000)
     let poisoned = option("poison", default: 500)
     let policy: ErrorPolicy = stringOption("policy", default: "fail") == "skip" ? .skip : .fail
     let crash = stringOption("crash", default: "kill")
-    let pipeline = Pipeline(name: "poison")
-    try pipeline.addTask(processes: 2, chunkSize: option("chunk", default: 10), onError: policy) {
-        (value: Int) -> Int in
+    @Sendable func run(_ value: Int) -> Int {
         if value == poisoned {
             switch crash {
             case "segv":
@@ -26,6 +25,18 @@ func poison() throws {
             }
         }
         return value
+    }
+    let pipeline = Pipeline(name: "poison")
+    let chunk = option("chunk", default: 10)
+    if CommandLine.arguments.contains("--async") {
+        // 16 items in flight: the first death holds many, so each becomes a suspect that runs alone.
+        try pipeline.addTask(processes: 2, chunkSize: chunk, concurrency: 16, onError: policy) {
+            (value: Int) async throws -> Int in
+            try await jitter(upTo: 200)
+            return run(value)
+        }
+    } else {
+        try pipeline.addTask(processes: 2, chunkSize: chunk, onError: policy) { (value: Int) -> Int in run(value) }
     }
     try pipeline.start()
     try feedAndReport(pipeline, items: items, except: poisoned)

@@ -311,6 +311,9 @@ let scenarios: [String: () throws -> Void] = [
     "cancelled-read": cancelledRead,
     "big-item": bigItem,
     "stuck-before-start": stuckBeforeStart,
+    "async-shapes": asyncShapes,
+    "async-random-order": asyncRandomOrder,
+    "async-driver": asyncDriver,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -35,4 +35,13 @@ int mpetl_watch_stop_signals(const int *signals, int count, int *read_fd);
 /// shows what is held; for measurements.
 int mpetl_release_free_memory(void);
 
+/// An eventfd (non-blocking, close-on-exec): any thread may wake a thread that polls it.
+int mpetl_event_descriptor(void);
+
+/// Adds one to an eventfd's count, making it readable; -1 with errno on failure.
+int mpetl_signal_event(int descriptor);
+
+/// Reads (and so clears) an eventfd's count; 0 when it was not signalled.
+int mpetl_clear_event(int descriptor);
+
 #endif

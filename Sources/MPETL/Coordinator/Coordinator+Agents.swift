@@ -191,7 +191,7 @@ extension CoordinatorLoop {
     /// A worker ended. If it was lost mid-stream, the `Pipeline.send` links it touched change
     /// too: a first-stage worker's link senders replay to its siblings, and a sender's links
     /// close (what it sent comes again from the workers its inputs are replayed to).
-    func workerExited(_ address: WorkerAddress, status: ExitStatus, holding held: HeldItem? = nil) {
+    func workerExited(_ address: WorkerAddress, status: ExitStatus, holding held: [HeldItem] = []) {
         update(address.pipeline) {
             $0.exited(stage: address.stage, worker: address.worker, status: status, holding: held)
         }

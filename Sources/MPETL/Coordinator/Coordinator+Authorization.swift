@@ -16,7 +16,7 @@ extension CoordinatorLoop {
         case .workerReady(let address), .progress(let address, _), .stageFailed(let address, _, _),
             .skipped(let address, _), .workerFinished(let address, _), .resolve(_, let address), .done(let address, _):
             return records[address.pipeline]?.speaksFor(address, identity: identity) ?? false
-        case .spawned(let address, _), .spawnFailed(let address, _), .workerExited(let address, _, _):
+        case .spawned(let address, _), .spawnFailed(let address, _), .workerExited(let address, _, _, _):
             return agents[identity]?.workers.contains(address) ?? false
         default:
             return true

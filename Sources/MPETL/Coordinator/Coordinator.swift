@@ -253,9 +253,9 @@ final class CoordinatorLoop: ThreadLoop {
             }
         case .spawnFailed(let address, let reason):
             update(address.pipeline) { $0.spawnFailed(stage: address.stage, worker: address.worker, error: reason) }
-        case .workerExited(let address, let status, let held):
+        case .workerExited(let address, let status, let held, let alsoHeld):
             agents[identity]?.workers.remove(address)
-            workerExited(address, status: status, holding: held)
+            workerExited(address, status: status, holding: (held.map { [$0] } ?? []) + (alsoHeld ?? []))
         case .runningItems(let items):
             runningItems(items, from: identity)
         case .heartbeat:

@@ -43,10 +43,13 @@ final class BatchSender {
     /// The item whose processing emits the next items, and how many it emitted so far.
     @exclusivity(unchecked) private(set) var parentID: UInt64 = ItemID.feed
     @exclusivity(unchecked) private var emitted: UInt64 = 0
-    /// The worker's input batch being processed: it is where the next items come from.
+    /// The worker's input batch the next items come from.
     @exclusivity(unchecked) var currentInput = 0
-    /// The input batch the current partial batch's first item came from.
-    @exclusivity(unchecked) private(set) var firstInputOfBatch = 0
+    /// The earliest and latest input batches the current partial batch's items came from. A
+    /// stage that runs one item at a time emits in input order; one that runs several at once
+    /// may finish an earlier input's item after a later one's.
+    @exclusivity(unchecked) private(set) var lowestInputOfBatch = 0
+    @exclusivity(unchecked) private var highestInputOfBatch = 0
 
     /// - Parameters:
     ///   - transport: where batches go, or nil for a stage that passes nothing on.
@@ -96,7 +99,26 @@ final class BatchSender {
             // Users catch MPETL's own error type; the codec is not part of MPETL's API.
             throw WireError(error)
         }
-        if header.itemCount == 0 { startedBatch() }
+        try appended()
+    }
+
+    /// Adds one item another thread encoded (an async stage's item, see ``EncodedItems``),
+    /// sending the batch when it is full.
+    func append(encoded item: UnsafeRawBufferPointer) throws {
+        guard transport != nil else { return }
+        writer.bytes.append(contentsOf: item)
+        try appended()
+    }
+
+    /// Counts the item just written, giving it the next id of the current item's lineage.
+    @inline(__always)
+    private func appended() throws {
+        if header.itemCount == 0 {
+            startedBatch()
+        } else if currentInput != highestInputOfBatch {
+            lowestInputOfBatch = min(lowestInputOfBatch, currentInput)
+            highestInputOfBatch = max(highestInputOfBatch, currentInput)
+        }
         ids.append(ItemID.child(of: parentID, index: emitted))
         emitted &+= 1
         header.itemCount += 1
@@ -108,7 +130,8 @@ final class BatchSender {
     /// The first item of a batch: where it came from, and (sized by the load) how many may
     /// join it and since when it waits.
     private func startedBatch() {
-        firstInputOfBatch = currentInput
+        lowestInputOfBatch = currentInput
+        highestInputOfBatch = currentInput
         guard isAutomatic, let transport else { return }
         limit = max(1, min(AutomaticBatching.maximumItems, transport.batchLimit))
         pendingSince = DispatchTime.now().uptimeNanoseconds
@@ -132,7 +155,7 @@ final class BatchSender {
         #else
             for id in ids { withUnsafeBytes(of: id.littleEndian) { writer.bytes.append(contentsOf: $0) } }
         #endif
-        try transport.send(&writer.bytes, inputs: firstInputOfBatch...max(firstInputOfBatch, currentInput))
+        try transport.send(&writer.bytes, inputs: lowestInputOfBatch...highestInputOfBatch)
         batchesSent += 1
         itemsSent += UInt64(header.itemCount)
         header.sequence += 1

@@ -34,6 +34,11 @@ struct DemandLedger {
     var itemsTakeMilliseconds: Bool { itemNanoseconds == 0 || itemNanoseconds >= 1_000_000 }
     /// The window each producer is granted, in items.
     private(set) var window = Credit.initialWindow
+    /// The smallest window: a stage running `concurrency` items at once asks for at least that
+    /// many, so a slot that frees finds an item waiting.
+    var minimumWindow = 1 {
+        didSet { window = max(window, minimumWindow) }
+    }
     /// Producers that sent within ``activeNanoseconds``: they share the window.
     private var activeProducers = 1
     /// Items and time processed since the window was last sized, and when that was.
@@ -88,7 +93,7 @@ struct DemandLedger {
         (timedItems, timedNanoseconds, lastResized) = (0, 0, now)
         activeProducers = max(1, producers.values.count { now &- $0.lastStarted < Self.activeNanoseconds })
         let share = Double(Credit.queuedNanoseconds) / itemNanoseconds / Double(activeProducers)
-        window = Int(min(Double(Credit.maximumWindow), max(1, share.rounded(.up))))
+        window = Int(min(Double(Credit.maximumWindow), max(Double(minimumWindow), share.rounded(.up))))
     }
 
     /// The grant `producer` is owed, marking it given at `now`.

@@ -62,6 +62,13 @@ public final class Emitter<Output: Encodable & Sendable> {
         }
     }
 
+    /// Takes the values held back for the attempt that just succeeded (an async stage's item
+    /// hands them to the worker's thread).
+    func takeHeld() -> [Output] {
+        defer { held.removeAll() }
+        return held
+    }
+
     /// Forgets the values of an attempt that threw.
     func discard() {
         if holds { held.removeAll(keepingCapacity: true) }

@@ -47,6 +47,15 @@ extension Pipeline {
                         + "Pipeline.isWorkerProcess"
                 )
             }
+            guard !AsyncStageBody.isRunning else {
+                // The links belong to the worker's thread; an async body runs on the pool.
+                throw PipelineError(
+                    code: .invalidDefinition, pipeline: name,
+                    reason:
+                        "Pipeline.send cannot be called from an async stage body yet; emit the items to a "
+                        + "synchronous stage after it and send from there"
+                )
+            }
             try sends.send(name, items)
         case .driver:
             guard let session = DriverRuntime.existing?.latestSession(named: name) else {

@@ -36,6 +36,8 @@ public final class Pipeline: Sendable {
     public let maxSize: Int?
 
     private let state = Mutex(State())
+    /// Where ``async``'s calls run the blocking ones, in order.
+    let blockingCalls: BlockingCalls
     /// Set in a worker process once it runs its stage: from then on, only stage bodies call.
     private static let stageIsRunning = Atomic<Bool>(false)
 
@@ -43,6 +45,11 @@ public final class Pipeline: Sendable {
         var stages: [StageDefinition] = []
         var phase = Phase.building
     }
+
+    /// Each stage's items in flight per worker process, in the order added.
+    var stageConcurrency: [Int] { state.withLock { $0.stages.map(\.concurrency) } }
+    /// Whether each stage's body is async, in the order added.
+    var stageRunsAsync: [Bool] { state.withLock { $0.stages.map(\.isAsync) } }
 
     private enum Phase {
         case building
@@ -75,6 +82,7 @@ public final class Pipeline: Sendable {
     public init(name: String? = nil, maxSize: Int? = nil, logger: Logger? = nil) {
         self.name = name
         self.maxSize = maxSize
+        blockingCalls = BlockingCalls(label: name ?? "unnamed")
         if let logger { Log.adopt(logger) }
         _ = ProcessRole.current
     }
@@ -109,6 +117,13 @@ public final class Pipeline: Sendable {
             throw PipelineError(
                 code: .invalidDefinition, pipeline: label,
                 reason: "retry takes how many more attempts to make, at least 0; got \(times)")
+        }
+        guard (1...HeldItemRecord.maximumSlots).contains(stage.concurrency) else {
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: label,
+                reason:
+                    "concurrency must be between 1 and \(HeldItemRecord.maximumSlots) items in flight per worker "
+                    + "process, got \(stage.concurrency); for more, add processes")
         }
         guard stage.processes.resolved >= 1 else {
             throw PipelineError(

@@ -44,6 +44,11 @@ struct StageDefinition: Sendable {
     var errorPolicy = ErrorPolicy.fail
     /// The longest one item may run, if limited.
     var timeout: Duration?
+    /// Items one worker process runs at once: 1 for a synchronous body; an async body's
+    /// `concurrency:`.
+    var concurrency = 1
+    /// Whether the body is async: it runs in tasks on Swift's concurrency pool.
+    var isAsync = false
     /// Builds the object that runs the stage inside a worker process.
     var makeRunner: @Sendable (ErrorPolicy) -> any StageRunner
     /// Set when the pipeline orders its stages, e.g. `task 2 (String -> Int)`.
@@ -61,6 +66,26 @@ struct StageDefinition: Sendable {
         input = TypeTag(Input.self)
         output = Output.self == NoOutput.self ? nil : TypeTag(Output.self)
         makeRunner = { policy in TypedStageRunner(setup: setup, teardown: teardown, policy: policy, body: body) }
+    }
+
+    /// An async stage: each worker process runs up to `concurrency` items at once.
+    init<Input: Decodable & Sendable, Output: Encodable & Sendable, State: Sendable>(
+        kind: StageKind, processes: ProcessCount, chunkSize: Int?, concurrency: Int,
+        setup: @escaping @Sendable () async throws -> State,
+        teardown: (@Sendable (State) async throws -> Void)?,
+        body: @escaping @Sendable (Input, State, Emitter<Output>) async throws -> Void
+    ) {
+        self.kind = kind
+        self.processes = processes
+        self.chunkSize = chunkSize
+        self.concurrency = concurrency
+        isAsync = true
+        input = TypeTag(Input.self)
+        output = Output.self == NoOutput.self ? nil : TypeTag(Output.self)
+        makeRunner = { policy in
+            AsyncStageRunner(
+                setup: setup, teardown: teardown, policy: policy, concurrency: concurrency, body: body)
+        }
     }
 
     /// The same stage with another error policy.

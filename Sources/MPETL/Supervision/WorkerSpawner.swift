@@ -11,18 +11,24 @@ final class WorkerSpawner {
         var exitDescriptor: Int32
         /// Where the worker writes the item it runs, sampled while it runs and read when it exits.
         var heldItem: HeldItemRecord
-        /// The item count last sampled, and since when it has not changed (``DispatchTime``
-        /// nanoseconds): an unstamped item has run at least that long.
-        var sampledCount: UInt64 = 0
-        var sampledSince: UInt64 = 0
+        /// What the agent last saw in each slot that holds an item.
+        var samples: [Int: SlotSample] = [:]
         /// Set once this agent ended the worker for running past its stage's timeout: the item,
         /// with how long it ran.
         var timedOut: HeldItem?
+        var lastLook: UInt64 = 0
+    }
+
+    /// What an agent saw of one slot of a worker's ``HeldItemRecord``.
+    struct SlotSample {
+        /// The item count last sampled, and since when it has not changed (``DispatchTime``
+        /// nanoseconds): an unstamped item has run at least that long.
+        var count: UInt64 = 0
+        var since: UInt64 = 0
         /// How long its current timed item has run, counting only time this agent watched it
         /// run: not while the worker was stopped (SIGSTOP, Ctrl-Z), nor while this agent was
         /// (a gap between two looks longer than twice ``timeoutStepNanoseconds``).
         var timedElapsed: UInt64 = 0
-        var lastLook: UInt64 = 0
     }
 
     /// How long an item runs before the agent reports it (progress and `stats()` show it).
@@ -93,7 +99,7 @@ final class WorkerSpawner {
         guard let child = children[pid], let status = Syscalls.reap(pid) else { return nil }
         Syscalls.closeDescriptor(child.exitDescriptor)
         children[pid] = nil
-        return .workerExited(child.address, status, holding: child.timedOut ?? child.heldItem.held)
+        return .workerExited(child.address, status, holding: child.timedOut.map { [$0] } ?? child.heldItem.held)
     }
 
     /// For the agent's loop, each turn: ends workers past their timeout, and returns the
@@ -123,45 +129,52 @@ final class WorkerSpawner {
                 child.lastLook = now
                 children[pid] = child
             }
-            guard let page = child.heldItem.snapshot else {
-                child.sampledCount = 0
+            let timeout = child.heldItem.timeoutNanoseconds
+            let pages = child.heldItem.slots
+            if pages.isEmpty {
+                child.samples.removeAll(keepingCapacity: true)
                 // A timed stage is looked at every step even between items, so an item's first
                 // moments are watched too.
-                if child.heldItem.timeoutNanoseconds > 0 {
-                    nextTimeout = min(nextTimeout ?? .max, now &+ Self.timeoutStepNanoseconds)
-                }
+                if timeout > 0 { nextTimeout = min(nextTimeout ?? .max, now &+ Self.timeoutStepNanoseconds) }
                 continue
             }
-            let newItem = page.count != child.sampledCount
-            if newItem {
-                child.sampledCount = page.count
-                child.sampledSince = now
-            }
-            let began = page.startedAt > 0 && page.startedAt <= now ? page.startedAt : child.sampledSince
-            if page.timeout > 0, page.startedAt > 0 {
-                let counts = watched && !Syscalls.isStopped(pid)
+            let counts = watched && timeout > 0 && !Syscalls.isStopped(pid)
+            var samples: [Int: SlotSample] = [:]
+            for page in pages {
+                var sample = child.samples[page.slot] ?? SlotSample()
+                let newItem = page.count != sample.count
                 if newItem {
-                    // Only what ran since the last look, and only if that look was recent.
-                    child.timedElapsed = counts ? now &- max(began, child.lastLook) : 0
-                } else if counts {
-                    child.timedElapsed &+= now &- child.lastLook
+                    sample.count = page.count
+                    sample.since = now
                 }
-                if child.timedElapsed >= page.timeout {
-                    // Stuck or slow past its limit: only ending the process stops a body. The
-                    // item is kept now: by the time the exit is reaped the page may show another.
-                    var item = page.item
-                    item.timedOutAfter = Double(child.timedElapsed) / 1e9
-                    child.timedOut = item
-                    Syscalls.kill(pid, signal: SIGKILL)
-                    continue
+                let began = page.startedAt > 0 && page.startedAt <= now ? page.startedAt : sample.since
+                if timeout > 0, page.startedAt > 0 {
+                    if newItem {
+                        // Only what ran since the last look, and only if that look was recent.
+                        sample.timedElapsed = counts ? now &- max(began, child.lastLook) : 0
+                    } else if counts {
+                        sample.timedElapsed &+= now &- child.lastLook
+                    }
+                    if sample.timedElapsed >= timeout {
+                        // Stuck or slow past its limit: only ending the process stops a body. The
+                        // item is kept now: by the time the exit is reaped the page may show another.
+                        var item = page.item
+                        item.timedOutAfter = Double(sample.timedElapsed) / 1e9
+                        child.timedOut = item
+                        Syscalls.kill(pid, signal: SIGKILL)
+                        break
+                    }
+                    nextTimeout = min(
+                        nextTimeout ?? .max, now &+ min(timeout &- sample.timedElapsed, Self.timeoutStepNanoseconds))
                 }
-                nextTimeout = min(
-                    nextTimeout ?? .max, now &+ min(page.timeout &- child.timedElapsed, Self.timeoutStepNanoseconds))
+                samples[page.slot] = sample
+                if now &- began >= Self.longItemNanoseconds {
+                    long.append(
+                        RunningItem(
+                            address: child.address, pid: pid, item: page.item, seconds: Double(now &- began) / 1e9))
+                }
             }
-            if now &- began >= Self.longItemNanoseconds {
-                long.append(
-                    RunningItem(address: child.address, pid: pid, item: page.item, seconds: Double(now &- began) / 1e9))
-            }
+            child.samples = samples
         }
         return (long, nextTimeout)
     }

@@ -182,6 +182,24 @@ enum Syscalls {
         return readEnd
     }
 
+    /// A descriptor any thread may make readable (``signalEvent(_:)``) to wake a thread
+    /// polling it; ``clearEvent(_:)`` makes it unreadable again.
+    static func eventDescriptor() throws -> Int32 {
+        let descriptor = mpetl_event_descriptor()
+        guard descriptor >= 0 else { throw SystemCallError(function: "eventfd", code: errno) }
+        return descriptor
+    }
+
+    /// Makes an ``eventDescriptor()`` readable. (It only fails once its count is near 2^64.)
+    static func signalEvent(_ descriptor: Int32) {
+        _ = mpetl_signal_event(descriptor)
+    }
+
+    /// Makes an ``eventDescriptor()`` unreadable until signalled again.
+    static func clearEvent(_ descriptor: Int32) {
+        _ = mpetl_clear_event(descriptor)
+    }
+
     /// Reads what is waiting in a non-blocking descriptor (at most 64 bytes).
     static func readAvailable(_ descriptor: Int32) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: 64)

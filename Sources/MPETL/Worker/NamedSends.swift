@@ -145,7 +145,7 @@ final class NamedSends: @unchecked Sendable {
             var from: Int?
             for link in links.values where link.sender.pendingItems > 0 {
                 items += link.sender.pendingItems
-                from = min(from ?? .max, link.sender.firstInputOfBatch)
+                from = min(from ?? .max, link.sender.lowestInputOfBatch)
             }
             pending.withLock { $0 = (items, from) }
             lock.unlock()

@@ -85,9 +85,10 @@ final class WorkerProcess {
         // Without the record the worker still runs; only a death it causes goes untraced.
         quarantine = ItemQuarantine(
             record: assignment.heldItemDescriptor.flatMap { try? HeldItemRecord(mapping: $0) },
-            timeout: definition.timeout)
+            timeout: definition.timeout, concurrency: definition.concurrency)
         // Until its items are timed, a worker describes each (they may be slow).
         quarantine.describesEveryItem = true
+        demand.minimumWindow = definition.concurrency
 
         context = try Context()
         control = try ClusterSecurity.socket(context, type: .dealer, role: .client)
@@ -222,15 +223,36 @@ final class WorkerProcess {
     @inline(__always)
     static var nanoseconds: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+    /// What the worker's loop waits on: its inputs (unless the stage has no room for more),
+    /// the coordinator, and an async stage's finished items.
+    struct LoopPoll {
+        let poller = Poller()
+        let inputItems: [Poller.Item]
+        let controlItem: Poller.Item
+        let finishedItem: Poller.Item?
+
+        init(inputs: [Socket], control: Socket, finished: Int32?) {
+            inputItems = inputs.map { [poller] in poller.add($0, events: .readable) }
+            controlItem = poller.add(control, events: .readable)
+            finishedItem = finished.map { [poller] in poller.add(fileDescriptor: $0, events: .readable) }
+        }
+    }
+
     func processUntilFinished() throws -> Never {
         let message = Message()
         let connection = Message()
-        let poller = Poller()
-        let inputItems =
-            [poller.add(input, events: .readable)] + (linkInput.map { [poller.add($0, events: .readable)] } ?? [])
-        let controlItem = poller.add(control, events: .readable)
+        let poll = LoopPoll(
+            inputs: [input] + (linkInput.map { [$0] } ?? []), control: control, finished: runner.finishedDescriptor)
+        let runsAsync = poll.finishedItem != nil
         while true {
-            if let fromProducer = try tryReceiveBatch(into: message, connection: connection) {
+            if runsAsync {
+                try collectFinishedItems()
+                // Suspects first: a replayed batch may be waiting already, and a suspect must not
+                // start beside other items.
+                try handleControlMessages()
+                try drainBacklogs()
+            }
+            if runner.hasRoom, let fromProducer = try tryReceiveBatch(into: message, connection: connection) {
                 let now = try process(message, grantingThrough: fromProducer ? connection : nil)
                 lastInput = now
                 // A batch sized by the load waits no longer than its linger, however busy this is.
@@ -244,7 +266,7 @@ final class WorkerProcess {
             // are done, tell the coordinator, grant what was held back, then sleep until woken.
             try grantDueCredit()
             if sender.pendingItems > 0 || namedSends.pendingItems > 0 {
-                if try waitForInput(poller, inputItems, controlItem, milliseconds: Self.partialBatchGrace) { continue }
+                if try waitForInput(poll, milliseconds: Self.partialBatchGrace) { continue }
                 try sender.flush()
                 try namedSends.flush()
                 settle()
@@ -255,7 +277,7 @@ final class WorkerProcess {
                 if now < due {
                     // Whatever wakes this (input, an acknowledgement) changes what comes next.
                     _ = try waitForInput(
-                        poller, inputItems, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
+                        poll, milliseconds: Int((due - now) / 1_000_000) + 1)
                     continue
                 }
                 try reportDone()
@@ -264,7 +286,7 @@ final class WorkerProcess {
                 let wait = max(.zero, Self.reportInterval - (ContinuousClock.now - lastReport))
                 if wait > .zero {
                     _ = try waitForInput(
-                        poller, inputItems, controlItem, milliseconds: Int(wait / .milliseconds(1)) + 1)
+                        poll, milliseconds: Int(wait / .milliseconds(1)) + 1)
                     continue
                 }
                 try reportProgress()
@@ -273,27 +295,49 @@ final class WorkerProcess {
                 let now = Self.nanoseconds
                 if now < due {
                     _ = try waitForInput(
-                        poller, inputItems, controlItem, milliseconds: Int((due - now) / 1_000_000) + 1)
+                        poll, milliseconds: Int((due - now) / 1_000_000) + 1)
                     continue
                 }
                 try grantDueCredit()
                 continue
             }
-            _ = try waitForInput(poller, inputItems, controlItem, milliseconds: nil)
+            _ = try waitForInput(poll, milliseconds: nil)
         }
     }
 
-    /// Polls input and control; handles control messages. True when input is waiting.
-    func waitForInput(
-        _ poller: Poller, _ inputItems: [Poller.Item], _ controlItem: Poller.Item,
-        milliseconds: Int?
-    ) throws -> Bool {
-        guard try poller.poll(timeoutMilliseconds: milliseconds) > 0 else { return false }
-        if poller.isReadable(controlItem) {
+    /// Polls input (while the stage has room for it), control and finished items; handles
+    /// control messages. True when input or finished items are waiting.
+    func waitForInput(_ poll: LoopPoll, milliseconds: Int?) throws -> Bool {
+        let inputEvents: PollEvents = runner.hasRoom ? .readable : []
+        for item in poll.inputItems { poll.poller.setEvents(inputEvents, for: item) }
+        guard try poll.poller.poll(timeoutMilliseconds: milliseconds) > 0 else { return false }
+        if poll.poller.isReadable(poll.controlItem) {
             try handleControlMessages()
             try drainBacklogs()
         }
-        return inputItems.contains { poller.isReadable($0) }
+        return poll.inputItems.contains { poll.poller.isReadable($0) }
+            || poll.finishedItem.map { poll.poller.isReadable($0) } == true
+    }
+
+    /// Passes on what an async stage's finished items emitted, and lets the input batches
+    /// whose items have all finished count as processed.
+    func collectFinishedItems() throws {
+        let work: FinishedWork
+        do throws(BatchFailure) {
+            work = try runner.takeFinished()
+        } catch {
+            try handle(error, in: nil)
+            return
+        }
+        noteSkipped()
+        guard work.items > 0 else { return }
+        let now = Self.nanoseconds
+        counters.busyNanoseconds &+= work.busyNanoseconds
+        demand.timed(items: work.items, nanoseconds: work.busyNanoseconds, at: now)
+        quarantine.describesEveryItem = demand.itemsTakeMilliseconds
+        for input in work.inputs { ledger.processed(input) }
+        settle()
+        if sender.isAutomatic { try sender.flushIfLingering(now: now) }
     }
 
     /// Takes the next batch from either input into `message`: true when it came from a producer
@@ -357,7 +401,7 @@ final class WorkerProcess {
 
     /// The first input whose items wait in the partial output batch, if any: not done yet.
     var pendingFrom: Int? {
-        let output = sender.pendingItems > 0 ? sender.firstInputOfBatch : nil
+        let output = sender.pendingItems > 0 ? sender.lowestInputOfBatch : nil
         guard let links = namedSends.pendingFrom else { return output }
         return min(output ?? links, links)
     }
@@ -389,8 +433,10 @@ final class WorkerProcess {
                     "batches \(expected)…\(header.sequence - 1) from producer \(header.producer) never arrived")
             }
             sender.currentInput = input
+            // An async stage's items run on: the batch counts as processed once they finished.
+            var finished = true
             defer {
-                ledger.processed(input)
+                if finished { ledger.processed(input) }
                 settle()
             }
             if let connection {
@@ -405,10 +451,15 @@ final class WorkerProcess {
             }
             let began = ended
             do throws(BatchFailure) {
-                try runner.process(
-                    items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount))
+                finished = try runner.process(
+                    items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount),
+                    input: input)
             } catch {
                 return error
+            }
+            guard finished else {
+                counters.countBatch(items: header.itemCount, busyNanoseconds: 0)
+                return nil
             }
             ended = Self.nanoseconds
             counters.countBatch(items: header.itemCount, busyNanoseconds: ended &- began)
@@ -417,19 +468,28 @@ final class WorkerProcess {
             quarantine.describesEveryItem = demand.itemsTakeMilliseconds
             return nil
         }
+        noteSkipped()
+        if let failure { try handle(failure, in: message) }
+        return ended
+    }
+
+    /// Moves the items the runner skipped to the next report.
+    func noteSkipped() {
         let newlySkipped = runner.takeSkipped()
-        if !newlySkipped.isEmpty {
-            counters.errors += UInt64(newlySkipped.count)
-            skipped += newlySkipped.map {
-                SkippedItem(
-                    stage: definition.label, item: $0.item, error: $0.error, pid: Syscalls.processID,
-                    host: Syscalls.hostName,
-                    itemID: $0.id)
-            }
+        guard !newlySkipped.isEmpty else { return }
+        counters.errors += UInt64(newlySkipped.count)
+        skipped += newlySkipped.map {
+            SkippedItem(
+                stage: definition.label, item: $0.item, error: $0.error, pid: Syscalls.processID,
+                host: Syscalls.hostName,
+                itemID: $0.id)
         }
+    }
+
+    /// Acts on a batch that could not run (`message`, when it was one that arrived) or an item
+    /// that failed.
+    func handle(_ failure: BatchFailure, in message: Message?) throws {
         switch failure {
-        case nil:
-            break
         case .outOfSequence(let reason):
             // A batch went missing on the way (a connection was cut and came back): stop, so
             // this worker's producers replay everything it has not acknowledged.
@@ -442,14 +502,13 @@ final class WorkerProcess {
             // Dropped whole. A forged one (no known producer's next number) was never
             // recorded; one from a real producer counts as done, as running it again would
             // not help, so its producer is not kept waiting.
-            noteMalformed(bytes: message.count, peer: message.peerAddress, reason: reason)
+            noteMalformed(bytes: message?.count ?? 0, peer: message?.peerAddress, reason: reason)
         case .transport(let error):
             throw error
         case .item(let item, let underlying):
             counters.errors += 1
             try reportFailure(item: item, reason: "the stage threw: \(underlying)", cause: underlying)
         }
-        return ended
     }
 
     /// Counts a malformed batch; warns about the first.

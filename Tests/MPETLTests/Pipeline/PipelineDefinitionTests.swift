@@ -83,6 +83,26 @@ struct PipelineDefinitionTests {
         #expect(processes.code == .invalidDefinition)
     }
 
+    @Test(arguments: [0, -1, 4097])
+    func aConcurrencyOutsideOneTo4096IsRefusedSayingWhatToDo(concurrency: Int) throws {
+        let pipeline = Pipeline()
+        let error = try #require(throws: PipelineError.self) {
+            try pipeline.addTask(concurrency: concurrency) { (value: Int) async in value }
+        }
+        #expect(error.code == .invalidDefinition)
+        #expect(error.reason.contains("between 1 and 4096") && error.reason.contains("add processes"), "\(error)")
+        try pipeline.addTask(concurrency: 4096) { (value: Int) async in value }
+    }
+
+    @Test func anAsyncBodyIsAnAsyncStageAndASynchronousOneRunsOneItemAtATime() throws {
+        let pipeline = Pipeline()
+        try pipeline.addTask { (value: Int) in value }
+        try pipeline.addTask { (value: Int) async in value }
+        try pipeline.addTask(concurrency: 3) { (value: Int) in value }
+        #expect(pipeline.stageConcurrency == [1, 1, 3])
+        #expect(pipeline.stageRunsAsync == [false, true, true])
+    }
+
     @Test func aFailedStartLeavesThePipelineUnstarted() throws {
         let pipeline = Pipeline()
         try pipeline.addTask { (value: Int) in String(value) }

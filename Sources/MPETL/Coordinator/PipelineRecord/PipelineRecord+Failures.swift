@@ -43,8 +43,8 @@ extension PipelineRecord {
                 reason: "could not start a worker process: \(error)", pid: nil, host: nil))
     }
 
-    /// `held`: the item the worker was running, when its agent could tell.
-    mutating func exited(stage: Int, worker: Int, status: ExitStatus, holding held: HeldItem? = nil)
+    /// `held`: the items the worker was running, when its agent could tell.
+    mutating func exited(stage: Int, worker: Int, status: ExitStatus, holding held: [HeldItem] = [])
         -> [CoordinatorAction]
     {
         // What it was doing when it ended decides what its end means.
@@ -93,7 +93,7 @@ extension PipelineRecord {
     /// replacement starts while the stage's restarts last. What cannot be replayed fails the
     /// pipeline: batches from `Pipeline.send` links (their senders keep no copies), and what a
     /// dead worker had sent through its own links.
-    mutating func lose(_ address: WorkerAddress, status: ExitStatus, holding held: HeldItem?) -> [CoordinatorAction] {
+    mutating func lose(_ address: WorkerAddress, status: ExitStatus, holding held: [HeldItem]) -> [CoordinatorAction] {
         let slot = slots[address.stage][address.worker]
         let suspects: [CoordinatorAction]
         switch tracePoison(address, status: status, holding: held) {
@@ -129,7 +129,7 @@ extension PipelineRecord {
         }
         let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
         // A worker ended for a timeout was ended on purpose: it is always replaced.
-        let timedOut = held?.timedOutAfter != nil
+        let timedOut = held.contains { $0.timedOutAfter != nil }
         guard timedOut || restartsLeft[address.stage] > 0 else {
             guard live > 0 else {
                 let failure = report(

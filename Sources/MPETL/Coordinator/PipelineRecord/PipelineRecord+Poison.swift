@@ -7,36 +7,19 @@ extension PipelineRecord {
         case failed([CoordinatorAction])
     }
 
-    /// Counts a worker of `address`'s stage that died while running `held` (nil: between items).
-    mutating func tracePoison(_ address: WorkerAddress, status: ExitStatus, holding held: HeldItem?) -> PoisonVerdict {
-        guard let held else {
+    /// Counts a worker of `address`'s stage that died while running `held` (empty: between
+    /// items; several: a stage running items concurrently, whose culprit cannot be told apart,
+    /// so each becomes a suspect and runs alone from then on).
+    mutating func tracePoison(_ address: WorkerAddress, status: ExitStatus, holding held: [HeldItem])
+        -> PoisonVerdict
+    {
+        guard !held.isEmpty else {
             poison.recordDeath(stage: address.stage)
             return .suspected([])
         }
-        let entry = poison.recordDeath(stage: address.stage, holding: held, status: status)
-        let stage = registration.stages[address.stage]
-        if let seconds = held.timedOutAfter, let verdict = timedOut(address, held, after: seconds, entry) {
-            return verdict
-        }
-        if entry.crashes >= PoisonLedger.quarantineThreshold {
-            guard stage.skipsFailedItems == true else {
-                let slot = slots[address.stage][address.worker]
-                var failure = report(
-                    address,
-                    reason:
-                        "a poison item: it killed \(entry.killed), every worker that ran it; fix the body for it, or "
-                        + "add the stage with onError: .skip to quarantine such items and go on",
-                    pid: slot.pid, host: slot.host, code: .workerDied)
-                failure.item = entry.name(id: held.id)
-                failure.workersKilled = entry.deaths
-                return .failed(fail(failure))
-            }
-            if entry.quarantine == nil {
-                poison.quarantine(stage: address.stage, id: held.id, reason: "quarantined: it killed \(entry.killed)")
-                Log.warning(
-                    "\(label): \(stage.label) quarantined the item \(entry.name(id: held.id)): it killed "
-                        + "\(entry.killed); it is skipped and join() reports it"
-                )
+        for item in held {
+            if let failure = trace(address, status: status, holding: item, alone: held.count == 1) {
+                return .failed(failure)
             }
         }
         let list = poison.suspects(of: address.stage)
@@ -45,6 +28,40 @@ extension PipelineRecord {
             return .send(to: identity, .suspects(list))
         }
         return .suspected(actions)
+    }
+
+    /// Counts the death against one item it held; returns the pipeline's failure if that item
+    /// is poison and the stage does not skip.
+    private mutating func trace(_ address: WorkerAddress, status: ExitStatus, holding held: HeldItem, alone: Bool)
+        -> [CoordinatorAction]?
+    {
+        let entry = poison.recordDeath(stage: address.stage, holding: held, alone: alone, status: status)
+        let stage = registration.stages[address.stage]
+        if let seconds = held.timedOutAfter, case .failed(let actions) = timedOut(address, held, after: seconds, entry)
+        {
+            return actions
+        }
+        guard entry.crashes >= PoisonLedger.quarantineThreshold else { return nil }
+        guard stage.skipsFailedItems == true else {
+            let slot = slots[address.stage][address.worker]
+            var failure = report(
+                address,
+                reason:
+                    "a poison item: it killed \(entry.killed), every worker that ran it; fix the body for it, or "
+                    + "add the stage with onError: .skip to quarantine such items and go on",
+                pid: slot.pid, host: slot.host, code: .workerDied)
+            failure.item = entry.name(id: held.id)
+            failure.workersKilled = entry.deaths
+            return fail(failure)
+        }
+        if entry.quarantine == nil {
+            poison.quarantine(stage: address.stage, id: held.id, reason: "quarantined: it killed \(entry.killed)")
+            Log.warning(
+                "\(label): \(stage.label) quarantined the item \(entry.name(id: held.id)): it killed "
+                    + "\(entry.killed); it is skipped and join() reports it"
+            )
+        }
+        return nil
     }
 
     /// An item ran past its stage's timeout and its worker was ended: under `.skip` it is

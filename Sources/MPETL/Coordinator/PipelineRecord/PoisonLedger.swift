@@ -3,7 +3,9 @@
 /// A worker that ends itself (a crash signal or a failing exit, see
 /// ``ExitStatus/isSelfInflicted``) while running an item makes that item a *suspect*: its batch
 /// is replayed to another worker (at-least-once), which describes the item before running it.
-/// An item that kills ``quarantineThreshold`` workers is a *poison item*. Under
+/// An item that kills ``quarantineThreshold`` workers running it alone is a *poison item*; a
+/// death beside other items (a stage running several at once) only makes each a suspect, which
+/// then runs alone, so an innocent item never shares a poison item's fate. Under
 /// ``ErrorPolicy/skip`` it is quarantined: every worker of the stage skips it and `join()`
 /// lists it as skipped. Under any other policy the pipeline fails naming it, rather than
 /// spending the stage's restarts on it. Deaths by SIGKILL or SIGTERM do not make an item poison:
@@ -14,8 +16,13 @@ struct PoisonLedger {
     struct Entry: Equatable {
         /// Workers that died running it, however they died.
         var deaths = 0
-        /// Those that ended themselves (see ``ExitStatus/isSelfInflicted``).
+        /// Those that ended themselves (see ``ExitStatus/isSelfInflicted``) while running it
+        /// alone: only these make it poison.
         var crashes = 0
+        /// Those that ended themselves while running it beside other items (a stage with
+        /// `concurrency:`): any of them may have been the cause, so it is only suspected, and
+        /// runs alone from then on.
+        var crashesBesideOthers = 0
         /// Those their agent ended because the item ran past the stage's timeout.
         var timeouts = 0
         /// The item's description, from a worker that described it before it died.
@@ -48,14 +55,15 @@ struct PoisonLedger {
 
     var isEmpty: Bool { stages.isEmpty }
 
-    /// Counts a worker of `stage` that died running `held`; returns the item's entry after it.
-    mutating func recordDeath(stage: Int, holding held: HeldItem, status: ExitStatus) -> Entry {
+    /// Counts a worker of `stage` that died running `held`, `alone` or beside other items;
+    /// returns the item's entry after it.
+    mutating func recordDeath(stage: Int, holding held: HeldItem, alone: Bool = true, status: ExitStatus) -> Entry {
         var entry = stages[stage]?[held.id] ?? Entry()
         entry.deaths += 1
         if held.timedOutAfter != nil {
             entry.timeouts += 1
         } else if status.isSelfInflicted {
-            entry.crashes += 1
+            if alone { entry.crashes += 1 } else { entry.crashesBesideOthers += 1 }
         }
         entry.statuses.append(status)
         if let item = held.item { entry.item = item }
@@ -83,6 +91,10 @@ struct PoisonLedger {
 
     /// What the workers of `stage` must know.
     func suspects(of stage: Int) -> [SuspectItem] {
-        (stages[stage] ?? [:]).map { SuspectItem(id: $0.key, quarantine: $0.value.quarantine) }
+        (stages[stage] ?? [:]).map {
+            SuspectItem(
+                id: $0.key, quarantine: $0.value.quarantine,
+                isolate: $0.value.crashes + $0.value.crashesBesideOthers + $0.value.timeouts > 0 ? true : nil)
+        }
     }
 }

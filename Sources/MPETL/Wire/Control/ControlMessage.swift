@@ -62,8 +62,9 @@ enum ControlMessage: Codable, Sendable {
     case workerHost(WorkerHostInfo)
     case spawned(WorkerAddress, pid: Int32)
     case spawnFailed(WorkerAddress, reason: String)
-    /// `holding`: the item it was running, read from its ``HeldItemRecord``.
-    case workerExited(WorkerAddress, ExitStatus, holding: HeldItem? = nil)
+    /// `holding`: the item it was running, read from its ``HeldItemRecord``; `alsoHolding`: the
+    /// others, for a stage running several items at once (see ``heldItems``).
+    case workerExited(WorkerAddress, ExitStatus, holding: HeldItem? = nil, alsoHolding: [HeldItem]? = nil)
     /// Every item this agent's workers have been running for a second or more (empty: none
     /// now): for `stats()` and progress.
     case runningItems([RunningItem])
@@ -84,4 +85,13 @@ enum ControlMessage: Codable, Sendable {
     case finish
     case exit
     case abort(reason: String)
+}
+
+extension ControlMessage {
+    /// A worker ended while running `held` (empty: between items).
+    static func workerExited(_ address: WorkerAddress, _ status: ExitStatus, holding held: [HeldItem])
+        -> ControlMessage
+    {
+        .workerExited(address, status, holding: held.first, alsoHolding: held.count > 1 ? Array(held.dropFirst()) : nil)
+    }
 }

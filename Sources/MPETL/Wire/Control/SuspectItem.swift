@@ -6,4 +6,7 @@ struct SuspectItem: Codable, Equatable, Sendable {
     /// Set once it killed ``PoisonLedger/quarantineThreshold`` workers of a stage whose error
     /// policy is ``ErrorPolicy/skip``: the reason workers report when they skip it.
     var quarantine: String?
+    /// Set when it ended a worker by itself (a crash) or by running past the stage's timeout:
+    /// a stage running items concurrently runs it alone, so a second death names it.
+    var isolate: Bool? = nil
 }
