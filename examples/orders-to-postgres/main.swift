@@ -71,9 +71,10 @@ try orders.addDestination(
 
 let report: JoinReport
 do {
-    try orders.start()  // in a worker this never returns
-    try orders.feed(csvPath)
-    report = try orders.join()
+    // The async driver calls: this program runs as async top-level code.
+    try await orders.async.start()  // in a worker this never returns
+    try await orders.async.feed(csvPath)
+    report = try await orders.async.join()
     if generated { try? FileManager.default.removeItem(atPath: csvPath) }
 } catch {
     if generated { try? FileManager.default.removeItem(atPath: csvPath) }
