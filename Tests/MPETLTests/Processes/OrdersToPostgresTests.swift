@@ -40,7 +40,7 @@ struct OrdersToPostgresTests {
         try TestPostgres.requireServer()
         let table = try TestPostgres.freshTable("killed")
         defer { _ = try? TestPostgres.query("DROP TABLE IF EXISTS \(table)") }
-        let expected = Expected(rows: 200_000)
+        let expected = Expected(rows: 100_000)
         let driver = try Programs.launch("orders-to-postgres", ["--rows", "\(expected.rows)", "--table", table])
         defer { driver.killAndClean() }
 
