@@ -15,8 +15,7 @@ struct Order: Codable, Sendable {
 
     /// Parses and validates one CSV line; the error says what is wrong with it.
     init(parsing line: RawLine) throws(Rejection) {
-        let text = line.text.hasSuffix("\r") ? String(line.text.dropLast()) : line.text
-        let fields = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let fields = line.text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard fields.count == 5 else { throw Rejection(line, "expected 5 fields, found \(fields.count)") }
         guard let id = Int(fields[0]), id > 0 else {
             throw Rejection(line, "order_id \"\(fields[0])\" is not a positive number")

@@ -37,19 +37,21 @@ let generated = option("csv") == nil
 let csvPath = option("csv") ?? NSTemporaryDirectory() + "mpetl-orders-to-postgres-\(getpid()).csv"
 
 if !Pipeline.isWorkerProcess {
-    if generated { try SampleData.write(rows: rows, to: csvPath) }
     do {
         try await PostgresConnection.with(settings) { connection in try await table.create(on: connection) }
     } catch {
         fail("\(DatabaseFailure("creating table \(table.name) on \(settings.serverDescription)", error))", status: 1)
     }
+    if generated { try SampleData.write(rows: rows, to: csvPath) }
 }
 
 let orders = Pipeline()
 // Extract: one process reads the file line by line.
 try orders.addOrigin(chunkSize: 1) { (path: String, emit: Emitter<RawLine>) in
     let text = try String(contentsOfFile: path, encoding: .utf8)
-    for (index, line) in text.split(separator: "\n").enumerated() {
+    // By newline Characters, which include "\r\n": a file from Windows reads the same.
+    for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+    where !line.isEmpty {
         if index == 0 && line.hasPrefix("order_id") { continue }
         emit(RawLine(number: index + 1, text: String(line)))
     }
@@ -86,6 +88,10 @@ do {
     summary = try await PostgresConnection.with(settings) { connection in try await table.summary(on: connection) }
 } catch {
     fail("\(DatabaseFailure("reading table \(table.name)", error))", status: 1)
+}
+// The first few on standard error, so that a file of your own says what is wrong with it.
+for skipped in report.skipped.prefix(5) {
+    FileHandle.standardError.write(Data("orders-to-postgres: skipped \(skipped.error)\n".utf8))
 }
 print("orders \(summary.orders)")
 print("rejected \(report.skippedCount)")
