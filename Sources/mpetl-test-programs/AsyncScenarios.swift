@@ -311,3 +311,20 @@ func asyncDriver() throws {
     finished.wait()
     printJSON(outcome.withLock { $0 } ?? [:])
 }
+
+/// An async body that calls `Pipeline.send`, which it cannot yet: prints the error.
+func asyncSend() throws {
+    let pipeline = Pipeline()
+    try pipeline.addTask(concurrency: 4) { (value: Int) async throws in try Pipeline.send("elsewhere", value) }
+    let elsewhere = Pipeline(name: "elsewhere")
+    try elsewhere.addTask { (value: Int) in value }
+    try pipeline.start()
+    try elsewhere.start()
+    do {
+        try pipeline.feed(contentsOf: 0..<10)
+        try pipeline.join()
+        printJSON(["error": "the send was not refused"])
+    } catch {
+        report(error)
+    }
+}

@@ -86,6 +86,32 @@ struct AsyncStageTests {
         #expect(Double(ticks) > seconds * 50, "the ticker kept running beside the driver's calls: \(result)")
     }
 
+    @Test func anAsyncItemPastItsTimeoutAmongOthersInFlightIsSkippedAndTheRestArrive() throws {
+        let run = try Programs.run(
+            "mpetl-test-programs", ["stuck-item", "--timeout", "500", "--policy", "skip", "--async"],
+            timeout: .seconds(90))
+        let result = try run.json()
+        #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result)")
+        #expect(result["skipped"] as? [String] == ["7"], "only the item past the limit: \(result)")
+        #expect((result["skippedErrors"] as? [String])?.first?.contains("timed out") == true, "\(result)")
+        #expect(result["workersLost"] as? Int == 1, "its worker was ended, the others it held replayed: \(result)")
+    }
+
+    @Test func anAsyncItemPastItsTimeoutFailsTheRunNamingIt() throws {
+        let run = try Programs.run(
+            "mpetl-test-programs", ["stuck-item", "--timeout", "300", "--async"], timeout: .seconds(90))
+        let result = try run.json()
+        #expect(result["code"] as? String == "timed out", "\(result)")
+        #expect(result["item"] as? String == "7", "\(result)")
+    }
+
+    @Test func pipelineSendFromAnAsyncBodySaysWhatToDoInstead() throws {
+        let run = try Programs.run("mpetl-test-programs", ["async-send"], timeout: .seconds(60))
+        let result = try run.json()
+        #expect(result["code"] as? String == "stage failed", "\(result)")
+        #expect((result["error"] as? String ?? "").contains("synchronous stage"), "\(result)")
+    }
+
     @Test(arguments: ["segv", "exit"])
     func anAsyncPoisonItemAmongManyInFlightIsIsolatedThenQuarantined(crash: String) throws {
         let run = try Programs.run(
