@@ -65,6 +65,19 @@ struct AsyncStageTests {
         #expect(result["missing"] as? Int == 0 && result["duplicated"] as? Int == 0, "\(result); killed \(killed)")
     }
 
+    @Test func killingEachStageAroundAnAsyncTaskKeepsLineageExactAndSkipsReportedOnce() throws {
+        // Stage 0, then the async task, then stage 2: what the task emitted carries ids derived
+        // from its input's, so replays of it are recognised downstream and skips counted once.
+        let (run, killed) = try KilledWorkerTests.run(
+            ["chaos", "--items", "60000", "--skip-every", "997", "--async"], kills: 3, every: .milliseconds(500)
+        ) { stage, driver in KilledWorkerTests.workers(of: driver)[stage]?.first }
+        let result = try run.json()
+        let skipped = (0..<60_000).filter { $0 % 997 == 0 }.count
+        #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result); killed \(killed)")
+        #expect(result["skippedCount"] as? Int == skipped, "each skipped item reported once: \(result)")
+        #expect(result["skippedDistinct"] as? Int == skipped)
+    }
+
     @Test func anAsyncCommittingDestinationLosesNothingWhenItsWorkerIsKilled() throws {
         let (run, killed) = try KilledWorkerTests.run(
             ["buffered-writes", "--items", "60000", "--async"], kills: 1, every: .milliseconds(800)
