@@ -210,25 +210,16 @@ func asyncRandomOrder() throws {
     ])
 }
 
-/// Values an async destination holds back and appends to a file of its own on commit.
+/// Values an async destination holds back and appends to a file of its own on commit: a
+/// ``ValueBuffer`` its items, in flight together, reach through the actor.
 actor AsyncValueBuffer: AsyncCommitting {
-    private var pending: [Int] = []
-    private let path: String
+    private let buffer: ValueBuffer
 
-    init(folder: String) {
-        path = "\(folder)/values-\(getpid()).txt"
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-    }
+    init(folder: String) { buffer = ValueBuffer(folder: folder) }
 
-    func add(_ value: Int) { pending.append(value) }
+    func add(_ value: Int) { buffer.add(value) }
 
-    func commit() async throws {
-        guard !pending.isEmpty, let handle = FileHandle(forWritingAtPath: path) else { return }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(pending.map { "\($0)\n" }.joined().utf8))
-        pending.removeAll()
-    }
+    func commit() async throws { try buffer.write() }
 }
 
 /// Adds `buffered-writes --async`'s destination: async, 16 items in flight, committing.
