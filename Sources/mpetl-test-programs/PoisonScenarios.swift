@@ -99,24 +99,10 @@ func stuckItem() throws {
             try await Task.sleep(for: value == stuck ? .seconds(86_400) : .milliseconds(pause))
             return value
         }
-        try pipeline.start()
-        try feedAndReport(pipeline, items: items, except: stuck)
-        return
-    }
-    try pipeline.addTask(processes: 2, onError: policy, timeout: limit) {
-        (value: Int) -> Int in
-        if value == stuck {
-            while true { sleep(60) }
-        }
-        if value == stopAt {
-            let claimed = open(marker, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-            if claimed >= 0 {
-                close(claimed)
-                kill(0, SIGSTOP)
-            }
-        }
-        usleep(UInt32(pause * 1_000))
-        return value
+    } else {
+        try addStuckTask(
+            to: pipeline, stuck: stuck, pause: pause, stopAt: stopAt, marker: marker, policy: policy,
+            timeout: limit)
     }
     try pipeline.start()
     print("started")
@@ -149,4 +135,27 @@ func stuckItem() throws {
         exit(0)
     }
     try feedAndReport(pipeline, items: items, except: stuck)
+}
+
+/// `stuck-item`'s synchronous task: never returns for `stuck`; stops the whole process group at
+/// `stopAt` (once, whichever worker claims `marker` first); else sleeps `pause` milliseconds.
+func addStuckTask(
+    to pipeline: Pipeline, stuck: Int, pause: Int, stopAt: Int, marker: String, policy: ErrorPolicy,
+    timeout: Duration?
+) throws {
+    try pipeline.addTask(processes: 2, onError: policy, timeout: timeout) {
+        (value: Int) -> Int in
+        if value == stuck {
+            while true { sleep(60) }
+        }
+        if value == stopAt {
+            let claimed = open(marker, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            if claimed >= 0 {
+                close(claimed)
+                kill(0, SIGSTOP)
+            }
+        }
+        usleep(UInt32(pause * 1_000))
+        return value
+    }
 }

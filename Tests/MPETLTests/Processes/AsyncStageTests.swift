@@ -110,6 +110,15 @@ struct AsyncStageTests {
         #expect(result["workersLost"] as? Int == 1, "its worker was ended, the others it held replayed: \(result)")
     }
 
+    @Test func statsNameAStuckAsyncItemAndItsSiblingsFinishEverythingElse() throws {
+        let run = try Programs.run(
+            "mpetl-test-programs", ["stuck-item", "--items", "200", "--async"], timeout: .seconds(90))
+        let result = try run.json()
+        #expect(result["item"] as? String == "7", "described, not only its lineage id: \(result)")
+        #expect((result["seconds"] as? Double ?? 0) >= 1, "\(result)")
+        #expect(result["finished"] as? Int == 199, "the 7 slots beside it and the other worker did the rest: \(result)")
+    }
+
     @Test func anAsyncItemPastItsTimeoutFailsTheRunNamingIt() throws {
         let run = try Programs.run(
             "mpetl-test-programs", ["stuck-item", "--timeout", "300", "--async"], timeout: .seconds(90))
