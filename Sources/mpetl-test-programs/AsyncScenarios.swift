@@ -210,25 +210,16 @@ func asyncRandomOrder() throws {
     ])
 }
 
-/// Values an async destination holds back and appends to a file of its own on commit.
+/// Values an async destination holds back and appends to a file of its own on commit: a
+/// ``ValueBuffer`` its items, in flight together, reach through the actor.
 actor AsyncValueBuffer: AsyncCommitting {
-    private var pending: [Int] = []
-    private let path: String
+    private let buffer: ValueBuffer
 
-    init(folder: String) {
-        path = "\(folder)/values-\(getpid()).txt"
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-    }
+    init(folder: String) { buffer = ValueBuffer(folder: folder) }
 
-    func add(_ value: Int) { pending.append(value) }
+    func add(_ value: Int) { buffer.add(value) }
 
-    func commit() async throws {
-        guard !pending.isEmpty, let handle = FileHandle(forWritingAtPath: path) else { return }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(pending.map { "\($0)\n" }.joined().utf8))
-        pending.removeAll()
-    }
+    func commit() async throws { try buffer.write() }
 }
 
 /// Adds `buffered-writes --async`'s destination: async, 16 items in flight, committing.
@@ -310,4 +301,21 @@ func asyncDriver() throws {
     }
     finished.wait()
     printJSON(outcome.withLock { $0 } ?? [:])
+}
+
+/// An async body that calls `Pipeline.send`, which it cannot yet: prints the error.
+func asyncSend() throws {
+    let pipeline = Pipeline()
+    try pipeline.addTask(concurrency: 4) { (value: Int) async throws in try Pipeline.send("elsewhere", value) }
+    let elsewhere = Pipeline(name: "elsewhere")
+    try elsewhere.addTask { (value: Int) in value }
+    try pipeline.start()
+    try elsewhere.start()
+    do {
+        try pipeline.feed(contentsOf: 0..<10)
+        try pipeline.join()
+        printJSON(["error": "the send was not refused"])
+    } catch {
+        report(error)
+    }
 }

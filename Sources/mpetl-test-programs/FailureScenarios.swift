@@ -112,12 +112,24 @@ func chaos() throws {
         spin(microseconds: work)
         return value * 3
     }
-    try pipeline.addTask(processes: 3, chunkSize: chunk, onError: skipEvery > 0 ? .skip : .fail) {
-        (value: Int, emit: Emitter<Int>) in
-        spin(microseconds: work)
-        if skips(value / 3) { throw Refused(value: value / 3) }
-        emit(value + 1)
-        if value % 2 == 0 { emit(-(value + 1)) }
+    if CommandLine.arguments.contains("--async") {
+        // The same task, async: 16 items in flight per worker, finishing in any order.
+        try pipeline.addTask(
+            processes: 3, chunkSize: chunk, concurrency: 16, onError: skipEvery > 0 ? .skip : .fail
+        ) { (value: Int, emit: Emitter<Int>) async throws in
+            try await jitter(upTo: 4 * work)
+            if skips(value / 3) { throw Refused(value: value / 3) }
+            emit(value + 1)
+            if value % 2 == 0 { emit(-(value + 1)) }
+        }
+    } else {
+        try pipeline.addTask(processes: 3, chunkSize: chunk, onError: skipEvery > 0 ? .skip : .fail) {
+            (value: Int, emit: Emitter<Int>) in
+            spin(microseconds: work)
+            if skips(value / 3) { throw Refused(value: value / 3) }
+            emit(value + 1)
+            if value % 2 == 0 { emit(-(value + 1)) }
+        }
     }
     try pipeline.addDestination(processes: 3, chunkSize: chunk) { (value: Int) in
         spin(microseconds: work)

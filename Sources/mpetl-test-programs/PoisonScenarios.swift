@@ -70,7 +70,8 @@ func feedAndReport(_ pipeline: Pipeline, items: Int, except missing: Int) throws
 /// `--stop-group-at N`, the program runs in a process group of its own and the body stops the
 /// whole group (driver, agent, workers: as Ctrl-Z does) as it starts item N, once. With `--timeout` milliseconds and
 /// `--policy` (fail, skip,
-/// retry), prints what join said. Without a timeout, prints once `stats()` shows the stuck item
+/// retry), prints what join said; with `--async` too, the body awaits and each worker runs 8
+/// items at once. Without a timeout, prints once `stats()` shows the stuck item
 /// (how many items finished by then, and who holds it), then exits, ending its workers.
 func stuckItem() throws {
     let items = option("items", default: 60)
@@ -90,20 +91,18 @@ func stuckItem() throws {
         default: .fail
         }
     let pipeline = Pipeline(name: "stuck")
-    try pipeline.addTask(processes: 2, onError: policy, timeout: timeout > 0 ? .milliseconds(timeout) : nil) {
-        (value: Int) -> Int in
-        if value == stuck {
-            while true { sleep(60) }
+    let limit: Duration? = timeout > 0 ? .milliseconds(timeout) : nil
+    if CommandLine.arguments.contains("--async") {
+        // 8 items in flight per worker; the stuck one awaits for ever beside them.
+        try pipeline.addTask(processes: 2, concurrency: 8, onError: policy, timeout: limit) {
+            (value: Int) async throws -> Int in
+            try await Task.sleep(for: value == stuck ? .seconds(86_400) : .milliseconds(pause))
+            return value
         }
-        if value == stopAt {
-            let claimed = open(marker, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-            if claimed >= 0 {
-                close(claimed)
-                kill(0, SIGSTOP)
-            }
-        }
-        usleep(UInt32(pause * 1_000))
-        return value
+    } else {
+        try addStuckTask(
+            to: pipeline, stuck: stuck, pause: pause, stopAt: stopAt, marker: marker, policy: policy,
+            timeout: limit)
     }
     try pipeline.start()
     print("started")
@@ -136,4 +135,27 @@ func stuckItem() throws {
         exit(0)
     }
     try feedAndReport(pipeline, items: items, except: stuck)
+}
+
+/// `stuck-item`'s synchronous task: never returns for `stuck`; stops the whole process group at
+/// `stopAt` (once, whichever worker claims `marker` first); else sleeps `pause` milliseconds.
+func addStuckTask(
+    to pipeline: Pipeline, stuck: Int, pause: Int, stopAt: Int, marker: String, policy: ErrorPolicy,
+    timeout: Duration?
+) throws {
+    try pipeline.addTask(processes: 2, onError: policy, timeout: timeout) {
+        (value: Int) -> Int in
+        if value == stuck {
+            while true { sleep(60) }
+        }
+        if value == stopAt {
+            let claimed = open(marker, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            if claimed >= 0 {
+                close(claimed)
+                kill(0, SIGSTOP)
+            }
+        }
+        usleep(UInt32(pause * 1_000))
+        return value
+    }
 }

@@ -314,6 +314,7 @@ let scenarios: [String: () throws -> Void] = [
     "async-shapes": asyncShapes,
     "async-random-order": asyncRandomOrder,
     "async-driver": asyncDriver,
+    "async-send": asyncSend,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

@@ -44,7 +44,7 @@ public struct AsyncPipeline: Sendable {
 
     /// Sends one item to the first stage (see ``Pipeline/feed(_:)``), suspending while its
     /// queue is full. Feeding many items one call at a time costs a thread hand-off each
-    /// (microseconds); ``feed(contentsOf:)-(Sequence)`` hands them over in batches.
+    /// (microseconds); ``feed(contentsOf:)`` hands them over in batches.
     /// - Throws: as ``Pipeline/feed(_:)``.
     public func feed<Item: Encodable & Sendable>(_ item: Item) async throws {
         try await pipeline.blockingCalls.run { try pipeline.feed(item) }

@@ -36,7 +36,7 @@ final class AsyncStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     private var quarantine = ItemQuarantine(record: nil)
     private var committer = StateCommitter.none
     private var finished: FinishedItems?
-    private var skipped: [(item: String, error: String, id: UInt64)] = []
+    private var skipped = SkipList()
     /// Decoded items not started yet: at most the rest of one batch.
     private var waiting = FIFO<Waiting>()
     private var freeSlots: [Int]
@@ -75,11 +75,7 @@ final class AsyncStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
         try committer.commit()
     }
 
-    func takeSkipped() -> [(item: String, error: String, id: UInt64)] {
-        guard !skipped.isEmpty else { return [] }
-        defer { skipped.removeAll() }
-        return skipped
-    }
+    func takeSkipped() -> [(item: String, error: String, id: UInt64)] { skipped.take() }
 
     var itemsInFlight: Int { concurrency - freeSlots.count }
 

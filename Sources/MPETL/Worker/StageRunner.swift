@@ -58,6 +58,19 @@ extension StageRunner {
     var itemsInFlight: Int { 0 }
 }
 
+/// Items a stage skipped (``ErrorPolicy/skip``) since the worker last took them.
+struct SkipList {
+    private var items: [(item: String, error: String, id: UInt64)] = []
+
+    mutating func append(_ item: (item: String, error: String, id: UInt64)) { items.append(item) }
+
+    mutating func take() -> [(item: String, error: String, id: UInt64)] {
+        guard !items.isEmpty else { return [] }
+        defer { items.removeAll() }
+        return items
+    }
+}
+
 /// What an async stage's items finished since a worker last asked.
 struct FinishedWork {
     /// Input batches whose items have all finished.
@@ -78,7 +91,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
     private var output: BatchSender?
     private var quarantine = ItemQuarantine(record: nil)
     private var committer = StateCommitter.none
-    private var skipped: [(item: String, error: String, id: UInt64)] = []
+    private var skipped = SkipList()
 
     init(
         setup: @escaping () throws -> State, teardown: ((State) throws -> Void)?, policy: ErrorPolicy,
@@ -105,11 +118,7 @@ final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
         try committer.commit()
     }
 
-    func takeSkipped() -> [(item: String, error: String, id: UInt64)] {
-        guard !skipped.isEmpty else { return [] }
-        defer { skipped.removeAll() }
-        return skipped
-    }
+    func takeSkipped() -> [(item: String, error: String, id: UInt64)] { skipped.take() }
 
     func process(items: UnsafeRawBufferPointer, ids: UnsafeRawBufferPointer, count: Int, input _: Int)
         throws(BatchFailure) -> Bool

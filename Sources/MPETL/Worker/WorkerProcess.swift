@@ -333,8 +333,10 @@ final class WorkerProcess {
         guard work.items > 0 else { return }
         let now = Self.nanoseconds
         counters.busyNanoseconds &+= work.busyNanoseconds
+        // Items stay described (see init): the time per item this measures is the stage's
+        // throughput, while each item in flight may wait far longer, and a description costs a
+        // microsecond beside an item that awaits.
         demand.timed(items: work.items, nanoseconds: work.busyNanoseconds, at: now)
-        quarantine.describesEveryItem = demand.itemsTakeMilliseconds
         for input in work.inputs { ledger.processed(input) }
         settle()
         if sender.isAutomatic { try sender.flushIfLingering(now: now) }

@@ -65,6 +65,19 @@ struct AsyncStageTests {
         #expect(result["missing"] as? Int == 0 && result["duplicated"] as? Int == 0, "\(result); killed \(killed)")
     }
 
+    @Test func killingEachStageAroundAnAsyncTaskKeepsLineageExactAndSkipsReportedOnce() throws {
+        // Stage 0, then the async task, then stage 2: what the task emitted carries ids derived
+        // from its input's, so replays of it are recognised downstream and skips counted once.
+        let (run, killed) = try KilledWorkerTests.run(
+            ["chaos", "--items", "60000", "--skip-every", "997", "--async"], kills: 3, every: .milliseconds(500)
+        ) { stage, driver in KilledWorkerTests.workers(of: driver)[stage]?.first }
+        let result = try run.json()
+        let skipped = (0..<60_000).filter { $0 % 997 == 0 }.count
+        #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result); killed \(killed)")
+        #expect(result["skippedCount"] as? Int == skipped, "each skipped item reported once: \(result)")
+        #expect(result["skippedDistinct"] as? Int == skipped)
+    }
+
     @Test func anAsyncCommittingDestinationLosesNothingWhenItsWorkerIsKilled() throws {
         let (run, killed) = try KilledWorkerTests.run(
             ["buffered-writes", "--items", "60000", "--async"], kills: 1, every: .milliseconds(800)
@@ -84,6 +97,41 @@ struct AsyncStageTests {
         #expect(seconds > 0.2, "the run lasted long enough to tell: \(result)")
         // Measured: about 870 ticks a second when the calls hand off; 12 when they block the pool.
         #expect(Double(ticks) > seconds * 50, "the ticker kept running beside the driver's calls: \(result)")
+    }
+
+    @Test func anAsyncItemPastItsTimeoutAmongOthersInFlightIsSkippedAndTheRestArrive() throws {
+        let run = try Programs.run(
+            "mpetl-test-programs", ["stuck-item", "--timeout", "500", "--policy", "skip", "--async"],
+            timeout: .seconds(90))
+        let result = try run.json()
+        #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result)")
+        #expect(result["skipped"] as? [String] == ["7"], "only the item past the limit: \(result)")
+        #expect((result["skippedErrors"] as? [String])?.first?.contains("timed out") == true, "\(result)")
+        #expect(result["workersLost"] as? Int == 1, "its worker was ended, the others it held replayed: \(result)")
+    }
+
+    @Test func statsNameAStuckAsyncItemAndItsSiblingsFinishEverythingElse() throws {
+        let run = try Programs.run(
+            "mpetl-test-programs", ["stuck-item", "--items", "200", "--async"], timeout: .seconds(90))
+        let result = try run.json()
+        #expect(result["item"] as? String == "7", "described, not only its lineage id: \(result)")
+        #expect((result["seconds"] as? Double ?? 0) >= 1, "\(result)")
+        #expect(result["finished"] as? Int == 199, "the 7 slots beside it and the other worker did the rest: \(result)")
+    }
+
+    @Test func anAsyncItemPastItsTimeoutFailsTheRunNamingIt() throws {
+        let run = try Programs.run(
+            "mpetl-test-programs", ["stuck-item", "--timeout", "300", "--async"], timeout: .seconds(90))
+        let result = try run.json()
+        #expect(result["code"] as? String == "timed out", "\(result)")
+        #expect(result["item"] as? String == "7", "\(result)")
+    }
+
+    @Test func pipelineSendFromAnAsyncBodySaysWhatToDoInstead() throws {
+        let run = try Programs.run("mpetl-test-programs", ["async-send"], timeout: .seconds(60))
+        let result = try run.json()
+        #expect(result["code"] as? String == "stage failed", "\(result)")
+        #expect((result["error"] as? String ?? "").contains("synchronous stage"), "\(result)")
     }
 
     @Test(arguments: ["segv", "exit"])
