@@ -48,10 +48,7 @@ struct Launch: ParsableCommand {
             valueName: "seconds"))
     var heartbeatTimeout: Double?
 
-    @Option(
-        help: ArgumentHelp(
-            "Serve per-stage metrics for Prometheus at http://ADDRESS:PORT/metrics.", valueName: "address:port"))
-    var metricsListen: String?
+    @OptionGroup var http: HTTPOptions
 
     @Argument(
         parsing: .postTerminator,
@@ -68,16 +65,19 @@ struct Launch: ParsableCommand {
             throw ValidationError("--wait-workers needs --listen tcp://ADDRESS:PORT, where worker hosts connect")
         }
         if let heartbeatTimeout { try Seconds.check(heartbeatTimeout, option: "--heartbeat-timeout") }
+        try http.check(keys: security.keys)
     }
 
     func run() throws {
         try security.apply(to: listen.map { [$0] } ?? [])
         // An abstract socket: no file to clean up, however this command ends.
         let local = "ipc://@mpetl-coordinator-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
+        let registry = http.bootstrapMetrics()
         let server = try CoordinatorServer(
             heartbeatTimeout: heartbeatTimeout.map(Seconds.duration),
             listening: [local] + (listen.map { [$0.description] } ?? []))
+        let title = ([URL(fileURLWithPath: command[0]).lastPathComponent] + command.dropFirst()).joined(separator: " ")
+        let web = try http.start(server, title: "launch \(title)", registry: registry)
         try waitForWorkerHosts(server)
         let program = try ProgramProcess(command: command, coordinator: local, advertise: listen?.advertisableAddress)
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
@@ -86,6 +86,7 @@ struct Launch: ParsableCommand {
             display.show(server.snapshot())
         }
         display.finish(server.snapshot())
+        for web in web { web.stop() }
         server.stop()
         throw ExitCode(program.exitStatus)
     }

@@ -37,31 +37,32 @@ struct Serve: ParsableCommand {
             valueName: "seconds"))
     var heartbeatTimeout: Double?
 
-    @Option(
-        help: ArgumentHelp(
-            "Serve per-stage metrics for Prometheus at http://ADDRESS:PORT/metrics.", valueName: "address:port"))
-    var metricsListen: String?
+    @OptionGroup var http: HTTPOptions
 
     func validate() throws {
         guard !listen.isEmpty else { throw ValidationError("give --listen ENDPOINT, e.g. --listen ipc://@mpetl") }
         try Seconds.check(interval, option: "--interval")
         if let heartbeatTimeout { try Seconds.check(heartbeatTimeout, option: "--heartbeat-timeout") }
+        try http.check(keys: security.keys)
     }
 
     func run() throws {
         // First, before any thread starts: they all inherit the blocked mask.
         let stop = StopSignal()
         try security.apply(to: listen)
-        if let metricsListen { try MetricsEndpoint.start(listening: metricsListen) }
+        let registry = http.bootstrapMetrics()
         let server = try CoordinatorServer(
             heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: listen.map(\.description))
         FileHandle.standardError.write(
             Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
+        let web = try http.start(
+            server, title: "serve on \(server.endpoints.joined(separator: ", "))", registry: registry)
         let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         while !stop.wait(seconds: interval) {
             display.show(server.snapshot())
         }
         display.finish(server.snapshot())
+        for web in web { web.stop() }
         server.stop()
     }
 }

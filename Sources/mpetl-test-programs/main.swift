@@ -315,6 +315,7 @@ let scenarios: [String: () throws -> Void] = [
     "async-random-order": asyncRandomOrder,
     "async-driver": asyncDriver,
     "async-send": asyncSend,
+    "unbalanced": unbalanced,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {

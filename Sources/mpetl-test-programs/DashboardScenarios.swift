@@ -1,0 +1,28 @@
+// A pipeline a person watches on the dashboard: unbalanced on purpose, so that one stage is
+// the bottleneck and the run lasts long enough to see counts grow.
+import Foundation
+import MPETL
+
+/// A fast task then a slow one (`--slow-us` microseconds of sleep per item, 4,000 by default),
+/// two processes each, then a destination that counts: the slow task is the bottleneck, at
+/// about 500 items/s. `--items` (20,000) items; prints their count and sum.
+func unbalanced() throws {
+    let items = option("items", default: 20_000)
+    let pipeline = Pipeline()
+    try pipeline.addTask(processes: 2) { (value: Int) in value &* 3 }
+    try pipeline.addTask(processes: 2) { (value: Int) in
+        usleep(UInt32(option("slow-us", default: 4_000)))
+        return value / 3
+    }
+    try pipeline.addDestination { (value: Int) in value }
+    try pipeline.start()
+    try pipeline.feed(contentsOf: 0..<items)
+    try pipeline.join()
+    var count = 0
+    var sum = 0
+    for value in try pipeline.asCompleted(as: Int.self) {
+        count += 1
+        sum += value
+    }
+    printJSON(["count": count, "sum": sum])
+}

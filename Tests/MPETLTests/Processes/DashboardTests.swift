@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `launch --dashboard`: the page as a person sees it in a real browser, and the options around it.
+@Suite("Dashboard", .serialized)
+struct DashboardTests {
+    /// The slow and the fast stage of the `unbalanced` scenario.
+    static let fastStage = "task 1 (Int -> Int)"
+    static let slowStage = "task 2 (Int -> Int)"
+
+    @Test(
+        .enabled(
+            if: Chromium.path != nil || Chromium.required,
+            "chromium is not installed (scripts/ensure-chromium installs it; under CI=true this fails)"))
+    func aPersonSeesTheStagesGrowingCountsTheBottleneckAndTheHosts() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpetl-dashboard-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let launch = try Programs.launch(
+            "mpetl-coordinator",
+            [
+                "launch", "--progress", "off", "--dashboard", "127.0.0.1:0", "--",
+                Programs.url("mpetl-test-programs").path, "unbalanced", "--items", "1000000",
+            ])
+        defer { launch.killAndClean() }
+        let url = try Self.dashboardURL(of: launch)
+
+        // Load the page once the run is under way and the coordinator has seen the slow stage
+        // busy for a few samples: what a person opening it then should see.
+        let going = waitUntil(timeout: .seconds(60)) {
+            (try? Self.progress(url))?.contains("\"isBottleneck\":true") ?? false
+        }
+        #expect(going, "progress.json never marked a bottleneck: \(String(describing: try? Self.progress(url)))")
+        let first = RenderedPage(html: try Chromium.dumpDOM(url))
+        let host = ProcessInfo.processInfo.hostName
+        let fast = try #require(first.row("stage", Self.fastStage), "no row for the fast stage: \(first.text)")
+        let slow = try #require(first.row("stage", Self.slowStage), "no row for the slow stage: \(first.text)")
+        #expect(first.text.contains("unbalanced"), "the page names the program")
+        #expect(first.text.contains("running"))
+        #expect(slow[0].contains("bottleneck"), "the slow stage is marked: \(slow)")
+        #expect(!fast[0].contains("bottleneck"), "the fast stage is not: \(fast)")
+        let hostRow = try #require(first.row("host", host), "no row for this host (\(host)): \(first.text)")
+        #expect((RenderedPage.number(hostRow[1]) ?? 0) >= 4, "its workers: \(hostRow)")
+        let firstItems = try #require(RenderedPage.number(slow[1]), "\(slow)")
+        let firstHostItems = try #require(RenderedPage.number(hostRow[2]), "\(hostRow)")
+        #expect(firstItems > 0 && firstHostItems > 0, "slow \(slow), host \(hostRow)")
+
+        // Again once the coordinator has counted more items: the page shows them.
+        let more = waitUntil(timeout: .seconds(60)) {
+            Self.finished(in: (try? Self.progress(url)) ?? "") > firstItems + 200
+        }
+        #expect(more)
+        let second = RenderedPage(html: try Chromium.dumpDOM(url))
+        let slowAgain = try #require(second.row("stage", Self.slowStage), "\(second.text)")
+        let hostAgain = try #require(second.row("host", host), "\(second.text)")
+        #expect((RenderedPage.number(slowAgain[1]) ?? 0) > firstItems, "\(slow) then \(slowAgain)")
+        #expect((RenderedPage.number(hostAgain[2]) ?? 0) > firstHostItems, "\(hostRow) then \(hostAgain)")
+        #expect(second.text.contains("Items per second, by stage") && second.html.contains("<polyline"))
+
+        let screenshot = folder.appendingPathComponent("dashboard.png")
+        try Chromium.screenshot(url, to: screenshot)
+        let png = try Data(contentsOf: screenshot)
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG")
+        print("dashboard screenshot: \(screenshot.path)")
+
+        // Ctrl-C ends the program, and the dashboard with it.
+        kill(launch.pid, SIGINT)
+        let ended = try launch.finish(within: .seconds(30))
+        #expect(ended.status == 130, "stderr: \(ended.standardError.suffix(2000))")
+    }
+
+    @Test func theDashboardServesPrometheusMetricsToo() throws {
+        let launch = try Programs.launch(
+            "mpetl-coordinator",
+            [
+                "launch", "--progress", "off", "--dashboard", "127.0.0.1:0", "--",
+                Programs.url("mpetl-test-programs").path, "unbalanced", "--items", "1000000",
+            ])
+        defer { launch.killAndClean() }
+        let url = try Self.dashboardURL(of: launch)
+        var text = ""
+        let served = waitUntil(timeout: .seconds(60)) {
+            text = (try? String(contentsOf: URL(string: url + "metrics")!, encoding: .utf8)) ?? ""
+            return text.contains("mpetl_items_in{pipeline=\"pipeline #0\",stage=\"\(Self.slowStage)\"}")
+        }
+        #expect(served, "\(text.prefix(2000))")
+        let page = try String(contentsOf: URL(string: url)!, encoding: .utf8)
+        #expect(
+            page.contains("<title>MPETL dashboard</title>") && !page.contains("http://") && !page.contains("https://"))
+    }
+
+    @Test(arguments: [
+        (["--dashboard", "10.1.2.3:8080"], "can be reached from other hosts"),
+        (["--dashboard", "0.0.0.0:8080"], "--dashboard-public"),
+        (["--dashboard", "8080"], "--dashboard takes ADDRESS:PORT"),
+        (["--dashboard", "127.0.0.1:99999"], "a port from 0 to 65535"),
+        (["--dashboard-public"], "--dashboard-public goes with --dashboard"),
+    ])
+    func aDashboardOptionThatCannotBeServedSaysWhatToGive(arguments: [String], message: String) throws {
+        let run = try Programs.run(
+            "mpetl-coordinator", ["launch"] + arguments + ["--", "/bin/true"], timeout: .seconds(30))
+        #expect(run.status == 64, "stderr: \(run.standardError)")
+        #expect(run.standardError.contains(message), "stderr: \(run.standardError)")
+    }
+
+    @Test func aDashboardPortInUseIsAClearError() throws {
+        let first = try Programs.launch(
+            "mpetl-coordinator",
+            ["serve", "--listen", "ipc://@mpetl-dashboard-\(getpid())", "--dashboard", "127.0.0.1:0"])
+        defer { first.killAndClean() }
+        let url = try Self.dashboardURL(of: first)
+        let address = String(url.dropFirst("http://".count).dropLast())
+        let second = try Programs.run(
+            "mpetl-coordinator", ["launch", "--dashboard", address, "--", "/bin/true"], timeout: .seconds(30))
+        #expect(second.status == 64, "stderr: \(second.standardError)")
+        #expect(second.standardError.contains("cannot serve the dashboard (--dashboard) on \(address)"))
+        #expect(second.standardError.lowercased().contains("address already in use"), "\(second.standardError)")
+    }
+
+    /// The URL the command printed once its dashboard listened.
+    static func dashboardURL(of program: RunningProgram) throws -> String {
+        var url: String?
+        let printed = waitUntil(timeout: .seconds(30)) {
+            url =
+                program.errorSoFar.split(separator: "\n").lazy.compactMap { line in
+                    line.range(of: "dashboard at ").map { String(line[$0.upperBound...]) }
+                }.first
+            return url != nil
+        }
+        #expect(printed, "stderr: \(program.errorSoFar)")
+        return try #require(url)
+    }
+
+    static func progress(_ url: String) throws -> String {
+        try String(contentsOf: URL(string: url + "progress.json")!, encoding: .utf8)
+    }
+
+    /// The `items` of the slow stage in a `progress.json`, 0 if it has none yet.
+    static func finished(in json: String) -> Int {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+            let progress = object["progress"] as? [String: Any],
+            let pipelines = progress["pipelines"] as? [[String: Any]],
+            let stages = pipelines.first?["stages"] as? [[String: Any]]
+        else { return 0 }
+        return stages.first { $0["name"] as? String == slowStage }?["items"] as? Int ?? 0
+    }
+}
