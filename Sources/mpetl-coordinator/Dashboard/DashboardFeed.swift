@@ -37,12 +37,13 @@ final class DashboardFeed: Service, Sendable {
             let (pipelines, workerHosts) = snapshot()
             let progress = source.update(pipelines, at: .now)
             history.record(progress)
-            let shown = max(0, progress.pipelines.count - Self.shownPipelines)
-            var trimmed = progress
-            trimmed.pipelines.removeFirst(shown)
+            let older = max(0, progress.pipelines.count - Self.shownPipelines)
+            history.forget(first: older)
+            var shown = progress
+            shown.pipelines.removeFirst(older)
             let document = Document(
-                title: title, coordinatorHost: ProcessInfo.processInfo.hostName, progress: trimmed,
-                history: Array(history.series.dropFirst(shown)), workerHosts: workerHosts, olderPipelines: shown)
+                title: title, coordinatorHost: ProcessInfo.processInfo.hostName, progress: shown,
+                history: Array(history.series.dropFirst(older)), workerHosts: workerHosts, olderPipelines: older)
             if let data = try? encoder.encode(document) {
                 latest.withLock { $0 = ByteBuffer(bytes: data) }
             }

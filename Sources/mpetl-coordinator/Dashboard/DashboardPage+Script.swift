@@ -79,7 +79,13 @@ extension DashboardPage {
         }
 
         function hostsTable(p) {
-          if (!p.hosts.length) return '<p class="note">No worker yet.</p>';
+          const lost = p.stages.filter((s) => s.workersLost > 0)
+            .map((s) => `${s.workersLost} of ${escapeHTML(s.name)}`);
+          const lostNote = lost.length ? `<p class="note">Workers lost: ${lost.join(', ')}. Their unfinished items `
+            + 'were replayed to the other workers, and replacements started while the stage had restarts left.</p>'
+            : '';
+          const live = p.state === 'running' || p.state === 'starting';
+          if (!p.hosts.length) return `<p class="note">${live ? 'No worker yet.' : 'No worker left.'}</p>${lostNote}`;
           const total = p.hosts.reduce((sum, h) => sum + h.items, 0);
           const rows = p.hosts.map((h) => {
             const share = total > 0 ? Math.round(100 * h.items / total) : 0;
@@ -88,13 +94,9 @@ extension DashboardPage {
               + `<td class="num rate">${perSecond(h.rate)}</td>`
               + `<td class="share"><span class="meter"><span style="width:${share}%"></span></span>${share}%</td></tr>`;
           }).join('');
-          const lost = p.stages.filter((s) => s.workersLost > 0)
-            .map((s) => `${s.workersLost} of ${escapeHTML(s.name)}`);
           return '<table class="hosts"><thead><tr><th>Host</th><th class="num">Workers</th>'
             + '<th class="num">Items</th><th class="num">Items/s</th><th>Share</th></tr></thead>'
-            + `<tbody>${rows}</tbody></table>`
-            + (lost.length ? `<p class="note">Workers lost: ${lost.join(', ')}. Their unfinished items were replayed `
-              + 'to the other workers, and replacements started.</p>' : '');
+            + `<tbody>${rows}</tbody></table>${lostNote}`;
         }
 
         function longRunningTable(p) {
@@ -112,7 +114,7 @@ extension DashboardPage {
         function niceCeiling(value) {
           if (!(value > 0)) return 1;
           const step = Math.pow(10, Math.floor(Math.log10(value)));
-          for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= value) return m * step;
+          for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * step >= value) return m * step;
           return 10 * step;
         }
 

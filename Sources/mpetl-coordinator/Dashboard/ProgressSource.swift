@@ -63,7 +63,9 @@ final class ProgressSource {
         return RunView.Pipeline(
             name: pipeline.pipeline, state: pipeline.state, failure: pipeline.failure,
             elapsedSeconds: ((memory.ended ?? now) - memory.started).seconds,
-            fed: (stages.first.map { $0.itemsIn + $0.queueDepth }) ?? 0, finished: stages.last?.itemsIn ?? 0,
+            // Workers report at their own pace: a later stage may have counted more than the first.
+            fed: max(stages.first.map { $0.itemsIn + $0.queueDepth } ?? 0, stages.map(\.itemsIn).max() ?? 0),
+            finished: stages.last?.itemsIn ?? 0,
             rate: running ? memory.rates.last ?? 0 : 0,
             stages: stages.enumerated().map { position, stage in
                 RunView.Stage(

@@ -23,6 +23,14 @@ struct ThroughputHistory {
     /// One per pipeline, in the coordinator's order (start order, which never changes).
     private(set) var series: [Series] = []
 
+    /// Forgets the samples of the first `count` pipelines, which the page no longer shows: a
+    /// `serve` coordinator sees pipelines without end.
+    mutating func forget(first count: Int) {
+        for index in series.indices.prefix(count) where !series[index].seconds.isEmpty {
+            series[index] = Series(stages: [], ended: true)
+        }
+    }
+
     /// Adds a sample of every pipeline still running, and the last one of a pipeline that ended.
     mutating func record(_ progress: RunView) {
         for (index, pipeline) in progress.pipelines.enumerated() {
