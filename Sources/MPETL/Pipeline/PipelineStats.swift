@@ -17,7 +17,7 @@ public struct PipelineStats: Codable, Equatable, Sendable {
     public var stages: [StageStats]
     /// Where the pipeline is in its life.
     public var state: State = .running
-    /// Why it failed, when it did.
+    /// Why it failed, when it did, as `join()` says it: the stage, worker and item, then the reason.
     public var failure: String?
 }
 

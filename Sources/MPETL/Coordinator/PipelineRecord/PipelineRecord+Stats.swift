@@ -38,6 +38,6 @@ extension PipelineRecord {
                                 item: $0.item.name, seconds: $0.seconds)
                         }
                     })
-            }, state: state, failure: failure?.reason)
+            }, state: state, failure: failure.map { PipelineError($0).description })
     }
 }
