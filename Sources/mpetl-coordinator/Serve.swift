@@ -57,7 +57,7 @@ struct Serve: ParsableCommand {
             heartbeatTimeout: heartbeatTimeout.map(Seconds.duration), listening: listen.map(\.description))
         FileHandle.standardError.write(
             Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
-        let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
+        let display = CoordinatorProgress(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         while !stop.wait(seconds: interval) {
             display.show(server.snapshot())
         }

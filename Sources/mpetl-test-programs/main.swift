@@ -315,6 +315,8 @@ let scenarios: [String: () throws -> Void] = [
     "async-random-order": asyncRandomOrder,
     "async-driver": asyncDriver,
     "async-send": asyncSend,
+    "named-stages": namedStages,
+    "duplicate-stage-names": duplicateStageNames,
 ]
 
 guard CommandLine.arguments.count > 1, let scenario = scenarios[CommandLine.arguments[1]] else {
