@@ -80,7 +80,7 @@ struct Launch: ParsableCommand {
         let web = try http.start(server, title: "launch \(title)", registry: registry)
         try waitForWorkerHosts(server)
         let program = try ProgramProcess(command: command, coordinator: local, advertise: listen?.advertisableAddress)
-        let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
+        let display = CoordinatorProgress(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         let period = progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1) == .plain ? interval : 0.2
         while !program.waitForExit(seconds: period) {
             display.show(server.snapshot())

@@ -32,6 +32,8 @@ final class ProgramProcess {
         environment[CoordinatorServer.environmentKey] = coordinator
         environment[CoordinatorServer.launcherEnvironmentKey] = "\(getpid())"
         if let advertise { environment[EnvironmentVariable.advertise.name] = advertise }
+        // This command shows the run's progress; the program's own would draw over it.
+        environment[EnvironmentVariable.progress.name] = ProgressDisplay.off.rawValue
         process.environment = environment
         if isatty(STDIN_FILENO) == 1 { process.standardInput = FileHandle.nullDevice }
         let exited = exited

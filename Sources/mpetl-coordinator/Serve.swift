@@ -57,7 +57,7 @@ struct Serve: ParsableCommand {
             Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
         let web = try http.start(
             server, title: "serve on \(server.endpoints.joined(separator: ", "))", registry: registry)
-        let display = ProgressDisplay(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
+        let display = CoordinatorProgress(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         while !stop.wait(seconds: interval) {
             display.show(server.snapshot())
         }

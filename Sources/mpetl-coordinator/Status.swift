@@ -32,7 +32,8 @@ struct Status: ParsableCommand {
         } else if pipelines.isEmpty {
             print("no pipelines")
         } else {
-            for line in ProgressDisplay(mode: .plain).render(pipelines, rates: false) { print(line) }
+            // One snapshot: counts, busy time and hosts, but no rates (they need two).
+            for line in CoordinatorProgress.lines(pipelines) { print(line) }
         }
     }
 }

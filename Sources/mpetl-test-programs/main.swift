@@ -315,6 +315,8 @@ let scenarios: [String: () throws -> Void] = [
     "async-random-order": asyncRandomOrder,
     "async-driver": asyncDriver,
     "async-send": asyncSend,
+    "named-stages": namedStages,
+    "duplicate-stage-names": duplicateStageNames,
     "unbalanced": unbalanced,
 ]
 

@@ -5,7 +5,7 @@
 extension CoordinatorLoop {
     func isAuthorized(_ message: ControlMessage, from identity: [UInt8]) -> Bool {
         switch message {
-        case .feedComplete(let pipeline, _, _):
+        case .feedComplete(let pipeline, _, _), .feedProgress(let pipeline, _, _):
             return records[pipeline]?.driver == identity
         case .hello(let address, _, _, _, _, _):
             return records[address.pipeline]?.mayClaim(address, identity: identity) ?? true
@@ -14,7 +14,8 @@ extension CoordinatorLoop {
         case .sendsClosed(let producer, _):
             return links[producer]?.senderIdentity == identity
         case .workerReady(let address), .progress(let address, _), .stageFailed(let address, _, _),
-            .skipped(let address, _), .workerFinished(let address, _), .resolve(_, let address), .done(let address, _):
+            .skipped(let address, _), .workerFinished(let address, _), .resolve(_, let address),
+            .done(let address, _, _):
             return records[address.pipeline]?.speaksFor(address, identity: identity) ?? false
         case .spawned(let address, _), .spawnFailed(let address, _), .workerExited(let address, _, _, _):
             return agents[identity]?.workers.contains(address) ?? false

@@ -205,9 +205,16 @@ final class CoordinatorLoop: ThreadLoop {
         switch message {
         case .register(let registration):
             register(registration, driver: identity)
+        case .feedProgress(let pipeline, let items, let expected):
+            update(pipeline) {
+                $0.itemsFed = items
+                $0.expectedItems = expected
+                return []
+            }
         case .feedComplete(let pipeline, let batches, let items):
             update(pipeline) { $0.feedComplete(batches: batches, items: items) }
-        case .done(let address, let upTo):
+        case .done(let address, let upTo, let items):
+            if let items { update(address.pipeline) { $0.noteDone(address, items) } }
             if let record = records[address.pipeline] { perform(record.acknowledgements(from: address, upTo: upTo)) }
             if address.stage == 0 { relayLinkAcknowledgements(from: address, upTo) }
         case .resolve(let name, let from):

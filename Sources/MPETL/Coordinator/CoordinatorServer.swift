@@ -34,7 +34,7 @@ public final class CoordinatorServer: Sendable {
     ///     `MPETL_HEARTBEAT_TIMEOUT` seconds, else 30 seconds. Processes on this host are
     ///     watched through the kernel instead and never timed out.
     ///   - endpoints: where programs and worker hosts connect.
-    ///   - logger: where the coordinator's lines go (see ``Pipeline/init(name:maxSize:logger:)``);
+    ///   - logger: where the coordinator's lines go (see ``Pipeline/init(name:maxSize:logger:progress:)``);
     ///     `nil`: standard error at `MPETL_LOG_LEVEL`.
     /// - Throws: ``PipelineError/Code/transportFailed`` when an endpoint cannot be bound,
     ///   ``PipelineError/Code/invalidDefinition`` for a bad `MPETL_HEARTBEAT_TIMEOUT` or a

@@ -16,6 +16,9 @@ struct InputLedger {
         var processed = false
         /// Output batches holding items of this input, sent and not yet acknowledged.
         var outstanding = 0
+        /// Its items, and the items they produced.
+        var items: UInt64 = 0
+        var outputs: UInt64 = 0
     }
 
     /// Whether a batch may be processed, by its place in its producer's sequence.
@@ -41,17 +44,20 @@ struct InputLedger {
     private(set) var doneThroughLinks: [UInt32: UInt64] = [:]
     /// Whether `done` changed since ``markReported()``.
     private(set) var hasNews = false
+    /// Items of the done inputs, and the items they produced.
+    private(set) var doneItems: UInt64 = 0
+    private(set) var doneOutputs: UInt64 = 0
 
     /// Checks an arriving batch's sequence number and records it if it is the next. A counted
     /// `Pipeline.send` link (from another program) shares one numbering among the first
     /// stage's workers, so from one of those only an increase is required.
-    mutating func admit(producer: UInt32, sequence: UInt64) -> Admission {
+    mutating func admit(producer: UInt32, sequence: UInt64, items: UInt64 = 0) -> Admission {
         switch expected.take(sequence, from: producer, allowingGaps: SendLink.isCounted(producer)) {
         case .expected: break
         case .repeated(let next): return .repeated(expected: next)
         case .gap(let next): return .gap(expected: next)
         }
-        entries.append(Entry(producer: producer, sequence: sequence))
+        entries.append(Entry(producer: producer, sequence: sequence, items: items))
         nextInput += 1
         return .admitted(input: nextInput - 1)
     }
@@ -59,6 +65,11 @@ struct InputLedger {
     /// The input ran (or was refused as malformed: running it again would not help).
     mutating func processed(_ input: Int) {
         if input >= firstHeld { entries[input - firstHeld].processed = true }
+    }
+
+    /// `input` produced `count` more items.
+    mutating func produced(_ count: UInt64, by input: Int) {
+        if input >= firstHeld && input < nextInput { entries[input - firstHeld].outputs &+= count }
     }
 
     /// An output batch with items of `inputs` left.
@@ -82,6 +93,8 @@ struct InputLedger {
         while let entry = entries.first, firstHeld < limit, entry.processed, entry.outstanding <= 0 {
             entries.removeFirst()
             firstHeld += 1
+            doneItems &+= entry.items
+            doneOutputs &+= entry.outputs
             if SendLink.isCounted(entry.producer) {
                 doneThroughLinks[entry.producer, default: 0] += 1
             } else {

@@ -137,6 +137,8 @@ private final class AgentLoop: ThreadLoop {
     /// The read end of the stop-signal pipe, once the driver handles signals.
     private var stopSignals: Int32?
     private var runs: [String: PipelineRun] = [:]
+    /// What each run's feed was last reported at (see ``reportFeedProgress()``).
+    private var reportedFeeds: [String: (items: UInt64, expected: UInt64?)] = [:]
     /// When a worker's item next reaches its stage's timeout, if one is timed.
     private var nextItemTimeout: ContinuousClock.Instant?
     /// Feeds with a partial batch to send once it has lingered, by run id, with when.
@@ -171,6 +173,18 @@ private final class AgentLoop: ThreadLoop {
 
     /// The shortest gap between two progress reports of a collector (as for workers).
     private static let reportInterval: Duration = .milliseconds(10)
+
+    /// Tells the coordinator how far each open feed got, and how far it will go, when that
+    /// changed: progress displays in other processes (`launch`, `serve`) show it.
+    private func reportFeedProgress() throws {
+        for (id, run) in runs where !run.isDone {
+            let now = (items: run.itemsFed, expected: run.expectedItems)
+            let last = reportedFeeds[id]
+            guard last?.items != now.items || last?.expected != now.expected else { continue }
+            reportedFeeds[id] = now
+            try send(.feedProgress(pipeline: id, items: now.items, expected: now.expected))
+        }
+    }
 
     func run(until stop: StopRequest) {
         while true {
@@ -225,6 +239,7 @@ private final class AgentLoop: ThreadLoop {
                 }
                 if coordinatorLost == nil, ContinuousClock.now - lastHeartbeat >= Liveness.heartbeatInterval {
                     lastHeartbeat = .now
+                    try reportFeedProgress()
                     // A heartbeat that cannot leave now is simply skipped.
                     _ = try encoder.encode(ControlMessage.heartbeat).withUnsafeBytes { try dealer.trySend($0) }
                 }
@@ -424,10 +439,23 @@ private final class AgentLoop: ThreadLoop {
         try outbox.send(try encoder.encode(message), through: dealer)
     }
 
+    /// How many results batches a drain takes between looks at the coordinator's messages.
+    private static let controlCheckBatches = 16
+
     private func collect(_ id: String) throws {
         guard var collector = collectors[id] else { return }
         var drained = 0
-        while drained < 10_000, try collector.socket.tryReceive(into: frame) {
+        while drained < 10_000 {
+            if drained > 0 && drained % Self.controlCheckBatches == 0 {
+                // A loss announced while this drains must reach the receipts before the copies
+                // its replay brings (three hops behind the announcement): a long drain would
+                // otherwise take copies it should have dropped.
+                collectors[id] = collector
+                try receiveControlMessages()
+                guard let current = collectors[id] else { return }
+                collector = current
+            }
+            guard try collector.socket.tryReceive(into: frame) else { break }
             drained += 1
             let outcome: ResultReceipts.Outcome = frame.withUnsafeBytes { bytes in
                 guard let header = try? BatchHeader(parsing: bytes),

@@ -78,6 +78,9 @@ final class DriverSession: Sendable {
             )
         }
         if let failure = run.failure { throw failure }
+        if let collection = items as? any Collection {
+            run.expect(items: run.itemsFed + UInt64(collection.count), explicitly: false)
+        }
         try feeder.feed(items, label: label)
     }
 
@@ -137,10 +140,12 @@ final class DriverSession: Sendable {
             run.waitForStats(after: generation, timeout: .seconds(2)) ?? PipelineStats(pipeline: label, stages: [])
         // Only the driver knows what it has fed so far: stage 0's queue is that, less what the
         // stage finished.
+        let fed = run.itemsFed
         if !stats.stages.isEmpty {
-            let fed = run.itemsFed
             stats.stages[0].queueDepth = fed > stats.stages[0].itemsIn ? fed - stats.stages[0].itemsIn : 0
         }
+        stats.itemsFed = max(stats.itemsFed, fed)
+        stats.expectedItems = run.expectedItems
         return stats
     }
 }

@@ -26,6 +26,8 @@ final class PipelineRun: @unchecked Sendable {
     /// The feed into stage 0, once connected; events for it wait here until then.
     private var feeder: Feeder?
     private var feederEvents: [Feeder.Event] = []
+    /// What the program said it will feed (see ``expect(items:explicitly:)``).
+    private var expected: (items: UInt64, explicit: Bool)?
 
     init(id: String, label: String) {
         self.id = id
@@ -74,6 +76,24 @@ final class PipelineRun: @unchecked Sendable {
 
     /// Items the feed has sent into stage 0 so far.
     var itemsFed: UInt64 { locked { feeder }?.itemsSent.load(ordering: .relaxed) ?? 0 }
+
+    /// Items the program will feed in all, for progress: `explicitly` from `expect(items:)`,
+    /// which stands; otherwise from the first collection fed, which stands until more is fed.
+    func expect(items: UInt64, explicitly: Bool) {
+        locked {
+            if explicitly || expected == nil { expected = (items, explicitly) }
+        }
+    }
+
+    /// Items the program will feed in all, when it said so or fed a collection first; nil once
+    /// more than a collection's count was fed without saying.
+    var expectedItems: UInt64? {
+        let fed = itemsFed
+        return locked {
+            guard let expected else { return nil }
+            return expected.explicit || fed <= expected.items ? expected.items : nil
+        }
+    }
 
     /// From the agent thread: sends the feed's partial batch if it has lingered.
     func flushLingeringFeed() {

@@ -17,6 +17,9 @@ extension Pipeline {
     /// ```
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -24,8 +27,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -35,7 +39,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .origin, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -43,6 +47,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -50,8 +57,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -61,7 +69,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .origin, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -69,6 +77,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -76,8 +87,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addOrigin<Input: Decodable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -87,7 +99,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .origin, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -95,6 +107,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -102,8 +117,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -113,7 +129,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .origin, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -121,6 +137,9 @@ extension Pipeline {
     /// The body runs in worker processes. Returns the value to pass on, or `nil` to pass nothing.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -131,8 +150,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -144,7 +164,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .origin, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -152,6 +172,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -162,8 +185,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -175,7 +199,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .origin, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -183,6 +207,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -193,8 +220,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addOrigin<Input: Decodable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -206,7 +234,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .origin, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -214,6 +242,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -224,8 +255,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -237,7 +269,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .origin, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -252,6 +284,9 @@ extension Pipeline {
     /// ```
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -262,9 +297,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -275,7 +311,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .origin, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -284,6 +320,9 @@ extension Pipeline {
     /// Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -294,9 +333,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -307,7 +347,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .origin, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -316,6 +356,9 @@ extension Pipeline {
     /// Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -326,9 +369,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addOrigin<Input: Decodable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -339,7 +383,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .origin, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -348,6 +392,9 @@ extension Pipeline {
     /// Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -358,9 +405,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -371,7 +419,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .origin, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -380,6 +428,9 @@ extension Pipeline {
     /// Returns the value to pass on, or `nil` to pass nothing.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -395,9 +446,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -410,7 +462,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .origin, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -419,6 +471,9 @@ extension Pipeline {
     /// Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -434,9 +489,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -449,7 +505,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .origin, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -458,6 +514,9 @@ extension Pipeline {
     /// Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -473,9 +532,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addOrigin<Input: Decodable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -488,7 +548,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .origin, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds an origin: a stage that runs before every task and destination, origins in the order added.
@@ -497,6 +557,9 @@ extension Pipeline {
     /// Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -512,9 +575,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addOrigin<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -527,7 +591,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .origin, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     // MARK: Tasks
@@ -541,6 +605,9 @@ extension Pipeline {
     /// ```
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -548,8 +615,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -559,7 +627,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .task, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -567,6 +635,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -574,8 +645,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -585,7 +657,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .task, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -593,6 +665,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -600,8 +675,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addTask<Input: Decodable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -611,7 +687,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .task, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -619,6 +695,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -626,8 +705,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -637,7 +717,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .task, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -645,6 +725,9 @@ extension Pipeline {
     /// The body runs in worker processes. Returns the value to pass on, or `nil` to pass nothing.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -655,8 +738,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -668,7 +752,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .task, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -676,6 +760,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -686,8 +773,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -699,7 +787,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .task, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -707,6 +795,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -717,8 +808,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addTask<Input: Decodable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -730,7 +822,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .task, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -738,6 +830,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -748,8 +843,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -761,7 +857,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .task, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -776,6 +872,9 @@ extension Pipeline {
     /// ```
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -786,9 +885,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -799,7 +899,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .task, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -808,6 +908,9 @@ extension Pipeline {
     /// Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -818,9 +921,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -831,7 +935,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .task, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -840,6 +944,9 @@ extension Pipeline {
     /// Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -850,9 +957,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addTask<Input: Decodable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -863,7 +971,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .task, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -872,6 +980,9 @@ extension Pipeline {
     /// Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -882,9 +993,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -895,7 +1007,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .task, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -904,6 +1016,9 @@ extension Pipeline {
     /// Returns the value to pass on, or `nil` to pass nothing.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -919,9 +1034,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -934,7 +1050,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .task, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -943,6 +1059,9 @@ extension Pipeline {
     /// Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -958,9 +1077,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -973,7 +1093,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .task, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -982,6 +1102,9 @@ extension Pipeline {
     /// Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -997,9 +1120,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addTask<Input: Decodable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1012,7 +1136,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .task, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a task: a stage that runs after every origin and before every destination, tasks in the order added.
@@ -1021,6 +1145,9 @@ extension Pipeline {
     /// Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1036,9 +1163,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addTask<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1051,7 +1179,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .task, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     // MARK: Destinations
@@ -1068,6 +1196,9 @@ extension Pipeline {
     /// ```
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1075,8 +1206,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -1086,7 +1218,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .destination, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1094,6 +1226,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1101,8 +1236,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -1112,7 +1248,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .destination, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1120,6 +1256,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1127,8 +1266,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addDestination<Input: Decodable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -1138,7 +1278,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .destination, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1146,6 +1286,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1153,8 +1296,9 @@ extension Pipeline {
     ///   - timeout: the longest one item may run; an item still running after it fails under
     ///     `onError` (its worker is ended and replaced). `nil` (the default): no limit.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -1164,7 +1308,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .destination, processes: processes, chunkSize: chunkSize,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1172,6 +1316,9 @@ extension Pipeline {
     /// The body runs in worker processes. Returns the value to pass on, or `nil` to pass nothing.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1182,8 +1329,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -1195,7 +1343,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .destination, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1203,6 +1351,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1213,8 +1364,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -1226,7 +1378,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .destination, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1234,6 +1386,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1244,8 +1399,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addDestination<Input: Decodable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -1257,7 +1413,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .destination, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1265,6 +1421,9 @@ extension Pipeline {
     /// The body runs in worker processes. Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1275,8 +1434,9 @@ extension Pipeline {
     ///     to every call of `body` in that process (a database connection, say).
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, or an empty name.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         onError: ErrorPolicy = .fail,
@@ -1288,7 +1448,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .destination, processes: processes, chunkSize: chunkSize,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1305,6 +1465,9 @@ extension Pipeline {
     /// ```
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1315,9 +1478,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1328,7 +1492,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .destination, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1337,6 +1501,9 @@ extension Pipeline {
     /// Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1347,9 +1514,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1360,7 +1528,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .destination, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1369,6 +1537,9 @@ extension Pipeline {
     /// Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1379,9 +1550,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addDestination<Input: Decodable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1392,7 +1564,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .destination, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1401,6 +1573,9 @@ extension Pipeline {
     /// Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1411,9 +1586,10 @@ extension Pipeline {
     ///     Swift's concurrency pool, finishing in any order. Memory stays bounded: a worker takes
     ///     more input only once every item it holds has started. At most 4096.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1424,7 +1600,7 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .destination, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: {}, teardown: nil, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1433,6 +1609,9 @@ extension Pipeline {
     /// Returns the value to pass on, or `nil` to pass nothing.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1448,9 +1627,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1463,7 +1643,7 @@ extension Pipeline {
         let stage = StageDefinition.returning(
             kind: .destination, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1472,6 +1652,9 @@ extension Pipeline {
     /// Passes on the value it returns.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1487,9 +1670,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1502,7 +1686,7 @@ extension Pipeline {
         let stage = StageDefinition.mapping(
             kind: .destination, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1511,6 +1695,9 @@ extension Pipeline {
     /// Passes nothing on.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1526,9 +1713,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addDestination<Input: Decodable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1541,7 +1729,7 @@ extension Pipeline {
         let stage = StageDefinition.consuming(
             kind: .destination, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 
     /// Adds a destination: a stage that runs after every origin and task, destinations in the order added.
@@ -1550,6 +1738,9 @@ extension Pipeline {
     /// Passes on every value given to the emitter: zero, one or many per input.
     ///
     /// - Parameters:
+    ///   - name: the stage's name in errors, logs, stats, progress and metrics; unique within the
+    ///     pipeline (`start()` refuses a duplicate). `nil` (the default): its kind, position and
+    ///     types, e.g. `task 1 (String -> Int)`.
     ///   - processes: worker processes running the stage (default 1; `.perCore` for one per core).
     ///   - chunkSize: items per message into this stage; `nil` (the default) sizes messages by the
     ///     load (see ``Pipeline``'s batching notes); a number fixes it.
@@ -1565,9 +1756,10 @@ extension Pipeline {
     ///     before the worker acknowledges what finished.
     ///   - teardown: runs once in each worker process after its last item, with setup's result.
     ///   - body: the stage's work on one item.
-    /// - Throws: ``PipelineError`` after `start()`, or for a count below 1 or a concurrency
-    ///   outside 1...4096.
+    /// - Throws: ``PipelineError`` after `start()`, for a count below 1, an empty name, or a
+    ///   concurrency outside 1...4096.
     public func addDestination<Input: Decodable & Sendable, Output: Codable & Sendable, State: Sendable>(
+        name: String? = nil,
         processes: ProcessCount = 1,
         chunkSize: Int? = nil,
         concurrency: Int = 1,
@@ -1580,6 +1772,6 @@ extension Pipeline {
         let stage = StageDefinition.emitting(
             kind: .destination, processes: processes, chunkSize: chunkSize, concurrency: concurrency,
             setup: setup, teardown: teardown, body: body)
-        try add(stage.onError(onError).timeout(timeout))
+        try add(stage.onError(onError).timeout(timeout).named(name))
     }
 }

@@ -38,6 +38,9 @@ public final class Pipeline: Sendable {
     private let state = Mutex(State())
     /// Where ``async``'s calls run the blocking ones, in order.
     let blockingCalls: BlockingCalls
+    /// How this program shows the pipeline's progress (`MPETL_PROGRESS` over the `progress:`
+    /// it was created with).
+    let progress: ProgressDisplay
     /// Set in a worker process once it runs its stage: from then on, only stage bodies call.
     private static let stageIsRunning = Atomic<Bool>(false)
 
@@ -46,6 +49,8 @@ public final class Pipeline: Sendable {
         var phase = Phase.building
     }
 
+    /// The stages as added.
+    var stages: [StageDefinition] { state.withLock { $0.stages } }
     /// Each stage's items in flight per worker process, in the order added.
     var stageConcurrency: [Int] { state.withLock { $0.stages.map(\.concurrency) } }
     /// Whether each stage's body is async, in the order added.
@@ -79,9 +84,12 @@ public final class Pipeline: Sendable {
     ///     applies. A process has one MPETL logger, shared by its coordinator and agents: the
     ///     first one given. `nil` (the default) writes lines to standard error at the level in
     ///     `MPETL_LOG_LEVEL` (default `info`).
-    public init(name: String? = nil, maxSize: Int? = nil, logger: Logger? = nil) {
+    ///   - progress: whether this program shows the pipeline's progress on standard error
+    ///     (default `.off`); `MPETL_PROGRESS` overrides it (see ``ProgressDisplay``).
+    public init(name: String? = nil, maxSize: Int? = nil, logger: Logger? = nil, progress: ProgressDisplay = .off) {
         self.name = name
         self.maxSize = maxSize
+        self.progress = ProgressDisplay.fromEnvironment ?? progress
         blockingCalls = BlockingCalls(label: name ?? "unnamed")
         if let logger { Log.adopt(logger) }
         _ = ProcessRole.current
@@ -118,6 +126,11 @@ public final class Pipeline: Sendable {
                 code: .invalidDefinition, pipeline: label,
                 reason: "retry takes how many more attempts to make, at least 0; got \(times)")
         }
+        if let name = stage.name, name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: label,
+                reason: "a stage name must have a visible character; leave name: out for the default label")
+        }
         guard (1...HeldItemRecord.maximumSlots).contains(stage.concurrency) else {
             throw PipelineError(
                 code: .invalidDefinition, pipeline: label,
@@ -153,7 +166,8 @@ public final class Pipeline: Sendable {
             counts[ordered[index].kind, default: 0] += 1
             let output = ordered[index].output?.name ?? "nothing"
             ordered[index].label =
-                "\(ordered[index].kind.name) \(counts[ordered[index].kind]!) (\(ordered[index].input) -> \(output))"
+                ordered[index].name
+                ?? "\(ordered[index].kind.name) \(counts[ordered[index].kind]!) (\(ordered[index].input) -> \(output))"
         }
         return ordered
     }
@@ -207,6 +221,7 @@ public final class Pipeline: Sendable {
                     ordinal: ordinal, label: label, name: name, stages: stages, maxSize: maxSize,
                     fingerprint: fingerprint)
                 state.withLock { $0.phase = .running(session) }
+                if let style = progress.style { ProgressReporter.show(session, style: style) }
                 startup.fulfill(.success(session))
             } catch {
                 // As if start() had not been called: the definition may be fixed and started again.
@@ -222,6 +237,12 @@ public final class Pipeline: Sendable {
             throw PipelineError(
                 code: .invalidDefinition, pipeline: label,
                 reason: "the pipeline has no stages; add an origin, task or destination before start()")
+        }
+        var seen: Set<String> = []
+        for stage in stages where !seen.insert(stage.label).inserted {
+            throw PipelineError(
+                code: .invalidDefinition, pipeline: label, stage: stage.label,
+                reason: "two stages are named \"\(stage.label)\"; give each stage of a pipeline its own name")
         }
         for (upstream, downstream) in zip(stages, stages.dropFirst()) {
             guard let output = upstream.output else {
@@ -312,6 +333,7 @@ public final class Pipeline: Sendable {
         guard let session = try session(for: "join") else {
             return JoinReport(stats: PipelineStats(pipeline: name ?? "inert", stages: []), skipped: [], skippedCount: 0)
         }
+        defer { ProgressReporter.joined(session) }
         return try session.join()
     }
 
@@ -355,6 +377,19 @@ public final class Pipeline: Sendable {
             if let failure = run.failure { throw failure }
             return nil
         }
+    }
+
+    /// Says how many items the program will feed in all, so progress shows a percentage, a
+    /// bar and an ETA. Feeding a collection says it already (its count, for the first feed);
+    /// call this when feeding a sequence of unknown length, or several collections.
+    ///
+    /// ```swift
+    /// try pipeline.expect(items: 1_000_000)
+    /// for chunk in chunks { try pipeline.feed(contentsOf: chunk) }
+    /// ```
+    /// - Throws: ``PipelineError/Code/notStarted`` before `start()`.
+    public func expect(items: Int) throws {
+        try session(for: "expect")?.run.expect(items: UInt64(max(0, items)), explicitly: true)
     }
 
     /// Per-stage counters from the coordinator: workers per host, items in and out, queue

@@ -19,6 +19,13 @@ public struct PipelineStats: Codable, Equatable, Sendable {
     public var state: State = .running
     /// Why it failed, when it did, as `join()` says it: the stage, worker and item, then the reason.
     public var failure: String?
+    /// Seconds since the pipeline was registered with its coordinator (0 when not known).
+    public var elapsedSeconds: Double = 0
+    /// Items the program fed so far.
+    public var itemsFed: UInt64 = 0
+    /// Items the program said it will feed: the count of a collection given to
+    /// `feed(contentsOf:)`, or ``Pipeline/expect(items:)``; nil when not known.
+    public var expectedItems: UInt64?
 }
 
 /// One stage's counters, summed over its workers.
@@ -49,9 +56,36 @@ public struct StageStats: Codable, Equatable, Sendable {
     /// Items a worker of this stage has been running for a second or more: a stuck or slow item
     /// and who holds it. (A stage with a `timeout:` ends such items once they pass it.)
     public var longRunning: [LongRunningItem] = []
+    /// Items lost workers had run whose batches were replayed to other workers: counted here,
+    /// not in ``itemsIn``, which counts each item once.
+    public var replayed: UInt64 = 0
+    /// The same counters per host, so each host's share of the work shows.
+    public var hosts: [HostStats] = []
 
     /// Total worker processes.
     public var workers: Int { workersPerHost.values.reduce(0, +) }
+}
+
+/// One host's share of a stage's work.
+///
+/// ```swift
+/// for host in try pipeline.stats().stages.flatMap(\.hosts) {
+///     print(host.host, host.workers, host.itemsIn, host.busySeconds)
+/// }
+/// ```
+public struct HostStats: Codable, Equatable, Sendable {
+    /// The host's name (`MPETL_HOST`, or the system's host name).
+    public var host: String
+    /// Worker processes of the stage running there now.
+    public var workers: Int
+    /// Items its workers finished (a lost worker's count only what was not replayed).
+    public var itemsIn: UInt64
+    /// Items they passed on.
+    public var itemsOut: UInt64
+    /// Time they spent in the stage body, in seconds.
+    public var busySeconds: Double
+    /// Its workers that died mid-stream.
+    public var workersLost: Int
 }
 
 /// An item a worker has been running for a while.

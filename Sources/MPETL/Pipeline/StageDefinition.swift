@@ -51,7 +51,9 @@ struct StageDefinition: Sendable {
     var isAsync = false
     /// Builds the object that runs the stage inside a worker process.
     var makeRunner: @Sendable (ErrorPolicy) -> any StageRunner
-    /// Set when the pipeline orders its stages, e.g. `task 2 (String -> Int)`.
+    /// The name the user gave it, if any.
+    var name: String?
+    /// Set when the pipeline orders its stages: its name, else e.g. `task 2 (String -> Int)`.
     var label = ""
 
     init<Input: Decodable & Sendable, Output: Encodable & Sendable, State>(
@@ -98,6 +100,13 @@ struct StageDefinition: Sendable {
     /// The chunk size as batch senders and the wire take it: ``AutomaticBatching/automatic`` (0)
     /// when the load sizes batches.
     var wireChunkSize: Int { chunkSize ?? AutomaticBatching.automatic }
+
+    /// The same stage with a name.
+    func named(_ name: String?) -> StageDefinition {
+        var copy = self
+        copy.name = name
+        return copy
+    }
 
     /// The same stage with an item timeout.
     func timeout(_ timeout: Duration?) -> StageDefinition {

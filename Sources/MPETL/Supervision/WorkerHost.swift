@@ -40,7 +40,7 @@ public final class WorkerHost {
     ///   - coordinatorTimeout: how long the coordinator may be silent once it answered before
     ///     this host ends its workers and joins again (never more than half the coordinator's
     ///     own heartbeat timeout). Default 10 seconds.
-    ///   - logger: where the host's lines go (see ``Pipeline/init(name:maxSize:logger:)``);
+    ///   - logger: where the host's lines go (see ``Pipeline/init(name:maxSize:logger:progress:)``);
     ///     `nil`: standard error at `MPETL_LOG_LEVEL`.
     /// - Throws: ``PipelineError/Code/invalidDefinition`` when `coordinator` is not an endpoint.
     public init(

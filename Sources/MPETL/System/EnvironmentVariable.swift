@@ -39,6 +39,8 @@ package enum EnvironmentVariable: String, CaseIterable, Sendable {
     case keys = "MPETL_KEYS"
     /// `trace` … `critical`; default `info`.
     case logLevel = "MPETL_LOG_LEVEL"
+    /// How a program run on its own shows progress: auto, plain or off (see ``ProgressDisplay``).
+    case progress = "MPETL_PROGRESS"
     /// Replaces the executable's build id in the fingerprint driver and workers compare, for
     /// builds known to be equivalent.
     case buildIdentity = "MPETL_BUILD_IDENTITY"

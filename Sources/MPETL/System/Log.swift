@@ -7,7 +7,7 @@ import SystemPackage
 ///
 /// Each line carries the process id and host, and in workers the pipeline and stage. A
 /// process logs through the application's `Logger` when it gave one
-/// (``Pipeline/init(name:maxSize:logger:)``); otherwise lines go to standard error, one
+/// (``Pipeline/init(name:maxSize:logger:progress:)``); otherwise lines go to standard error, one
 /// `write(2)` each so lines of many processes never interleave, at the level in
 /// `MPETL_LOG_LEVEL` (`trace` … `critical`, default `info`). MPETL never bootstraps the
 /// logging system: that is the application's to do.

@@ -202,6 +202,7 @@ final class AsyncStageRunner<Input: Decodable & Sendable, Output: Encodable & Se
             case .emitted(let encoded) where !encoded.isEmpty:
                 output.currentInput = item.input
                 output.startItem(id: item.id)
+                work.emittedByInput[item.input, default: 0] += UInt64(encoded.ends.count)
                 do {
                     try encoded.forEachItem { try output.append(encoded: $0) }
                 } catch {

@@ -79,6 +79,8 @@ struct FinishedWork {
     var items = 0
     /// How long items were in flight meanwhile, in nanoseconds.
     var busyNanoseconds: UInt64 = 0
+    /// Items the finished items emitted, by the input batch they came from.
+    var emittedByInput: [Int: UInt64] = [:]
 }
 
 final class TypedStageRunner<Input: Decodable & Sendable, Output: Encodable & Sendable, State>: StageRunner {

@@ -20,7 +20,10 @@ extension WorkerProcess {
         }
         ledger.markReported()
         lastDoneReport = Self.nanoseconds
-        try sendControl(.done(assignment.address, upTo: ledger.done.dictionary))
+        try sendControl(
+            .done(
+                assignment.address, upTo: ledger.done.dictionary,
+                items: DoneItems(items: ledger.doneItems, outputs: ledger.doneOutputs, processed: counters.itemsIn)))
     }
 
     func reportProgress() throws {
@@ -48,7 +51,9 @@ extension WorkerProcess {
         try grantOwedCredit()
         let poller = Poller(waitingOn: wait)
         let controlItem = poller.add(control, events: .readable)
+        let began = Self.nanoseconds
         try poller.poll(timeoutMilliseconds: nil)
+        blockedNanoseconds &+= Self.nanoseconds &- began
         if poller.isReadable(controlItem) {
             try handleControlMessages()
             // Waiting for room happens inside a body call: a committing state must not commit.
@@ -118,6 +123,8 @@ extension WorkerProcess {
         counters.batchesOut = sender.batchesSent
         counters.itemsOut = sender.itemsSent
         counters.sends = namedSends.sentBatches
+        counters.itemsDone = ledger.doneItems
+        counters.itemsOutDone = ledger.doneOutputs
         try reportSkipped()
         try sendControl(.workerFinished(assignment.address, counters))
         Log.debug("worker finished", ["items_in": "\(counters.itemsIn)", "items_out": "\(counters.itemsOut)"])

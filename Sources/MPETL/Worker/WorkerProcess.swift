@@ -43,6 +43,9 @@ final class WorkerProcess {
     @exclusivity(unchecked) var lastInput: UInt64 = 0
     /// When the busy loop last looked at control messages, in ``Self/nanoseconds``.
     @exclusivity(unchecked) var lastControlCheck: UInt64 = 0
+    /// Time spent waiting for room downstream (backpressure), in nanoseconds: not busy time,
+    /// or a stage held up by a slow one after it would look like the bottleneck.
+    @exclusivity(unchecked) var blockedNanoseconds: UInt64 = 0
     var namedSends: NamedSends!
     let runner: any StageRunner
     let quarantine: ItemQuarantine
@@ -337,6 +340,7 @@ final class WorkerProcess {
         // throughput, while each item in flight may wait far longer, and a description costs a
         // microsecond beside an item that awaits.
         demand.timed(items: work.items, nanoseconds: work.busyNanoseconds, at: now)
+        for (input, count) in work.emittedByInput { ledger.produced(count, by: input) }
         for input in work.inputs { ledger.processed(input) }
         settle()
         if sender.isAutomatic { try sender.flushIfLingering(now: now) }
@@ -386,6 +390,8 @@ final class WorkerProcess {
         counters.itemsOut = sender.itemsSent
         counters.sends = namedSends.sentBatches
         counters.fromSenders = ledger.doneThroughLinks
+        counters.itemsDone = ledger.doneItems
+        counters.itemsOutDone = ledger.doneOutputs
         return counters != reported
     }
 
@@ -425,7 +431,7 @@ final class WorkerProcess {
             }
             // Recorded before it runs, so the output batches it fills count against it.
             let input: Int
-            switch ledger.admit(producer: header.producer, sequence: header.sequence) {
+            switch ledger.admit(producer: header.producer, sequence: header.sequence, items: UInt64(header.itemCount)) {
             case .admitted(let admitted): input = admitted
             case .repeated(let expected):
                 return .malformed(
@@ -452,6 +458,8 @@ final class WorkerProcess {
                 }
             }
             let began = ended
+            let emittedBefore = sender.itemsSent &+ UInt64(sender.pendingItems)
+            let blockedBefore = blockedNanoseconds
             do throws(BatchFailure) {
                 finished = try runner.process(
                     items: header.items(of: bytes), ids: header.ids(of: bytes), count: Int(header.itemCount),
@@ -464,7 +472,10 @@ final class WorkerProcess {
                 return nil
             }
             ended = Self.nanoseconds
-            counters.countBatch(items: header.itemCount, busyNanoseconds: ended &- began)
+            ledger.produced(sender.itemsSent &+ UInt64(sender.pendingItems) &- emittedBefore, by: input)
+            let blocked = blockedNanoseconds &- blockedBefore
+            counters.countBatch(
+                items: header.itemCount, busyNanoseconds: ended &- began &- min(blocked, ended &- began))
             demand.timed(items: Int(header.itemCount), nanoseconds: ended &- began, at: ended)
             sender.checksLingerPerItem = sender.isAutomatic && demand.itemsAreSlow
             quarantine.describesEveryItem = demand.itemsTakeMilliseconds

@@ -83,6 +83,17 @@ struct PipelineDefinitionTests {
         #expect(processes.code == .invalidDefinition)
     }
 
+    @Test func aStagesNameIsItsLabelAndAnEmptyNameIsRefused() throws {
+        let pipeline = Pipeline()
+        try pipeline.addOrigin(name: "read") { (value: Int) in value }
+        try pipeline.addTask { (value: Int) in String(value) }
+        #expect(Pipeline.executionOrder(pipeline.stages).map(\.label) == ["read", "task 1 (Int -> String)"])
+        let empty = try #require(throws: PipelineError.self) {
+            try pipeline.addDestination(name: "  ") { (_: String) in }
+        }
+        #expect(empty.code == .invalidDefinition && empty.reason.contains("name"), "\(empty)")
+    }
+
     @Test(arguments: [0, -1, 4097])
     func aConcurrencyOutsideOneTo4096IsRefusedSayingWhatToDo(concurrency: Int) throws {
         let pipeline = Pipeline()

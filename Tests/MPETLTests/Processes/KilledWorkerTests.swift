@@ -143,3 +143,19 @@ extension KilledWorkerTests {
         #expect((missing ?? 0) > 0, "the test above proves something only if this loses items")
     }
 }
+
+extension KilledWorkerTests {
+    @Test func aFinishedStageCountsEachItemOnceAndItsReplaysApartAfterLosingWorkers() throws {
+        // Two workers of the last stage killed: what they had run and not acknowledged is run
+        // again by the others, and counted as replayed, not as more items.
+        let (run, killed) = try Self.run(["chaos", "--items", "200000"], kills: 2, every: .milliseconds(700)) {
+            _, driver in Self.workers(of: driver)[2]?.randomElement()
+        }
+        let result = try run.json()
+        #expect(killed.count == 2)
+        #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result)")
+        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
+        #expect(result["queues"] as? [Int] == [0, 0, 0], "nothing left queued once finished: \(result)")
+        #expect(((result["replayed"] as? [Int])?.last ?? 0) > 0, "the killed workers' unfinished work: \(result)")
+    }
+}

@@ -21,6 +21,20 @@ extension PipelineRecord {
         return advance()
     }
 
+    /// A worker's items done as of its latest acknowledgement (newer than its last progress
+    /// report, perhaps).
+    mutating func noteDone(_ address: WorkerAddress, _ items: DoneItems) -> [CoordinatorAction] {
+        guard isKnown(address), address.stage < slots.count else { return [] }
+        let current = slots[address.stage][address.worker].counters.itemsDone ?? 0
+        if items.items >= current {
+            slots[address.stage][address.worker].counters.itemsDone = items.items
+            slots[address.stage][address.worker].counters.itemsOutDone = items.outputs
+            let processed = slots[address.stage][address.worker].counters.itemsIn
+            slots[address.stage][address.worker].counters.itemsIn = max(processed, items.processed ?? 0)
+        }
+        return []
+    }
+
     /// Relays a consumer's acknowledgements to the producers they are for.
     func acknowledgements(from address: WorkerAddress, upTo: [UInt32: UInt64]) -> [CoordinatorAction] {
         guard phase == .running,

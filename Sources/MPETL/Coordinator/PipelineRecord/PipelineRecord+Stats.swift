@@ -1,6 +1,27 @@
 /// What the coordinator reports about a pipeline: per-stage counters for `stats()`, `status`,
 /// progress displays and metrics.
 extension PipelineRecord {
+    /// A worker's counts as the stage's totals take them: a lost worker keeps only its done
+    /// inputs (the rest was replayed and is counted by the workers that ran it again).
+    private struct Counted {
+        var itemsIn: UInt64
+        var itemsOut: UInt64
+        var replayed: UInt64
+
+        init(_ slot: Slot) {
+            let counters = slot.counters
+            guard slot.lost else {
+                (itemsIn, itemsOut, replayed) = (counters.itemsIn, counters.itemsOut, 0)
+                return
+            }
+            // Done counts travel with every acknowledgement; the others with progress reports,
+            // which may be older: the done count is the one to trust.
+            itemsIn = counters.itemsDone ?? counters.itemsIn
+            itemsOut = counters.itemsOutDone ?? counters.itemsOut
+            replayed = counters.itemsIn > itemsIn ? counters.itemsIn - itemsIn : 0
+        }
+    }
+
     func stats() -> PipelineStats {
         let state: PipelineStats.State =
             switch phase {
@@ -10,22 +31,24 @@ extension PipelineRecord {
             case .finished: .finished
             case .failed: .failed
             }
-        return PipelineStats(
+        let counted = slots.map { $0.map(Counted.init) }
+        var stats = PipelineStats(
             pipeline: label,
             stages: slots.indices.map { stage in
                 let workers = slots[stage]
+                let counts = counted[stage]
                 var perHost: [String: Int] = [:]
-                for slot in workers where !slot.dropped && (!slot.exited || slot.finished) {
+                for slot in workers where slot.isRunningOrFinished {
                     perHost[slot.host ?? "?", default: 0] += 1
                 }
+                let itemsIn = counts.reduce(0) { $0 + $1.itemsIn }
                 // In items: what reached the stage (or was sent to it) and is not finished yet.
-                let sent = stage == 0 ? (feedItems ?? 0) : slots[stage - 1].reduce(0) { $0 + $1.counters.itemsOut }
-                let received = workers.reduce(0) { $0 + $1.counters.itemsIn }
+                let sent = stage == 0 ? (feedItems ?? itemsFed) : counted[stage - 1].reduce(0) { $0 + $1.itemsOut }
                 return StageStats(
                     label: registration.stages[stage].label, workersPerHost: perHost,
-                    itemsIn: workers.reduce(0) { $0 + $1.counters.itemsIn },
-                    itemsOut: workers.reduce(0) { $0 + $1.counters.itemsOut },
-                    queueDepth: sent > received ? sent - received : 0,
+                    itemsIn: itemsIn,
+                    itemsOut: counts.reduce(0) { $0 + $1.itemsOut },
+                    queueDepth: sent > itemsIn ? sent - itemsIn : 0,
                     errors: workers.reduce(0) { $0 + $1.counters.errors },
                     malformed: workers.reduce(0) { $0 + $1.counters.malformed },
                     batches: workers.reduce(0) { $0 + $1.counters.batchesIn },
@@ -37,7 +60,32 @@ extension PipelineRecord {
                                 pid: $0.pid, host: slot.host ?? "?",
                                 item: $0.item.name, seconds: $0.seconds)
                         }
-                    })
+                    },
+                    replayed: counts.reduce(0) { $0 + $1.replayed },
+                    hosts: hostStats(workers, counts))
             }, state: state, failure: failure.map { PipelineError($0).description })
+        stats.elapsedSeconds = (ContinuousClock.now - registeredAt) / .seconds(1)
+        // The driver reports what it fed once per heartbeat: never show less than stage 0 took.
+        stats.itemsFed = max(feedItems ?? itemsFed, stats.stages.first?.itemsIn ?? 0)
+        stats.expectedItems = expectedItems
+        return stats
+    }
+
+    /// The stage's counters per host; a host keeps its lost workers' done work.
+    private func hostStats(_ workers: [Slot], _ counts: [Counted]) -> [HostStats] {
+        var hosts: [String: HostStats] = [:]
+        for (slot, count) in zip(workers, counts) where slot.host != nil && !slot.dropped {
+            let name = slot.host ?? "?"
+            var host =
+                hosts[name]
+                ?? HostStats(host: name, workers: 0, itemsIn: 0, itemsOut: 0, busySeconds: 0, workersLost: 0)
+            if slot.isRunningOrFinished { host.workers += 1 }
+            if slot.lost { host.workersLost += 1 }
+            host.itemsIn += count.itemsIn
+            host.itemsOut += count.itemsOut
+            host.busySeconds += Double(slot.counters.busyNanoseconds) / 1e9
+            hosts[name] = host
+        }
+        return hosts.values.sorted { $0.host < $1.host }
     }
 }

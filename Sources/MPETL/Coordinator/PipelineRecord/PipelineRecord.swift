@@ -30,6 +30,12 @@ struct PipelineRecord {
     var feedTotal: UInt64?
     /// Items fed, likewise.
     var feedItems: UInt64?
+    /// Items fed so far, as the driver last reported while feeding.
+    var itemsFed: UInt64 = 0
+    /// Items the driver said it will feed, when it knows.
+    var expectedItems: UInt64?
+    /// When the pipeline registered, for its elapsed time.
+    let registeredAt = ContinuousClock.now
     /// Set when everything has reached the end and the workers were told to finish.
     var finishing = false
     /// Replacement workers each stage may still start.

@@ -54,6 +54,8 @@ extension PipelineRecord {
         }
 
         var dropped: Bool { state == .dropped }
+        /// Counted among the stage's workers: running, or finished its stage.
+        var isRunningOrFinished: Bool { !dropped && (!exited || finished) }
 
         /// Wired and running, or past that; a dropped slot counts too (nothing to wait for).
         var ready: Bool {

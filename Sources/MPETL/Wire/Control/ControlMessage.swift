@@ -6,6 +6,9 @@ enum ControlMessage: Codable, Sendable {
     case register(PipelineRegistration)
     /// The feed is closed and every batch fed was acknowledged: every item reached the end.
     case feedComplete(pipeline: String, batches: UInt64, items: UInt64)
+    /// Items fed so far, and how many the program said it will feed: for progress, while the
+    /// feed is open (sent at most once per heartbeat, and only when it changed).
+    case feedProgress(pipeline: String, items: UInt64, expected: UInt64?)
     case statsRequest(pipeline: String)
     /// The driver was told to stop (SIGINT, SIGTERM): abort its pipelines, tearing down.
     case driverStopping(reason: String)
@@ -40,8 +43,10 @@ enum ControlMessage: Codable, Sendable {
     case workerReady(WorkerAddress)
     case progress(WorkerAddress, WorkerCounters)
     /// The last sequence number done (processed, outputs acknowledged) of each producer's
-    /// batches; the collector after the last stage says it on receipt.
-    case done(WorkerAddress, upTo: [UInt32: UInt64])
+    /// batches; the collector after the last stage says it on receipt. A worker adds its items
+    /// done and their outputs so far (``WorkerCounters/itemsDone``): they travel with the
+    /// acknowledgement, so a worker lost right after still counts every item it acknowledged.
+    case done(WorkerAddress, upTo: [UInt32: UInt64], items: DoneItems? = nil)
     case stageFailed(WorkerAddress, FailureReport, WorkerCounters)
     case workerFinished(WorkerAddress, WorkerCounters)
     /// Items a stage with the skip policy dropped since the last report.

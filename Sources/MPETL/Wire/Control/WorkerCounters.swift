@@ -13,6 +13,11 @@ struct WorkerCounters: Codable, Equatable, Sendable {
     /// Batches a first-stage worker finished (processed, outputs acknowledged) from each
     /// `Pipeline.send` link, by producer id.
     var fromSenders: [UInt32: UInt64] = [:]
+    /// Items of input batches that are done (processed, and what they produced acknowledged),
+    /// and the items those produced: what a lost worker's counts keep, since the rest is
+    /// replayed and counted again by the workers that run it. Absent from older workers.
+    var itemsDone: UInt64?
+    var itemsOutDone: UInt64?
 }
 
 extension WorkerCounters {
@@ -22,4 +27,12 @@ extension WorkerCounters {
         batchesIn += 1
         itemsIn += UInt64(items)
     }
+}
+
+/// A worker's items done and the items they produced, as of an acknowledgement.
+struct DoneItems: Codable, Equatable, Sendable {
+    var items: UInt64
+    var outputs: UInt64
+    /// Items the worker had run by then, done or not.
+    var processed: UInt64? = nil
 }

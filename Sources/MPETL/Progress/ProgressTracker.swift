@@ -1,0 +1,127 @@
+import Foundation
+
+/// Turns successive coordinator snapshots into ``RunProgress``: rates and busy shares smoothed
+/// over the last few seconds, the stage that limits throughput, per-host rates, and an ETA.
+///
+/// Counters arrive in bursts (a worker reports every 10–250 ms), so a rate taken between two
+/// snapshots a second apart jumps by a factor of three from one second to the next; an
+/// exponentially weighted average with a time constant of ``smoothingSeconds`` follows a real
+/// change within seconds and hides the bursts. Not thread-safe: one owner calls it.
+package final class ProgressTracker {
+    /// The smoothing's time constant: a change in rate shows 63% after this long.
+    package static let smoothingSeconds = 5.0
+    /// A stage whose workers are busy at least this share of the time, and busier than every
+    /// other stage, limits the pipeline.
+    package static let bottleneckBusyShare = 0.5
+
+    private struct Smoothed {
+        var value: Double?
+
+        /// Moves towards `sample`, by how much `seconds` of time weighs against the constant.
+        mutating func add(_ sample: Double, over seconds: Double) {
+            guard let current = value else {
+                value = sample
+                return
+            }
+            let weight = 1 - exp(-seconds / ProgressTracker.smoothingSeconds)
+            value = current + (sample - current) * weight
+        }
+    }
+
+    private struct StageSample {
+        var items: UInt64
+        var busySeconds: Double
+        var rate = Smoothed()
+        var busyShare = Smoothed()
+    }
+
+    private struct PipelineSample {
+        var at: ContinuousClock.Instant
+        var firstSeen: ContinuousClock.Instant
+        var finished: UInt64
+        var rate = Smoothed()
+        var stages: [String: StageSample] = [:]
+        var hosts: [String: (items: UInt64, rate: Smoothed)] = [:]
+    }
+
+    private var samples: [String: PipelineSample] = [:]
+
+    package init() {}
+
+    /// Takes a coordinator snapshot taken at `now`; returns what to show.
+    package func update(_ pipelines: [PipelineStats], at now: ContinuousClock.Instant = .now) -> RunProgress {
+        RunProgress(pipelines: pipelines.map { update($0, at: now) })
+    }
+
+    private func update(_ stats: PipelineStats, at now: ContinuousClock.Instant) -> PipelineProgress {
+        let finished = stats.stages.last?.itemsIn ?? 0
+        var sample =
+            samples[stats.pipeline] ?? PipelineSample(at: now, firstSeen: now, finished: finished)
+        let seconds = max(0, (now - sample.at) / .seconds(1))
+        let fresh = seconds > 0
+        if fresh { sample.rate.add(Double(finished &- min(finished, sample.finished)) / seconds, over: seconds) }
+        var stages: [StageProgress] = []
+        for stage in stats.stages {
+            var previous =
+                sample.stages[stage.label] ?? StageSample(items: stage.itemsIn, busySeconds: stage.busySeconds)
+            if fresh {
+                let items = Double(stage.itemsIn &- min(stage.itemsIn, previous.items))
+                previous.rate.add(items / seconds, over: seconds)
+                let busy = max(0, stage.busySeconds - previous.busySeconds)
+                let share = stage.workers > 0 ? min(1, busy / (seconds * Double(stage.workers))) : 0
+                previous.busyShare.add(share, over: seconds)
+            }
+            previous.items = stage.itemsIn
+            previous.busySeconds = stage.busySeconds
+            sample.stages[stage.label] = previous
+            stages.append(
+                StageProgress(
+                    name: stage.label, items: stage.itemsIn, itemsOut: stage.itemsOut,
+                    rate: previous.rate.value ?? 0, busyShare: previous.busyShare.value ?? 0,
+                    queue: stage.queueDepth, errors: stage.errors, workers: stage.workers,
+                    workersLost: stage.workersLost, replayed: stage.replayed, isBottleneck: false,
+                    longRunning: stage.longRunning))
+        }
+        if stats.state == .running,
+            let busiest = stages.indices.max(by: { stages[$0].busyShare < stages[$1].busyShare }),
+            stages[busiest].busyShare >= Self.bottleneckBusyShare
+        {
+            stages[busiest].isBottleneck = true
+        }
+        var hosts: [HostProgress] = []
+        var perHost: [String: (workers: Int, items: UInt64)] = [:]
+        for stage in stats.stages {
+            for host in stage.hosts {
+                perHost[host.host, default: (0, 0)].workers += host.workers
+                perHost[host.host, default: (0, 0)].items += host.itemsIn
+            }
+        }
+        for (host, totals) in perHost.sorted(by: { $0.key < $1.key }) {
+            var previous = sample.hosts[host] ?? (totals.items, Smoothed())
+            if fresh {
+                previous.rate.add(Double(totals.items &- min(totals.items, previous.items)) / seconds, over: seconds)
+            }
+            previous.items = totals.items
+            sample.hosts[host] = previous
+            hosts.append(
+                HostProgress(host: host, workers: totals.workers, items: totals.items, rate: previous.rate.value ?? 0))
+        }
+        sample.at = now
+        sample.finished = finished
+        samples[stats.pipeline] = sample
+        let rate = sample.rate.value ?? 0
+        let expected = stats.expectedItems
+        let fraction = expected.map { $0 == 0 ? 1 : min(1, Double(finished) / Double($0)) }
+        let eta: Double? =
+            if let expected, stats.state == .running, rate > 0 {
+                Double(expected &- min(expected, finished)) / rate
+            } else {
+                nil
+            }
+        return PipelineProgress(
+            name: stats.pipeline, state: stats.state, failure: stats.failure,
+            elapsedSeconds: stats.elapsedSeconds > 0 ? stats.elapsedSeconds : (now - sample.firstSeen) / .seconds(1),
+            fed: stats.itemsFed, finished: finished, expected: expected, fraction: fraction, etaSeconds: eta,
+            rate: rate, stages: stages, hosts: hosts)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// Named stages, per-host accounting and progress, shown by a program run on its own.
+@Suite("Progress of a program run on its own", .serialized)
+struct ProgressProcessTests {
+    @Test func namedStagesAppearInStatsAndEachHostsCountsAddUp() throws {
+        let run = try Programs.run("mpetl-test-programs", ["named-stages", "--items", "6000"], timeout: .seconds(90))
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(2000))")
+        let result = try run.json()
+        #expect(result["stages"] as? [String] == ["read", "enrich", "write"])
+        #expect(result["items"] as? [Int] == [6_000, 6_000, 6_000])
+        #expect(result["hostItems"] as? [Int] == [6_000, 6_000, 6_000], "every item is some host's: \(result)")
+        #expect(result["hostWorkers"] as? [Int] == [1, 2, 1], "\(result)")
+        #expect(result["fed"] as? Int == 6_000 && result["expected"] as? Int == 6_000, "a range's count: \(result)")
+        #expect(!run.standardError.contains("progress:"), "progress is off unless asked for")
+    }
+
+    @Test func mpetlProgressPlainShowsNamedStagesTheBottleneckAndAnExactSummary() throws {
+        let run = try Programs.run(
+            "mpetl-test-programs", ["named-stages", "--items", "40000"], timeout: .seconds(120),
+            environment: ["MPETL_PROGRESS": "plain"])
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(2000))")
+        let lines = run.standardError.split(separator: "\n").map(String.init)
+        let progress = lines.filter { $0.hasPrefix("progress: ") }
+        #expect(progress.contains { $0.contains("orders  running") && $0.contains("of 40,000") }, "\(progress)")
+        #expect(
+            progress.contains { $0.contains("  enrich ") && $0.hasSuffix("<- bottleneck") },
+            "the slow stage is marked: \(progress)")
+        #expect(!progress.contains { $0.contains("  read ") && $0.hasSuffix("<- bottleneck") })
+        let summary = lines.filter { $0.hasPrefix("summary: ") }
+        #expect(summary.contains { $0.contains("orders  finished") && $0.contains("finished 40,000 (100.0%)") })
+        for stage in ["read", "enrich", "write"] {
+            #expect(ProgressTable.counts(of: stage, in: summary)?.first == 40_000, "\(stage): \(summary)")
+        }
+    }
+
+    @Test func twoStagesWithOneNameAreRefusedAtStart() throws {
+        let run = try Programs.run("mpetl-test-programs", ["duplicate-stage-names"], timeout: .seconds(30))
+        let result = try run.json()
+        #expect(result["code"] as? String == "invalid definition", "\(result)")
+        #expect((result["error"] as? String ?? "").contains("two stages are named \"parse\""), "\(result)")
+    }
+}
