@@ -3,18 +3,18 @@
 import Foundation
 import MPETL
 
-/// A fast task then a slow one (`--slow-us` microseconds of sleep per item, 4,000 by default),
-/// two processes each, then a destination that counts: the slow task is the bottleneck, at
-/// about 500 items/s. `--items` (20,000) items; prints their count and sum.
+/// A fast task, `parse`, then a slow one, `enrich` (`--slow-us` microseconds of sleep per
+/// item, 4,000 by default), two processes each, then a destination, `store`: `enrich` is the
+/// bottleneck, at about 500 items/s. `--items` (20,000) items; prints their count and sum.
 func unbalanced() throws {
     let items = option("items", default: 20_000)
     let pipeline = Pipeline()
-    try pipeline.addTask(processes: 2) { (value: Int) in value &* 3 }
-    try pipeline.addTask(processes: 2) { (value: Int) in
+    try pipeline.addTask(name: "parse", processes: 2) { (value: Int) in value &* 3 }
+    try pipeline.addTask(name: "enrich", processes: 2) { (value: Int) in
         usleep(UInt32(option("slow-us", default: 4_000)))
         return value / 3
     }
-    try pipeline.addDestination { (value: Int) in value }
+    try pipeline.addDestination(name: "store") { (value: Int) in value }
     try pipeline.start()
     try pipeline.feed(contentsOf: 0..<items)
     try pipeline.join()

@@ -89,11 +89,12 @@ package final class ProgressTracker {
             stages[busiest].isBottleneck = true
         }
         var hosts: [HostProgress] = []
-        var perHost: [String: (workers: Int, items: UInt64)] = [:]
+        var perHost: [String: (workers: Int, items: UInt64, lost: Int)] = [:]
         for stage in stats.stages {
             for host in stage.hosts {
-                perHost[host.host, default: (0, 0)].workers += host.workers
-                perHost[host.host, default: (0, 0)].items += host.itemsIn
+                perHost[host.host, default: (0, 0, 0)].workers += host.workers
+                perHost[host.host, default: (0, 0, 0)].items += host.itemsIn
+                perHost[host.host, default: (0, 0, 0)].lost += host.workersLost
             }
         }
         for (host, totals) in perHost.sorted(by: { $0.key < $1.key }) {
@@ -104,7 +105,9 @@ package final class ProgressTracker {
             previous.items = totals.items
             sample.hosts[host] = previous
             hosts.append(
-                HostProgress(host: host, workers: totals.workers, items: totals.items, rate: previous.rate.value ?? 0))
+                HostProgress(
+                    host: host, workers: totals.workers, items: totals.items, rate: previous.rate.value ?? 0,
+                    workersLost: totals.lost))
         }
         sample.at = now
         sample.finished = finished

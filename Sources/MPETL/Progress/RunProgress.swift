@@ -65,4 +65,6 @@ package struct HostProgress: Codable, Equatable, Sendable {
     package var items: UInt64
     /// Items finished per second, smoothed.
     package var rate: Double
+    /// Its workers that died mid-stream (their unfinished work was replayed elsewhere).
+    package var workersLost = 0
 }

@@ -28,14 +28,14 @@ final class DashboardFeed: Service, Sendable {
     var json: ByteBuffer { latest.withLock { $0 } }
 
     func run() async throws {
-        let source = ProgressSource()
+        let tracker = ProgressTracker()
         var history = ThroughputHistory()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         // Cancelled when the server fails; shut down gracefully when the command stops it.
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let (pipelines, workerHosts) = snapshot()
-            let progress = source.update(pipelines, at: .now)
+            let progress = tracker.update(pipelines, at: .now)
             history.record(progress)
             let older = max(0, progress.pipelines.count - Self.shownPipelines)
             history.forget(first: older)
@@ -56,7 +56,7 @@ final class DashboardFeed: Service, Sendable {
     private struct Document: Encodable {
         var title: String
         var coordinatorHost: String
-        var progress: RunView
+        var progress: RunProgress
         /// One entry per pipeline in `progress`, in the same order.
         var history: [ThroughputHistory.Series]
         var workerHosts: [WorkerHostStatus]

@@ -91,11 +91,11 @@ extension DashboardPage {
             const share = total > 0 ? Math.round(100 * h.items / total) : 0;
             return `<tr class="host" data-host="${escapeHTML(h.host)}"><td class="name">${escapeHTML(h.host)}</td>`
               + `<td class="num workers">${h.workers}</td><td class="num items">${count(h.items)}</td>`
-              + `<td class="num rate">${perSecond(h.rate)}</td>`
+              + `<td class="num rate">${perSecond(h.rate)}</td><td class="num lost">${h.workersLost ?? 0}</td>`
               + `<td class="share"><span class="meter"><span style="width:${share}%"></span></span>${share}%</td></tr>`;
           }).join('');
-          return '<table class="hosts"><thead><tr><th>Host</th><th class="num">Workers</th>'
-            + '<th class="num">Items</th><th class="num">Items/s</th><th>Share</th></tr></thead>'
+          return '<table class="hosts"><thead><tr><th>Host</th><th class="num">Workers</th><th class="num">Items</th>'
+            + '<th class="num">Items/s</th><th class="num">Lost</th><th>Share</th></tr></thead>'
             + `<tbody>${rows}</tbody></table>${lostNote}`;
         }
 

@@ -1,3 +1,5 @@
+import MPETL
+
 /// Each stage's rate over the last five minutes, per pipeline, kept by the server so that a
 /// page opened or reloaded in the middle of a run draws its chart at once.
 struct ThroughputHistory {
@@ -32,7 +34,7 @@ struct ThroughputHistory {
     }
 
     /// Adds a sample of every pipeline still running, and the last one of a pipeline that ended.
-    mutating func record(_ progress: RunView) {
+    mutating func record(_ progress: RunProgress) {
         for (index, pipeline) in progress.pipelines.enumerated() {
             let names = pipeline.stages.map(\.name)
             if index == series.count {

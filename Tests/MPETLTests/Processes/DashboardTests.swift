@@ -8,9 +8,9 @@ import Testing
 /// `launch --dashboard`: the page as a person sees it in a real browser, and the options around it.
 @Suite("Dashboard", .serialized)
 struct DashboardTests {
-    /// The slow and the fast stage of the `unbalanced` scenario.
-    static let fastStage = "task 1 (Int -> Int)"
-    static let slowStage = "task 2 (Int -> Int)"
+    /// The fast and the slow stage of the `unbalanced` scenario.
+    static let fastStage = "parse"
+    static let slowStage = "enrich"
 
     @Test(
         .enabled(
