@@ -111,11 +111,12 @@ extension DashboardPage {
             + '</tbody></table>';
         }
 
-        function niceCeiling(value) {
-          if (!(value > 0)) return 1;
-          const step = Math.pow(10, Math.floor(Math.log10(value)));
-          for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * step >= value) return m * step;
-          return 10 * step;
+        // A step of 1, 2, 2.5 or 5 times a power of ten, at least `raw`: grid lines at round numbers.
+        function niceStep(raw) {
+          if (!(raw > 0)) return 1;
+          const power = Math.pow(10, Math.floor(Math.log10(raw)));
+          for (const m of [1, 2, 2.5, 5, 10]) if (m * power >= raw) return m * power;
+          return 10 * power;
         }
 
         function chart(p, history) {
@@ -125,13 +126,14 @@ extension DashboardPage {
           const width = 640, height = 210, left = 52, right = 10, top = 8, bottom = 22;
           const t = history.seconds, end = t[t.length - 1], start = Math.max(t[0], end - 300);
           const span = Math.max(end - start, 1);
-          const ceiling = niceCeiling(Math.max(...history.stages.flatMap((s) => s.rates)) * 1.05);
+          const highest = Math.max(...history.stages.flatMap((s) => s.rates)) * 1.05;
+          const step = niceStep(highest / 4), ceiling = step * Math.max(1, Math.ceil(highest / step));
           const x = (s) => left + (width - left - right) * (s - start) / span;
           const y = (r) => top + (height - top - bottom) * (1 - r / ceiling);
           let svg = `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" `
             + 'aria-label="items per second of each stage over time">';
-          for (let i = 0; i <= 4; i++) {
-            const value = ceiling * i / 4, yy = y(value).toFixed(1);
+          for (let value = 0; value <= ceiling * 1.001; value += step) {
+            const yy = y(value).toFixed(1);
             svg += `<line class="grid" x1="${left}" x2="${width - right}" y1="${yy}" y2="${yy}"/>`
               + `<text x="${left - 6}" y="${yy}" dy="4" text-anchor="end">${axisValue(value)}</text>`;
           }

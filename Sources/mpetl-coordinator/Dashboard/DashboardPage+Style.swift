@@ -49,7 +49,8 @@ extension DashboardPage {
           overflow: hidden; vertical-align: middle; margin-right: 6px; }
         .meter > span { display: block; height: 100%; background: var(--blue); }
         tr.bottleneck .meter > span { background: var(--amber); }
-        .columns { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 18px; }
+        .columns { display: grid; grid-template-columns: minmax(0, 11fr) minmax(0, 9fr); gap: 18px; }
+        td.name, td.share, td.busy { white-space: nowrap; }
         @media (max-width: 900px) { .columns { grid-template-columns: minmax(0, 1fr); } }
         svg.chart { width: 100%; height: auto; display: block; }
         svg.chart text { font-size: 11px; fill: var(--muted); }

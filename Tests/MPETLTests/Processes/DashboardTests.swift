@@ -11,6 +11,8 @@ struct DashboardTests {
     /// The fast and the slow stage of the `unbalanced` scenario.
     static let fastStage = "parse"
     static let slowStage = "enrich"
+    /// The worker host the test starts beside the driver's.
+    static let otherHost = "dashboard-host-b"
 
     @Test(
         .enabled(
@@ -19,26 +21,37 @@ struct DashboardTests {
     func aPersonSeesTheStagesGrowingCountsTheBottleneckAndTheHosts() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mpetl-dashboard-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let program = Programs.url("mpetl-test-programs").path
+        // 20 ms an item in the slow stage: it limits the run even on a machine so busy that the
+        // fast stage and the feed get a fraction of a core.
+        let scenario = ["unbalanced", "--items", "1000000", "--slow-us", "20000"]
+        let endpoint = WorkerHostTests.freeEndpoint(11)
+        let workerHost = try Programs.launch(
+            "mpetl-coordinator",
+            [
+                "worker", "--connect", endpoint, "--slots", "2", "--name", Self.otherHost, "--advertise", "127.0.0.1",
+                "--", program,
+            ] + scenario)
+        defer { workerHost.killAndClean() }
         let launch = try Programs.launch(
             "mpetl-coordinator",
             [
-                "launch", "--progress", "off", "--dashboard", "127.0.0.1:0", "--",
-                // 20 ms an item in the slow stage: it limits the run even on a machine so busy
-                // that the fast stage and the feed get a fraction of a core.
-                Programs.url("mpetl-test-programs").path, "unbalanced", "--items", "1000000", "--slow-us", "20000",
-            ])
+                "launch", "--listen", endpoint, "--wait-workers", "2", "--progress", "off", "--dashboard",
+                "127.0.0.1:0", "--", program,
+            ] + scenario)
         defer { launch.killAndClean() }
         let url = try Self.dashboardURL(of: launch)
 
         // The page as a person sees it once the coordinator has watched the slow stage busy for
-        // a few seconds: loaded again (each load takes a second or two) until the mark shows,
-        // since the busy shares behind it move with the machine's load.
+        // a few seconds and both hosts at work: loaded again (each load takes a second or two)
+        // until it shows that, since the busy shares behind the mark move with the machine's load.
         var first = RenderedPage(html: "")
-        let marked = waitUntil(timeout: .seconds(90)) {
+        let shown = waitUntil(timeout: .seconds(90)) {
             first = RenderedPage(html: (try? Chromium.dumpDOM(url)) ?? "")
             return first.row("stage", Self.slowStage)?.first?.contains("bottleneck") ?? false
+                && (first.row("host", Self.otherHost).flatMap { RenderedPage.number($0[2]) } ?? 0) > 0
         }
-        #expect(marked, "the slow stage was never marked: \(first.text)")
+        #expect(shown, "the slow stage marked and the worker host at work: \(first.text)")
         let host = ProcessInfo.processInfo.hostName
         let fast = try #require(first.row("stage", Self.fastStage), "no row for the fast stage: \(first.text)")
         let slow = try #require(first.row("stage", Self.slowStage), "no row for the slow stage: \(first.text)")
@@ -51,6 +64,9 @@ struct DashboardTests {
         let firstItems = try #require(RenderedPage.number(slow[1]), "\(slow)")
         let firstHostItems = try #require(RenderedPage.number(hostRow[2]), "\(hostRow)")
         #expect(firstItems > 0 && firstHostItems > 0, "slow \(slow), host \(hostRow)")
+        let other = try #require(first.row("host", Self.otherHost), "\(first.text)")
+        #expect(RenderedPage.number(other[1]) == 2, "the worker host's two slots: \(other)")
+        let firstOtherItems = try #require(RenderedPage.number(other[2]), "\(other)")
 
         // Again once the coordinator has counted more items: the page shows them.
         let more = waitUntil(timeout: .seconds(60)) {
@@ -62,6 +78,8 @@ struct DashboardTests {
         let hostAgain = try #require(second.row("host", host), "\(second.text)")
         #expect((RenderedPage.number(slowAgain[1]) ?? 0) > firstItems, "\(slow) then \(slowAgain)")
         #expect((RenderedPage.number(hostAgain[2]) ?? 0) > firstHostItems, "\(hostRow) then \(hostAgain)")
+        let otherAgain = try #require(second.row("host", Self.otherHost), "\(second.text)")
+        #expect((RenderedPage.number(otherAgain[2]) ?? 0) > firstOtherItems, "\(other) then \(otherAgain)")
         #expect(second.text.contains("Items per second, by stage") && second.html.contains("<polyline"))
 
         let screenshot = folder.appendingPathComponent("dashboard.png")
