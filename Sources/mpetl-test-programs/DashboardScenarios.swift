@@ -17,13 +17,5 @@ func unbalanced() throws {
     }
     try pipeline.addDestination(name: "store") { (value: Int) in value }
     try pipeline.start()
-    try pipeline.feed(contentsOf: 0..<items)
-    try pipeline.join()
-    var count = 0
-    var sum = 0
-    for value in try pipeline.asCompleted(as: Int.self) {
-        count += 1
-        sum += value
-    }
-    printJSON(["count": count, "sum": sum])
+    try feedAndPrintCountAndSum(pipeline, items: items)
 }

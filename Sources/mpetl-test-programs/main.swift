@@ -251,6 +251,11 @@ func manyResults() throws {
     let pipeline = Pipeline(maxSize: option("max-size", default: 0) > 0 ? option("max-size", default: 0) : nil)
     try pipeline.addTask(processes: 2, chunkSize: option("chunk", default: 100)) { (value: Int) in value }
     try pipeline.start()
+    try feedAndPrintCountAndSum(pipeline, items: items)
+}
+
+/// Feeds 0..<`items`, joins, and prints how many Int results came back and their sum.
+func feedAndPrintCountAndSum(_ pipeline: Pipeline, items: Int) throws {
     try pipeline.feed(contentsOf: 0..<items)
     try pipeline.join()
     var count = 0
