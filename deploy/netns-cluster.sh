@@ -253,6 +253,23 @@ sys.exit(1 if problems else 0)
 PY
 }
 
+# Checks the launch's closing summary (--progress plain): every stage finished exactly ITEMS
+# items in and out, with nothing queued, also after a host was lost (its replays apart).
+check_summary() {   # FILE ITEMS
+    python3 - "$1" "$2" <<'PY'
+import re, sys
+path, items = sys.argv[1], int(sys.argv[2])
+row = re.compile(r"^summary:\s+((?:origin|task|destination) \d+ \(.*?\))\s+([\d,]+)\s+([\d,]+)\s+\d+%\s+([\d,]+)")
+stages = [m.groups() for m in map(row.match, open(path)) if m]
+number = lambda text: int(text.replace(",", ""))
+problems = ["%s: items %s, out %s, queue %s" % s for s in stages
+            if (number(s[1]), number(s[2]), number(s[3])) != (items, items, 0)]
+if len(stages) != 3: problems.append("the summary shows %d stage rows, not 3" % len(stages))
+print("; ".join(problems) if problems else "every stage %d in, %d out, queue 0" % (items, items))
+sys.exit(1 if problems else 0)
+PY
+}
+
 # Polls `mpetl-coordinator status` until the pipeline runs with hostC's workers in the task
 # stage and items have gone through it. Prints the task stage's counts.
 wait_running() {
@@ -308,9 +325,10 @@ if [[ $MODE == normal ]]; then
     ((rc == 0)) || fail "launch exited with status $rc"
     joined hostB && joined hostC || fail "the launch's log does not show both worker hosts joining"
     verdict=$(check_result "$WORK/launch.out" "$ITEMS") || fail "$verdict"
+    summary=$(check_summary "$WORK/launch.err" "$ITEMS") || fail "launch's summary: $summary"
     echo "driver: $(grep -m1 '^{' "$WORK/launch.out")"
     no_files_left
-    echo "PASS (normal): $verdict in ${ms} ms"
+    echo "PASS (normal): $verdict, $summary, in ${ms} ms"
     exit 0
 fi
 
@@ -369,5 +387,6 @@ log "launch output naming hostC:"
 grep -E 'hostC|replacement|^\{|Fatal error|^Error' "$WORK/launch.err" "$WORK/launch.out" |
     grep -v '^[^:]*:progress: ' | sed "s|^$WORK/||" >&2 || true
 verdict=$(check_result "$WORK/launch.out" "$ITEMS") || fail "$verdict"
+summary=$(check_summary "$WORK/launch.err" "$ITEMS") || fail "launch's summary after the cut: $summary"
 no_files_left
-echo "PASS (cut-link): hostC's link went down mid-run, its work was replayed, and the launch finished ${after} ms later with the exact output ($verdict; $(elapsed) ms in all)"
+echo "PASS (cut-link): hostC's link went down mid-run, its work was replayed, and the launch finished ${after} ms later with the exact output ($verdict; $summary; $(elapsed) ms in all)"

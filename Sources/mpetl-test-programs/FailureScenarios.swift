@@ -150,6 +150,7 @@ func chaos() throws {
     var result = compare(Array(try pipeline.asCompleted(as: Int.self)), expected: expected)
     result["seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     result["itemsIn"] = report.stats.stages.map { Int($0.itemsIn) }
+    result["itemsOut"] = report.stats.stages.map { Int($0.itemsOut) }
     result["replayed"] = report.stats.stages.map { Int($0.replayed) }
     result["queues"] = report.stats.stages.map { Int($0.queueDepth) }
     result["workersLost"] = report.stats.stages.reduce(0) { $0 + $1.workersLost }

@@ -113,7 +113,7 @@ private final class AgentLoop: ThreadLoop {
         var socket: Socket
         var ordinal: UInt32
         var stage: Int
-        var counters = WorkerCounters()
+        var counters = WorkerCounters(resultsKept: 0)
         var reportedBatches: UInt64 = 0
         var lastReport = ContinuousClock.now
         var warnedMalformed = false
@@ -465,7 +465,11 @@ private final class AgentLoop: ThreadLoop {
                 if case .accepted(let results) = outcome {
                     collector.counters.batchesIn += 1
                     collector.counters.itemsIn += UInt64(header.itemCount)
-                    if let results { collector.run.appendResults(results) }
+                    if let results {
+                        collector.counters.resultsKept? += UInt64(
+                            results.withUnsafeBytes { BatchHeader.itemCount(of: $0) })
+                        collector.run.appendResults(results)
+                    }
                 }
                 return outcome
             }
@@ -500,19 +504,21 @@ private final class AgentLoop: ThreadLoop {
     private func reportDueProgress() throws {
         let now = ContinuousClock.now
         for (id, collector) in collectors {
-            guard let due = collector.receipts.nextReport, now >= due else { continue }
-            let done = collectors[id]!.receipts.takeReport(now: now)
             let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
-            try send(.done(address, upTo: done))
-        }
-        for (id, collector) in collectors
-        where collector.counters.batchesIn != collector.reportedBatches
-            && now - collector.lastReport >= Self.reportInterval
-        {
-            collectors[id]?.reportedBatches = collector.counters.batchesIn
-            collectors[id]?.lastReport = now
-            let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
-            try send(.progress(address, collector.counters))
+            let doneIsDue = collector.receipts.nextReport.map { now >= $0 } ?? false
+            // Counters go before the acknowledgement they cover: the last one can finish the
+            // pipeline, and its stats then hold every result kept.
+            if collector.counters.batchesIn != collector.reportedBatches
+                && (doneIsDue || now - collector.lastReport >= Self.reportInterval)
+            {
+                collectors[id]?.reportedBatches = collector.counters.batchesIn
+                collectors[id]?.lastReport = now
+                try send(.progress(address, collector.counters))
+            }
+            if doneIsDue {
+                let done = collectors[id]!.receipts.takeReport(now: now)
+                try send(.done(address, upTo: done))
+            }
         }
     }
 }

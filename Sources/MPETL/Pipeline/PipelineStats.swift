@@ -56,8 +56,14 @@ public struct StageStats: Codable, Equatable, Sendable {
     /// Items a worker of this stage has been running for a second or more: a stuck or slow item
     /// and who holds it. (A stage with a `timeout:` ends such items once they pass it.)
     public var longRunning: [LongRunningItem] = []
-    /// Items lost workers had run whose batches were replayed to other workers: counted here,
-    /// not in ``itemsIn``, which counts each item once.
+    /// Items run again because a worker was lost, counted here and not in ``itemsIn``: what
+    /// this stage's lost workers had run and not finished (their batches were replayed to the
+    /// others), and the copies of a lost producer's outputs its replay brought to this stage.
+    ///
+    /// With that, a finished stage's ``itemsIn`` is exact in the stage where a worker was lost
+    /// and in the stage after it, and the last stage's ``itemsOut`` is exact when it returns
+    /// results. Two or more stages after a loss, the copies are not recognisable before the
+    /// results collector, and ``itemsIn`` and ``itemsOut`` there may count them too.
     public var replayed: UInt64 = 0
     /// The same counters per host, so each host's share of the work shows.
     public var hosts: [HostStats] = []
@@ -78,7 +84,9 @@ public struct HostStats: Codable, Equatable, Sendable {
     public var host: String
     /// Worker processes of the stage running there now.
     public var workers: Int
-    /// Items its workers finished (a lost worker's count only what was not replayed).
+    /// Items its workers finished (a lost worker's count only what was not replayed). Copies a
+    /// replay brought are taken from the hosts that ran a lost producer's outputs in
+    /// proportion to what each ran of them: the stage's total is exact, the split estimated.
     public var itemsIn: UInt64
     /// Items they passed on.
     public var itemsOut: UInt64

@@ -120,11 +120,7 @@ extension WorkerProcess {
         // Teardown may still send to named pipelines.
         try namedSends.flush()
         Syscalls.flushStandardStreams()
-        counters.batchesOut = sender.batchesSent
-        counters.itemsOut = sender.itemsSent
-        counters.sends = namedSends.sentBatches
-        counters.itemsDone = ledger.doneItems
-        counters.itemsOutDone = ledger.doneOutputs
+        takeSenderAndLedgerCounts()
         try reportSkipped()
         try sendControl(.workerFinished(assignment.address, counters))
         Log.debug("worker finished", ["items_in": "\(counters.itemsIn)", "items_out": "\(counters.itemsOut)"])

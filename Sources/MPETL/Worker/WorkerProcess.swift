@@ -386,13 +386,18 @@ final class WorkerProcess {
     }
 
     var progressChanged: Bool {
+        takeSenderAndLedgerCounts()
+        return counters != reported
+    }
+
+    /// Copies what the sender and the input ledger count into the counters a report carries.
+    func takeSenderAndLedgerCounts() {
         counters.batchesOut = sender.batchesSent
         counters.itemsOut = sender.itemsSent
         counters.sends = namedSends.sentBatches
         counters.fromSenders = ledger.doneThroughLinks
         counters.itemsDone = ledger.doneItems
         counters.itemsOutDone = ledger.doneOutputs
-        return counters != reported
     }
 
     /// Moves the input batches that are now done to the next acknowledgement.
@@ -468,14 +473,15 @@ final class WorkerProcess {
                 return error
             }
             guard finished else {
-                counters.countBatch(items: header.itemCount, busyNanoseconds: 0)
+                counters.countBatch(items: header.itemCount, from: header.producer, busyNanoseconds: 0)
                 return nil
             }
             ended = Self.nanoseconds
             ledger.produced(sender.itemsSent &+ UInt64(sender.pendingItems) &- emittedBefore, by: input)
             let blocked = blockedNanoseconds &- blockedBefore
             counters.countBatch(
-                items: header.itemCount, busyNanoseconds: ended &- began &- min(blocked, ended &- began))
+                items: header.itemCount, from: header.producer,
+                busyNanoseconds: ended &- began &- min(blocked, ended &- began))
             demand.timed(items: Int(header.itemCount), nanoseconds: ended &- began, at: ended)
             sender.checksLingerPerItem = sender.isAutomatic && demand.itemsAreSlow
             quarantine.describesEveryItem = demand.itemsTakeMilliseconds

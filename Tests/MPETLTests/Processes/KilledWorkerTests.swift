@@ -158,4 +158,37 @@ extension KilledWorkerTests {
         #expect(result["queues"] as? [Int] == [0, 0, 0], "nothing left queued once finished: \(result)")
         #expect(((result["replayed"] as? [Int])?.last ?? 0) > 0, "the killed workers' unfinished work: \(result)")
     }
+
+    @Test func theStageAfterALostWorkerCountsTheCopiesItsReplayBringsApart() throws {
+        // Two task workers killed: the destination ran some of their outputs, and runs them
+        // again when the task's replay brings them; those copies are counted as replayed.
+        let (run, killed) = try Self.run(["chaos", "--items", "200000"], kills: 2, every: .milliseconds(700)) {
+            _, driver in Self.workers(of: driver)[1]?.randomElement()
+        }
+        let result = try run.json()
+        #expect(killed.count == 2)
+        #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result)")
+        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
+        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000], "exact per stage: \(result)")
+        #expect(result["queues"] as? [Int] == [0, 0, 0], "nothing left queued once finished: \(result)")
+        let replayed = result["replayed"] as? [Int] ?? []
+        #expect(replayed.count == 3 && replayed[1] > 0, "the killed workers' unfinished work: \(result)")
+    }
+
+    @Test func afterAnOriginWorkerIsLostTheNextStageAndTheResultsAreExact() throws {
+        // Two origin workers killed: the task's items and the destination's output are exact;
+        // the copies the task ran again are replayed, and what they produced is not
+        // recognisable before the results collector (see the README's Stats section).
+        let (run, killed) = try Self.run(["chaos", "--items", "200000"], kills: 2, every: .milliseconds(700)) {
+            _, driver in Self.workers(of: driver)[0]?.randomElement()
+        }
+        let result = try run.json()
+        #expect(killed.count == 2)
+        #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result)")
+        let itemsIn = result["itemsIn"] as? [Int] ?? []
+        let itemsOut = result["itemsOut"] as? [Int] ?? []
+        #expect(itemsIn.prefix(2) == [200_000, 200_000], "exact: \(result)")
+        #expect(itemsOut.first == 200_000 && itemsOut.last == 300_000, "exact: \(result)")
+        #expect(result["queues"] as? [Int] == [0, 0, 0], "nothing left queued once finished: \(result)")
+    }
 }

@@ -31,7 +31,11 @@ extension PipelineRecord {
             case .finished: .finished
             case .failed: .failed
             }
-        let counted = slots.map { $0.map(Counted.init) }
+        let counted = slots.indices.map { stage in
+            var counts = slots[stage].map(Counted.init)
+            countCopiesApart(in: stage, &counts)
+            return counts
+        }
         var stats = PipelineStats(
             pipeline: label,
             stages: slots.indices.map { stage in
@@ -69,6 +73,46 @@ extension PipelineRecord {
         stats.itemsFed = max(feedItems ?? itemsFed, stats.stages.first?.itemsIn ?? 0)
         stats.expectedItems = expectedItems
         return stats
+    }
+
+    /// Moves the copies `stage` ran of a lost producer's outputs from its items to `replayed`.
+    ///
+    /// A producer's outputs beyond the ones its done inputs made come again from its siblings
+    /// when its inputs are replayed, so what this stage ran of them beyond that many are
+    /// copies. (Only workers still alive are corrected: a worker lost here too keeps its done
+    /// items, which may hold a few copies.) The results collector knows the last stage's copies
+    /// exactly: once that stage has finished, its output is the count of results kept.
+    private func countCopiesApart(in stage: Int, _ counts: inout [Counted]) {
+        if stage > 0 {
+            for (producer, lost) in slots[stage - 1].enumerated() where lost.lost {
+                // Which worker ran which copy is not known: each is given a share in proportion
+                // to what it ran of the lost producer's outputs.
+                let ran = slots[stage].map { $0.lost ? 0 : $0.counters.itemsFrom?[UInt32(producer)] ?? 0 }
+                let total = ran.reduce(0, +)
+                let outputs = lost.counters.itemsOutDone ?? lost.counters.itemsOut
+                guard total > outputs else { continue }
+                var left = total - outputs
+                for worker in ran.indices.sorted(by: { ran[$0] > ran[$1] }) where left > 0 && ran[worker] > 0 {
+                    let share = (total - outputs).multipliedFullWidth(by: ran[worker])
+                    let taken = min(left, counts[worker].itemsIn, total.dividingFullWidth(share).quotient + 1)
+                    counts[worker].itemsIn -= taken
+                    counts[worker].replayed += taken
+                    left -= taken
+                }
+            }
+        }
+        let isLast = stage == slots.count - 1
+        if isLast, let kept = collector.resultsKept, slots[stage].allSatisfy({ $0.finished || $0.exited }) {
+            let sent = counts.reduce(0) { $0 + $1.itemsOut }
+            if kept < sent {
+                var extra = sent - kept
+                for worker in counts.indices where extra > 0 {
+                    let taken = min(extra, counts[worker].itemsOut)
+                    counts[worker].itemsOut -= taken
+                    extra -= taken
+                }
+            }
+        }
     }
 
     /// The stage's counters per host; a host keeps its lost workers' done work.

@@ -18,14 +18,22 @@ struct WorkerCounters: Codable, Equatable, Sendable {
     /// replayed and counted again by the workers that run it. Absent from older workers.
     var itemsDone: UInt64?
     var itemsOutDone: UInt64?
+    /// Items run from each producer (a worker of the stage before, by worker number): after a
+    /// producer is lost, what this stage ran of its outputs beyond the ones it had done are
+    /// copies its replay brings again, and the stage's totals count them apart.
+    var itemsFrom: [UInt32: UInt64]?
+    /// The results collector's count of results kept: copies a replay brought are dropped.
+    var resultsKept: UInt64?
 }
 
 extension WorkerCounters {
-    /// Counts one processed batch: one update of the counters instead of three.
-    mutating func countBatch(items: UInt32, busyNanoseconds busy: UInt64) {
+    /// Counts one processed batch from `producer`.
+    mutating func countBatch(items: UInt32, from producer: UInt32, busyNanoseconds busy: UInt64) {
         busyNanoseconds &+= busy
         batchesIn += 1
         itemsIn += UInt64(items)
+        if itemsFrom == nil { itemsFrom = [:] }
+        itemsFrom?[producer, default: 0] &+= UInt64(items)
     }
 }
 
