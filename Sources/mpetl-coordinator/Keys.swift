@@ -21,9 +21,13 @@ struct Keys: ParsableCommand {
             Key files from older versions (`public-key = …` lines) still work; --from rewrites one \
             as a certificate holding the same key, so hosts can be switched one at a time.
 
+            --dashboard-token prints the token a cluster's dashboard asks for (launch and serve \
+            print the dashboard's address with it), so any host that has the key file can open it.
+
             Examples:
               mpetl-coordinator keys --output /etc/mpetl/cluster.key
               mpetl-coordinator keys --from cluster.key --output cluster.key --force
+              mpetl-coordinator keys --dashboard-token --from /etc/mpetl/cluster.key
             """)
 
     @Option(help: ArgumentHelp("Where to write the key pair.", valueName: "file"))
@@ -38,7 +42,20 @@ struct Keys: ParsableCommand {
             valueName: "file"))
     var from: String?
 
+    @Flag(help: "Print the dashboard token of the key file --from names, and write nothing.")
+    var dashboardToken = false
+
+    func validate() throws {
+        if dashboardToken && from == nil {
+            throw ValidationError("--dashboard-token needs --from FILE, the cluster's key file")
+        }
+    }
+
     func run() throws {
+        if dashboardToken, let from {
+            print(DashboardAccess.token(for: try Self.read(from)))
+            return
+        }
         guard CurveKeyPair.isCurveAvailable else {
             throw ValidationError("this libzmq was built without CURVE (libsodium); install Debian's libzmq5")
         }

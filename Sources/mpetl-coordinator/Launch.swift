@@ -77,7 +77,7 @@ struct Launch: ParsableCommand {
             heartbeatTimeout: heartbeatTimeout.map(Seconds.duration),
             listening: [local] + (listen.map { [$0.description] } ?? []))
         let title = ([URL(fileURLWithPath: command[0]).lastPathComponent] + command.dropFirst()).joined(separator: " ")
-        let web = try http.start(server, title: "launch \(title)", registry: registry)
+        let web = try http.start(server, title: "launch \(title)", registry: registry, keys: security.keys)
         try waitForWorkerHosts(server)
         let program = try ProgramProcess(command: command, coordinator: local, advertise: listen?.advertisableAddress)
         let display = CoordinatorProgress(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))

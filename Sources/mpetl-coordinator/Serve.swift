@@ -56,7 +56,8 @@ struct Serve: ParsableCommand {
         FileHandle.standardError.write(
             Data("mpetl-coordinator: serving on \(server.endpoints.joined(separator: ", "))\n".utf8))
         let web = try http.start(
-            server, title: "serve on \(server.endpoints.joined(separator: ", "))", registry: registry)
+            server, title: "serve on \(server.endpoints.joined(separator: ", "))", registry: registry,
+            keys: security.keys)
         let display = CoordinatorProgress(mode: progress.resolved(isTerminal: isatty(STDERR_FILENO) == 1))
         while !stop.wait(seconds: interval) {
             display.show(server.snapshot())

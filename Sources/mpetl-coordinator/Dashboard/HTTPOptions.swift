@@ -11,15 +11,16 @@ struct HTTPOptions: ParsableArguments {
         help: ArgumentHelp(
             "Serve a live dashboard of the pipelines at http://ADDRESS:PORT/ (and their metrics for Prometheus at "
                 + "/metrics). Port 0 takes a free port; the address is printed at start. Only this host can reach "
-                + "127.0.0.1; any other address needs --keys or --dashboard-public.",
+                + "127.0.0.1; any other address needs --keys or --dashboard-public. With --keys the page asks for a "
+                + "token derived from them: the printed address carries it.",
             valueName: "address:port"),
         transform: { try HTTPAddress(parsing: $0, option: "--dashboard") })
     var dashboard: HTTPAddress?
 
     @Flag(
         help: ArgumentHelp(
-            "Allow --dashboard on an address other hosts can reach, without --keys. The page has no login: anyone "
-                + "who reaches the port reads the pipelines' names, counts, hosts and failing items."))
+            "Allow --dashboard on an address other hosts can reach, without --keys, and ask no token even with "
+                + "them: anyone who reaches the port reads the pipelines' names, counts, hosts and failing items."))
     var dashboardPublic = false
 
     @Option(
@@ -38,8 +39,9 @@ struct HTTPOptions: ParsableArguments {
         }
         guard dashboard.isLoopback || keys != nil || dashboardPublic else {
             throw ValidationError(
-                "--dashboard \(dashboard) can be reached from other hosts, and the page has no login: serve it on "
-                    + "127.0.0.1:\(dashboard.port) and reach it through an SSH tunnel (ssh -L \(dashboard.port):"
+                "--dashboard \(dashboard) can be reached from other hosts, and without keys the page has no login: "
+                    + "serve it on 127.0.0.1:\(dashboard.port) and reach it through an SSH tunnel "
+                    + "(ssh -L \(dashboard.port):"
                     + "127.0.0.1:\(dashboard.port) THIS-HOST), or give the cluster's --keys FILE, or "
                     + "--dashboard-public to let anyone who reaches it read it")
         }
@@ -54,9 +56,11 @@ struct HTTPOptions: ParsableArguments {
     /// Starts the servers asked for and says on standard error where each serves.
     /// - Parameters:
     ///   - title: what the dashboard's page is about, e.g. the program `launch` runs.
-    /// - Throws: `ValidationError` when one cannot listen.
+    ///   - keys: the cluster's key file: the dashboard then asks for the token they give
+    ///     (unless `--dashboard-public`).
+    /// - Throws: `ValidationError` when one cannot listen, or the key file cannot be read.
     func start(
-        _ coordinator: CoordinatorServer, title: String, registry: PrometheusCollectorRegistry?
+        _ coordinator: CoordinatorServer, title: String, registry: PrometheusCollectorRegistry?, keys: String?
     ) throws -> [HTTPServer] {
         var servers: [HTTPServer] = []
         if let metricsListen, let registry {
@@ -68,13 +72,15 @@ struct HTTPOptions: ParsableArguments {
         }
         if let dashboard {
             let feed = DashboardFeed(title: title) { (coordinator.snapshot(), coordinator.workerHosts()) }
+            let access = try keys.flatMap { dashboardPublic ? nil : DashboardAccess(keys: try Keys.read($0)) }
             let router = Router()
+            if let access { router.add(middleware: access) }
             DashboardRoutes.add(to: router, feed: feed)
             if let registry { PrometheusMetrics.route(router, registry: registry) }
             let server = try HTTPServer(
                 dashboard, what: "the dashboard (--dashboard)", router: router, services: [feed])
             servers.append(server)
-            say("dashboard at \(server.address.url)")
+            say("dashboard at \(server.address.url)\(access.map { "?token=\($0.token)" } ?? "")")
         }
         return servers
     }

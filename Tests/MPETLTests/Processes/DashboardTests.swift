@@ -114,6 +114,45 @@ struct DashboardTests {
             page.contains("<title>MPETL dashboard</title>") && !page.contains("http://") && !page.contains("https://"))
     }
 
+    @Test func aClusterWithKeysShowsItsDashboardOnlyToWhoeverHasTheToken() throws {
+        let keys = try WorkerHostTests.keyFile("dashboard-token")
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let launch = try Programs.launch(
+            "mpetl-coordinator",
+            [
+                "launch", "--keys", keys, "--progress", "off", "--dashboard", "127.0.0.1:0", "--",
+                Programs.url("mpetl-test-programs").path, "unbalanced", "--items", "1000000",
+            ])
+        defer { launch.killAndClean() }
+        let printed = try Self.dashboardURL(of: launch)
+        let parts = printed.components(separatedBy: "?token=")
+        try #require(parts.count == 2, "the printed address carries the token: \(printed)")
+        let (base, token) = (parts[0], parts[1])
+        let computed = try Programs.run(
+            "mpetl-coordinator", ["keys", "--dashboard-token", "--from", keys], timeout: .seconds(30))
+        #expect(computed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == token)
+
+        for path in ["", "progress.json", "metrics", "?token=\(String(token.reversed()))"] {
+            let refused = try HTTPFetch.get(base + path)
+            #expect(refused.status == 401, "\(path): \(refused.status) \(refused.body.prefix(200))")
+            #expect(refused.body.contains("--dashboard-token"), "says what to do: \(refused.body)")
+        }
+        let opened = try HTTPFetch.get(printed)
+        #expect(opened.status == 303 && opened.header("Location") == "/", "\(opened.headers)")
+        let cookie = try #require(opened.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        #expect(cookie == "mpetl_dashboard=\(token)" && opened.header("Set-Cookie")?.contains("HttpOnly") == true)
+        let page = try HTTPFetch.get(base, headers: ["Cookie": cookie])
+        #expect(page.status == 200 && page.body.contains("<title>MPETL dashboard</title>"))
+        let progress = try HTTPFetch.get(base + "progress.json", headers: ["Cookie": cookie])
+        #expect(progress.status == 200 && progress.body.contains("\"pipelines\""), "\(progress.body.prefix(300))")
+        var metrics: HTTPReply?
+        let scraped = waitUntil(timeout: .seconds(60)) {
+            metrics = try? HTTPFetch.get(base + "metrics", headers: ["Authorization": "Bearer \(token)"])
+            return metrics?.status == 200 && metrics?.body.contains("mpetl_items_in{") == true
+        }
+        #expect(scraped, "\(metrics.map { "\($0.status) \($0.body.prefix(300))" } ?? "no answer")")
+    }
+
     @Test(arguments: [
         (["--dashboard", "10.1.2.3:8080"], "can be reached from other hosts"),
         (["--dashboard", "0.0.0.0:8080"], "--dashboard-public"),
