@@ -38,3 +38,33 @@ func duplicateStageNames() throws {
         report(error)
     }
 }
+
+/// An origin that takes the feed in batches of 2,000 before a task that takes 1 ms an item:
+/// the origin spends each batch waiting for room downstream. Samples stats() until the task
+/// has finished 600 items (of the origin's first batch) and prints what the origin and the
+/// task had passed on by then, then lets the run end.
+func blockedUpstream() throws {
+    let pipeline = Pipeline()
+    try pipeline.addOrigin(name: "read", chunkSize: 2_000) { (value: Int) in value }
+    try pipeline.addTask(name: "slow", chunkSize: 10) { (value: Int) in
+        usleep(1_000)
+        return value
+    }
+    try pipeline.addDestination(name: "write") { (value: Int) in value }
+    try pipeline.start()
+    try pipeline.feed(contentsOf: 0..<2_400)
+    var sample: [String: Int] = [:]
+    let deadline = ContinuousClock.now + .seconds(60)
+    while sample.isEmpty && ContinuousClock.now < deadline {
+        let stages = try pipeline.stats().stages
+        if stages[1].itemsIn >= 600 {
+            sample = [
+                "originOut": Int(stages[0].itemsOut), "taskIn": Int(stages[1].itemsIn),
+                "taskOut": Int(stages[1].itemsOut),
+            ]
+        }
+        usleep(20_000)
+    }
+    try pipeline.join()
+    printJSON(sample)
+}

@@ -23,7 +23,9 @@ extension WorkerProcess {
         try sendControl(
             .done(
                 assignment.address, upTo: ledger.done.dictionary,
-                items: DoneItems(items: ledger.doneItems, outputs: ledger.doneOutputs, processed: counters.itemsIn)))
+                items: DoneItems(
+                    items: ledger.doneItems, outputs: ledger.doneOutputs, processed: counters.itemsIn,
+                    sent: sender.itemsSent)))
     }
 
     func reportProgress() throws {
@@ -40,7 +42,7 @@ extension WorkerProcess {
         try drainBacklogs()
         if ledger.hasNews && now &- lastDoneReport >= Self.doneIntervalNanoseconds { try reportDone() }
         // Keep stats current while busy; end of stream only needs the idle reports.
-        if ContinuousClock.now - lastReport > .milliseconds(250) { try reportProgress() }
+        if ContinuousClock.now - lastReport > Self.busyReportInterval { try reportProgress() }
     }
 
     /// Waits until a consumer may have room (its queue can take a batch, or it sent credit), or
@@ -59,6 +61,9 @@ extension WorkerProcess {
             // Waiting for room happens inside a body call: a committing state must not commit.
             if ledger.hasNews && !runner.commits { try reportDone() }
         }
+        // A worker upstream of a bottleneck spends most of a batch here: say what it has
+        // passed on so far, or its stage's figures lag the next stage's for the whole batch.
+        if ContinuousClock.now - lastReport > Self.busyReportInterval { try reportProgress() }
     }
 
     /// Sends what lost consumers (of the next stage, or of a named pipeline) left to the others,

@@ -209,6 +209,9 @@ final class WorkerProcess {
     /// The shortest gap between two progress reports, so a worker that keeps running dry
     /// does not send one per batch; also the longest the coordinator waits for the last one.
     static let reportInterval: Duration = .milliseconds(10)
+    /// How often a worker that is busy, or blocked waiting for room downstream, reports its
+    /// counters: the progress displays redraw about this often.
+    static let busyReportInterval: Duration = .milliseconds(250)
     /// The shortest gap between two acknowledgement reports: short, because each hop of the
     /// pipeline adds it to the time from the last item to `join()` returning.
     ///

@@ -189,6 +189,31 @@ struct EndOfStreamTests {
         #expect(record.consumers(of: 1, from: "h").map(\.worker) == [1, 2])
     }
 
+    @Test func theStageAfterALostWorkerCountsWhatItRanOfItsUnfinishedOutputsAsReplayed() {
+        var (record, _) = Self.runningRecord(processes: [2, 2])
+        // Worker 0 of stage 0 ran 100 items and passed them on; 60 were done when it died.
+        _ = record.progress(Self.address(0, 0), WorkerCounters(batchesIn: 10, itemsIn: 100, itemsOut: 100))
+        _ = record.noteDone(Self.address(0, 0), DoneItems(items: 60, outputs: 60, processed: 100, sent: 100))
+        // The next stage ran 80 of its outputs: 60 done, and 20 that its replay brings again.
+        _ = record.progress(
+            Self.address(1, 0), WorkerCounters(itemsIn: 90, itemsOut: 90, itemsFrom: [0: 50, 1: 40]))
+        _ = record.progress(
+            Self.address(1, 1), WorkerCounters(itemsIn: 90, itemsOut: 90, itemsFrom: [0: 30, 1: 60]))
+        _ = record.exited(stage: 0, worker: 0, status: .signaled(9))
+        let stages = record.stats().stages
+        #expect(stages[0].itemsIn == 60 && stages[0].replayed == 40, "its own stage keeps the done items")
+        #expect(stages[1].itemsIn == 160 && stages[1].replayed == 20, "the copies are counted apart")
+        #expect(stages[1].hosts.map(\.itemsIn) == [160], "and taken from the host's figures too")
+    }
+
+    @Test func anAcknowledgementCarriesWhatTheWorkerRanAndPassedOnSinceItsLastReport() {
+        var (record, _) = Self.runningRecord(processes: [1])
+        _ = record.progress(Self.address(0, 0), WorkerCounters(itemsIn: 10, itemsOut: 10))
+        _ = record.noteDone(Self.address(0, 0), DoneItems(items: 20, outputs: 30, processed: 40, sent: 50))
+        #expect(record.stats().stages.map(\.itemsIn) == [40])
+        #expect(record.stats().stages.map(\.itemsOut) == [50])
+    }
+
     @Test func aStageWithNoWorkerAndNoRestartLeftFailsNamingIt() {
         var (record, _) = Self.runningRecord(processes: [1, 1])
         var worker = 0

@@ -35,6 +35,17 @@ struct ProgressProcessTests {
         }
     }
 
+    @Test func aStageWaitingForRoomDownstreamStillReportsWhatItPassedOn() throws {
+        // The origin's 2,000-item batch takes seconds, nearly all of it waiting for the slow
+        // task: its figures must not lag the task's until the batch ends.
+        let run = try Programs.run("mpetl-test-programs", ["blocked-upstream"], timeout: .seconds(120))
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(2000))")
+        let sample = try run.json()
+        let (originOut, taskIn) = (sample["originOut"] as? Int ?? 0, sample["taskIn"] as? Int ?? 0)
+        // Reports come every 250 ms: the origin's may be that old, but it was sent mid-batch.
+        #expect(taskIn >= 600 && originOut > 0, "the origin's output shows before its batch ends: \(sample)")
+    }
+
     @Test func twoStagesWithOneNameAreRefusedAtStart() throws {
         let run = try Programs.run("mpetl-test-programs", ["duplicate-stage-names"], timeout: .seconds(30))
         let result = try run.json()

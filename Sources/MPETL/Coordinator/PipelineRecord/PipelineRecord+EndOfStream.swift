@@ -29,8 +29,12 @@ extension PipelineRecord {
         if items.items >= current {
             slots[address.stage][address.worker].counters.itemsDone = items.items
             slots[address.stage][address.worker].counters.itemsOutDone = items.outputs
-            let processed = slots[address.stage][address.worker].counters.itemsIn
+            let (processed, sent) = (
+                slots[address.stage][address.worker].counters.itemsIn,
+                slots[address.stage][address.worker].counters.itemsOut
+            )
             slots[address.stage][address.worker].counters.itemsIn = max(processed, items.processed ?? 0)
+            slots[address.stage][address.worker].counters.itemsOut = max(sent, items.sent ?? 0)
         }
         return []
     }

@@ -41,6 +41,8 @@ extension WorkerCounters {
 struct DoneItems: Codable, Equatable, Sendable {
     var items: UInt64
     var outputs: UInt64
-    /// Items the worker had run by then, done or not.
+    /// Items the worker had run by then, done or not, and the items it had passed on: the
+    /// stage's figures then move together between progress reports.
     var processed: UInt64? = nil
+    var sent: UInt64? = nil
 }
