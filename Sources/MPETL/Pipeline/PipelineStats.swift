@@ -13,6 +13,9 @@ public struct PipelineStats: Codable, Equatable, Sendable {
 
     /// The pipeline's name, or `pipeline #N`.
     public var pipeline: String
+    /// The run's id, `HOST:PID:N`: unique among the pipelines a coordinator has seen, where two
+    /// programs may each run a `pipeline #0` (nil from an older coordinator).
+    public var id: String?
     /// One entry per stage in execution order.
     public var stages: [StageStats]
     /// Where the pipeline is in its life.

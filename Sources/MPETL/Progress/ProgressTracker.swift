@@ -44,6 +44,7 @@ package final class ProgressTracker {
         var hosts: [String: (items: UInt64, rate: Smoothed)] = [:]
     }
 
+    /// By run id: two programs on one coordinator may each run a `pipeline #0`.
     private var samples: [String: PipelineSample] = [:]
 
     package init() {}
@@ -56,7 +57,7 @@ package final class ProgressTracker {
     private func update(_ stats: PipelineStats, at now: ContinuousClock.Instant) -> PipelineProgress {
         let finished = stats.stages.last?.itemsIn ?? 0
         var sample =
-            samples[stats.pipeline] ?? PipelineSample(at: now, firstSeen: now, finished: finished)
+            samples[stats.id ?? stats.pipeline] ?? PipelineSample(at: now, firstSeen: now, finished: finished)
         let seconds = max(0, (now - sample.at) / .seconds(1))
         let fresh = seconds > 0
         if fresh { sample.rate.add(Double(finished &- min(finished, sample.finished)) / seconds, over: seconds) }
@@ -111,7 +112,7 @@ package final class ProgressTracker {
         }
         sample.at = now
         sample.finished = finished
-        samples[stats.pipeline] = sample
+        samples[stats.id ?? stats.pipeline] = sample
         let rate = sample.rate.value ?? 0
         let expected = stats.expectedItems
         let fraction = expected.map { $0 == 0 ? 1 : min(1, Double(finished) / Double($0)) }

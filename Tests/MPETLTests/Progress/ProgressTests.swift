@@ -46,6 +46,21 @@ struct ProgressTests {
         #expect(abs(mean - 11_900) < 1_000, "\(mean)")
     }
 
+    @Test func twoProgramsPipelinesOfOneNameAreSmoothedApart() {
+        let tracker = ProgressTracker()
+        let start = ContinuousClock.now
+        var rates: [[Double]] = []
+        for second in 0...20 {
+            var first = Self.pipeline([Self.stage("parse", items: UInt64(second) * 1_000, busy: 0)])
+            var other = Self.pipeline([Self.stage("parse", items: UInt64(second) * 10, busy: 0)])
+            (first.id, other.id) = ("a:1:0", "b:2:0")
+            let progress = tracker.update([first, other], at: start + .seconds(second))
+            rates.append(progress.pipelines.flatMap { $0.stages.map(\.rate) })
+        }
+        let last = rates.last ?? []
+        #expect(last.count == 2 && abs(last[0] - 1_000) < 50 && abs(last[1] - 10) < 1, "each its own rate: \(last)")
+    }
+
     @Test func theBusiestStageIsMarkedAsTheBottleneckOnlyWhenBusyMostOfTheTime() {
         let tracker = ProgressTracker()
         let start = ContinuousClock.now

@@ -68,6 +68,7 @@ extension PipelineRecord {
                     replayed: counts.reduce(0) { $0 + $1.replayed },
                     hosts: hostStats(workers, counts))
             }, state: state, failure: failure.map { PipelineError($0).description })
+        stats.id = registration.id
         stats.elapsedSeconds = (ContinuousClock.now - registeredAt) / .seconds(1)
         // The driver reports what it fed once per heartbeat: never show less than stage 0 took.
         stats.itemsFed = max(feedItems ?? itemsFed, stats.stages.first?.itemsIn ?? 0)
