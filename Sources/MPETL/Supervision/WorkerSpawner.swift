@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ZeroMQ
 
 /// Starts worker processes for an agent (a driver, or a worker host) and notices when they exit.
@@ -56,7 +57,22 @@ final class WorkerSpawner {
     private var runningReports = RunningItemReports()
 
     init(program: Program) {
+        var program = program
+        program.environment = Self.workerEnvironment(program.environment)
         self.program = program
+    }
+
+    /// The agent's environment as its workers get it: without what only a driver reads, and
+    /// without a log level the agent already warned about, so that a typo is reported once,
+    /// not once per worker (the workers log at info, as the warning said).
+    static func workerEnvironment(_ environment: [String: String]) -> [String: String] {
+        var environment = environment
+        environment[EnvironmentVariable.progress.name] = nil
+        if let level = environment[EnvironmentVariable.logLevel.name], Logger.Level(rawValue: level.lowercased()) == nil
+        {
+            environment[EnvironmentVariable.logLevel.name] = nil
+        }
+        return environment
     }
 
     /// Starts the worker for `request`; returns its pid.

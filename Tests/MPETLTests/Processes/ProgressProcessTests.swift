@@ -46,6 +46,18 @@ struct ProgressProcessTests {
         #expect(taskIn >= 600 && originOut > 0, "the origin's output shows before its batch ends: \(sample)")
     }
 
+    @Test func aMistypedSettingIsWarnedAboutOnceNotByEveryWorker() throws {
+        // Four workers beside the driver: each reads the environment it inherits.
+        let run = try Programs.run(
+            "mpetl-test-programs", ["named-stages", "--items", "200"], timeout: .seconds(120),
+            environment: ["MPETL_PROGRESS": "loud", "MPETL_LOG_LEVEL": "chatty"])
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(2000))")
+        let lines = run.standardError.split(separator: "\n")
+        #expect(lines.filter { $0.contains("MPETL_PROGRESS=loud is not one of") }.count == 1, "\(run.standardError)")
+        #expect(
+            lines.filter { $0.contains("MPETL_LOG_LEVEL=chatty is not a level") }.count == 1, "\(run.standardError)")
+    }
+
     @Test func twoStagesWithOneNameAreRefusedAtStart() throws {
         let run = try Programs.run("mpetl-test-programs", ["duplicate-stage-names"], timeout: .seconds(30))
         let result = try run.json()
