@@ -249,3 +249,22 @@ func outboxFromDriver() throws {
     try Pipeline.send("inbox", contentsOf: 0..<items)
     printJSON(["sent": items])
 }
+
+/// One item whose body sends 2,000 values to "slow-sink", which takes 1 ms each: the send
+/// waits for room for about two seconds, past the worker's progress interval. Prints the
+/// count the sink received.
+func sendToSlowReceiver() throws {
+    let sender = Pipeline()
+    try sender.addTask { (count: Int) in try Pipeline.send("slow-sink", contentsOf: 0..<count) }
+    let sink = Pipeline(name: "slow-sink")
+    try sink.addTask(chunkSize: 10) { (value: Int) in
+        usleep(1_000)
+        return value
+    }
+    try sender.start()
+    try sink.start()
+    try sender.feed(2_000)
+    try sender.join()
+    try sink.join()
+    printJSON(["received": Array(try sink.asCompleted(as: Int.self)).count])
+}

@@ -300,6 +300,7 @@ let scenarios: [String: () throws -> Void] = [
     "policies": policies,
     "interruptible": interruptible,
     "chaos": chaos,
+    "send-to-slow-receiver": sendToSlowReceiver,
     "blocked-upstream": blockedUpstream,
     "named-chaos": namedChaos,
     "buffered-writes": bufferedWrites,

@@ -5,7 +5,7 @@
 extension CoordinatorLoop {
     func isAuthorized(_ message: ControlMessage, from identity: [UInt8]) -> Bool {
         switch message {
-        case .feedComplete(let pipeline, _, _), .feedProgress(let pipeline, _, _):
+        case .feedComplete(let pipeline, _, _), .feedProgress(let pipeline, _, _), .copiesDropped(let pipeline):
             return records[pipeline]?.driver == identity
         case .hello(let address, _, _, _, _, _):
             return records[address.pipeline]?.mayClaim(address, identity: identity) ?? true

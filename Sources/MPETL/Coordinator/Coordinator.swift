@@ -211,6 +211,8 @@ final class CoordinatorLoop: ThreadLoop {
                 $0.expectedItems = expected
                 return []
             }
+        case .copiesDropped(let pipeline):
+            update(pipeline) { $0.collectorDropsCopies() }
         case .feedComplete(let pipeline, let batches, let items):
             update(pipeline) { $0.feedComplete(batches: batches, items: items) }
         case .done(let address, let upTo, let items):
@@ -343,11 +345,25 @@ final class CoordinatorLoop: ThreadLoop {
         if record.isDone, !wasDone {
             // Only a pipeline finishing changes what the others of its program wait for.
             updateAwaitedSenders(of: record.driver)
+            forgetOldPipelines()
             let stats = allStats()
             published.store(stats)
             metrics.record(stats)
             Log.debug(
                 record.phase == .finished ? "pipeline finished" : "pipeline failed", ["pipeline": "\(record.label)"])
+        }
+    }
+
+    /// Ended pipelines whose records a coordinator keeps (for `status`, the dashboard and a
+    /// late `Pipeline.send` to a finished name): the newest, once all their processes are gone.
+    /// A `serve` coordinator sees pipelines without end; 64 is more than a screen shows.
+    static let endedPipelinesKept = 64
+
+    private func forgetOldPipelines() {
+        let ended = records.values.filter { $0.isDone && $0.allSlots.allSatisfy(\.exited) }
+        guard ended.count > Self.endedPipelinesKept else { return }
+        for record in ended.sorted(by: { $0.registeredAt < $1.registeredAt }).dropLast(Self.endedPipelinesKept) {
+            records[record.registration.id] = nil
         }
     }
 

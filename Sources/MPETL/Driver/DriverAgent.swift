@@ -382,6 +382,8 @@ private final class AgentLoop: ThreadLoop {
                 // Replays send items through the stages again: from now on the results
                 // collectors drop copies of what they already have.
                 for id in collectors.keys { collectors[id]?.receipts.dropsDuplicates = true }
+                // Only now may the lost worker's producers replay: every copy comes after this.
+                if stage > 0, collectors[pipeline] != nil { try send(.copiesDropped(pipeline: pipeline)) }
                 if stage == 0 { runs[pipeline]?.deliverToFeeder(.lost(consumer: consumer)) }
             case .consumerAdded(let pipeline, let stage, let consumer):
                 if stage == 0 { runs[pipeline]?.deliverToFeeder(.added(consumer)) }
@@ -447,9 +449,10 @@ private final class AgentLoop: ThreadLoop {
         var drained = 0
         while drained < 10_000 {
             if drained > 0 && drained % Self.controlCheckBatches == 0 {
-                // A loss announced while this drains must reach the receipts before the copies
-                // its replay brings (three hops behind the announcement): a long drain would
-                // otherwise take copies it should have dropped.
+                // A lost worker's producers replay only after this driver said its collectors
+                // drop copies (copiesDropped); a lost `Pipeline.send` sender's pipeline does not
+                // wait for the receiving drivers, so a loss announced while this drains must
+                // reach the receipts before the copies its replay brings (three hops behind).
                 collectors[id] = collector
                 try receiveControlMessages()
                 guard let current = collectors[id] else { return }

@@ -42,7 +42,7 @@ final class DriverSession: Sendable {
                     id: id, ordinal: ordinal, name: name, stages: stages.map(\.summary), fingerprint: fingerprint,
                     executable: Syscalls.executablePath, arguments: CommandLine.arguments,
                     runDirectory: runtime.runDirectory,
-                    collectorEndpoints: [], host: Syscalls.hostName, input: input)))
+                    collectorEndpoints: [], host: Syscalls.hostName, input: input, confirmsLosses: true)))
         let consumers = try run.waitUntilRunning()
         do {
             let agent = runtime.agent

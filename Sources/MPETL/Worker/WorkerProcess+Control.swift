@@ -28,8 +28,10 @@ extension WorkerProcess {
                     sent: sender.itemsSent)))
     }
 
-    func reportProgress() throws {
-        guard progressChanged else { return }
+    /// - Parameter readingLinks: see ``takeSenderAndLedgerCounts(readingLinks:)``.
+    func reportProgress(readingLinks: Bool = true) throws {
+        takeSenderAndLedgerCounts(readingLinks: readingLinks)
+        guard counters != reported else { return }
         try reportSkipped()
         reported = counters
         lastReport = .now
@@ -63,7 +65,8 @@ extension WorkerProcess {
         }
         // A worker upstream of a bottleneck spends most of a batch here: say what it has
         // passed on so far, or its stage's figures lag the next stage's for the whole batch.
-        if ContinuousClock.now - lastReport > Self.busyReportInterval { try reportProgress() }
+        // (This may be inside a `Pipeline.send`, which holds its links' lock: not read here.)
+        if ContinuousClock.now - lastReport > Self.busyReportInterval { try reportProgress(readingLinks: false) }
     }
 
     /// Sends what lost consumers (of the next stage, or of a named pipeline) left to the others,

@@ -394,10 +394,12 @@ final class WorkerProcess {
     }
 
     /// Copies what the sender and the input ledger count into the counters a report carries.
-    func takeSenderAndLedgerCounts() {
+    /// - Parameter readingLinks: false inside a `Pipeline.send`, which holds the links' lock
+    ///   while it waits for room: their counts then stay as last read.
+    func takeSenderAndLedgerCounts(readingLinks: Bool = true) {
         counters.batchesOut = sender.batchesSent
         counters.itemsOut = sender.itemsSent
-        counters.sends = namedSends.sentBatches
+        if readingLinks { counters.sends = namedSends.sentBatches }
         counters.fromSenders = ledger.doneThroughLinks
         counters.itemsDone = ledger.doneItems
         counters.itemsOutDone = ledger.doneOutputs

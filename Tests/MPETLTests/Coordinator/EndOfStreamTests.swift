@@ -10,7 +10,7 @@ struct EndOfStreamTests {
 
     static func registration(
         processes: [Int], collector: Bool = true,
-        collectorEndpoints: [Endpoint] = ["ipc:///tmp/results"]
+        collectorEndpoints: [Endpoint] = ["ipc:///tmp/results"], confirmsLosses: Bool? = nil
     ) -> PipelineRegistration {
         PipelineRegistration(
             id: "p", ordinal: 0, name: nil,
@@ -19,7 +19,7 @@ struct EndOfStreamTests {
             },
             fingerprint: "fp", executable: "/bin/true", arguments: [], runDirectory: "/tmp",
             collectorEndpoints: collector ? collectorEndpoints : [], host: "h",
-            input: StageInput(typeName: "Int", chunkSize: 1, highWaterMark: 0))
+            input: StageInput(typeName: "Int", chunkSize: 1, highWaterMark: 0), confirmsLosses: confirmsLosses)
     }
 
     static func identity(_ stage: Int, _ worker: Int) -> [UInt8] { [UInt8(stage), UInt8(worker)] }
@@ -28,9 +28,12 @@ struct EndOfStreamTests {
     }
 
     /// A record whose workers have all said hello and are ready.
-    static func runningRecord(processes: [Int], collector: Bool = true) -> (PipelineRecord, [CoordinatorAction]) {
+    static func runningRecord(
+        processes: [Int], collector: Bool = true, confirmsLosses: Bool? = nil
+    ) -> (PipelineRecord, [CoordinatorAction]) {
         var record = PipelineRecord(
-            registration: registration(processes: processes, collector: collector), driver: driver)
+            registration: registration(processes: processes, collector: collector, confirmsLosses: confirmsLosses),
+            driver: driver)
         var actions: [CoordinatorAction] = []
         for (stage, count) in processes.enumerated() {
             for worker in 0..<count {
@@ -212,6 +215,21 @@ struct EndOfStreamTests {
         _ = record.noteDone(Self.address(0, 0), DoneItems(items: 20, outputs: 30, processed: 40, sent: 50))
         #expect(record.stats().stages.map(\.itemsIn) == [40])
         #expect(record.stats().stages.map(\.itemsOut) == [50])
+    }
+
+    @Test func theFirstReplayWaitsUntilTheDriversCollectorDropsCopies() {
+        var (record, _) = Self.runningRecord(processes: [1, 2, 2], confirmsLosses: true)
+        var actions = record.exited(stage: 2, worker: 0, status: .signaled(9))
+        #expect(Self.sent(actions, to: Self.driver) == ["consumerLost"], "the driver hears first")
+        #expect(Self.sent(actions, to: Self.identity(1, 0)).isEmpty, "its producers wait: a copy could come first")
+        #expect(Self.sent(actions, to: Self.identity(1, 1)).isEmpty)
+        actions = record.collectorDropsCopies()
+        #expect(Self.sent(actions, to: Self.identity(1, 0)) == ["consumerLost"], "then they replay")
+        #expect(Self.sent(actions, to: Self.identity(1, 1)) == ["consumerLost"])
+        #expect(record.collectorDropsCopies().isEmpty, "each once")
+        // From then on the collector drops copies anyway: the next loss replays at once.
+        actions = record.exited(stage: 2, worker: 1, status: .signaled(9))
+        #expect(Self.sent(actions, to: Self.identity(1, 0)) == ["consumerLost"])
     }
 
     @Test func aStageWithNoWorkerAndNoRestartLeftFailsNamingIt() {

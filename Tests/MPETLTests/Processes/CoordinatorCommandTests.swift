@@ -107,6 +107,22 @@ struct CoordinatorCommandTests {
         #expect(stopped.standardError.contains("serving on \(endpoint)"))
     }
 
+    @Test func serveKeepsTheNewestEndedPipelinesOnly() throws {
+        let endpoint = "ipc://@mpetl-serve-many-\(getpid())"
+        let server = try Programs.launch("mpetl-coordinator", ["serve", "--listen", endpoint])
+        defer { server.killAndClean() }
+        let run = try Programs.run(
+            "mpetl-test-programs", ["many-pipelines", "--pipelines", "70"], timeout: .seconds(300),
+            environment: ["MPETL_COORDINATOR": endpoint])
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(2000))")
+        let status = try Programs.run("mpetl-coordinator", ["status", endpoint, "--json"], timeout: .seconds(30))
+        let pipelines = try JSONDecoder().decode([PipelineStats].self, from: Data(status.standardOutput.utf8))
+        #expect(pipelines.count == 64, "the 64 newest of 70: \(pipelines.map(\.pipeline))")
+        #expect(pipelines.allSatisfy { $0.state == .finished })
+        let kept = Set(pipelines.map(\.pipeline))
+        #expect(kept.contains("pipeline #69") && !kept.contains("pipeline #5"), "the oldest go first: \(kept.sorted())")
+    }
+
     @Test(arguments: ["outbox", "outbox-from-driver"])
     func oneProgramSendsIntoANamedPipelineAnotherProgramRuns(sender scenario: String) throws {
         let endpoint = "ipc://\(NSTemporaryDirectory())mpetl-shared-\(getpid()).sock"

@@ -3,6 +3,15 @@ import Testing
 /// `Pipeline.send` between pipelines, in real worker processes.
 @Suite("Named pipelines", .serialized)
 struct NamedPipelineTests {
+    @Test func aSendWaitingSecondsForASlowReceiverKeepsReportingAndFinishes() throws {
+        // The send waits for room inside the stage body for about 2 s, past the 250 ms after
+        // which a waiting worker reports its counters; reading the links' counts there once
+        // deadlocked on their lock.
+        let run = try Programs.run("mpetl-test-programs", ["send-to-slow-receiver"], timeout: .seconds(60))
+        #expect(run.status == 0, "stderr: \(run.standardError.suffix(2000))")
+        #expect(try run.json()["received"] as? Int == 2_000)
+    }
+
     @Test func theOriginalSecondExamplePrintsHelloWorld() throws {
         let run = try Programs.run("named-pipelines", timeout: .seconds(60))
         #expect(run.status == 0, "stderr: \(run.standardError)")

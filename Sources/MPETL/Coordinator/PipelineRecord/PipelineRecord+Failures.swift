@@ -121,11 +121,14 @@ extension PipelineRecord {
                     to: driver, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)
                 )
             ]
-        for (producer, _) in producers(of: address.stage) where producer != driver {
-            actions.append(
-                .send(
-                    to: producer,
-                    .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)))
+        let replays = producers(of: address.stage).filter { $0.0 != driver }.map { producer, _ in
+            CoordinatorAction.send(
+                to: producer, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker))
+        }
+        if awaitsCollector {
+            replaysAwaitingCollector += replays
+        } else {
+            actions += replays
         }
         let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
         // A worker ended for a timeout was ended on purpose: it is always replaced.
@@ -166,6 +169,20 @@ extension PipelineRecord {
             address: WorkerAddress(pipeline: registration.id, stage: address.stage, worker: worker),
             ordinal: registration.ordinal)
         return actions + [.spawn(agent: driver, request)]
+    }
+
+    /// Whether a replay must wait for the driver's `copiesDropped`: until its results collector
+    /// drops copies, a copy the replay sends could reach it before the news of the loss, and be
+    /// kept beside its original.
+    private var awaitsCollector: Bool {
+        registration.confirmsLosses == true && !registration.collectorEndpoints.isEmpty && !collectorDropsCopiesNow
+    }
+
+    /// The driver's collector drops copies from now on: the replays held for it go out.
+    mutating func collectorDropsCopies() -> [CoordinatorAction] {
+        collectorDropsCopiesNow = true
+        defer { replaysAwaitingCollector = [] }
+        return isDone ? [] : replaysAwaitingCollector
     }
 
     mutating func tick(now: ContinuousClock.Instant) -> [CoordinatorAction] {

@@ -38,6 +38,10 @@ struct PipelineRecord {
     let registeredAt = ContinuousClock.now
     /// Set when everything has reached the end and the workers were told to finish.
     var finishing = false
+    /// The driver said its results collector drops copies (after the first loss).
+    var collectorDropsCopiesNow = false
+    /// `consumerLost` for producers, held until then.
+    var replaysAwaitingCollector: [CoordinatorAction] = []
     /// Replacement workers each stage may still start.
     var restartsLeft: [Int]
     /// `Pipeline.send` links into stage 0 whose senders have not finished yet.

@@ -10,6 +10,10 @@ enum ControlMessage: Codable, Sendable {
     /// feed is open (sent at most once per heartbeat, and only when it changed).
     case feedProgress(pipeline: String, items: UInt64, expected: UInt64?)
     case statsRequest(pipeline: String)
+    /// The answer to the first `consumerLost`: the pipeline's results collector drops copies
+    /// from now on, so the lost worker's producers may replay (a copy that reached the
+    /// collector first would be kept twice).
+    case copiesDropped(pipeline: String)
     /// The driver was told to stop (SIGINT, SIGTERM): abort its pipelines, tearing down.
     case driverStopping(reason: String)
     // anyone → coordinator: every pipeline it knows, for `mpetl-coordinator status`

@@ -19,4 +19,7 @@ struct PipelineRegistration: Codable, Sendable {
     var host: String
     /// What `Pipeline.send` senders need to push into the first stage like the driver does.
     var input: StageInput
+    /// The driver answers a lost worker's `consumerLost` with `copiesDropped`, and the
+    /// coordinator holds the replay until then (absent from older drivers: no hold).
+    var confirmsLosses: Bool? = nil
 }
