@@ -337,6 +337,7 @@ final class CoordinatorLoop: ThreadLoop {
         let wasFailing = record.isFailing
         let wasDone = record.isDone
         let actions = change(&record)
+        if record.isDone, !wasDone { record.endedAt = .now }
         records[pipeline] = record
         perform(actions)
         if !wasFailing, record.isFailing, let failure = record.failure {

@@ -2,7 +2,9 @@ import Metrics
 
 /// Per-stage metrics through swift-metrics, from the counters the coordinator already keeps:
 /// items in and out, errors, malformed batches and workers lost (counters), queue depth and
-/// workers (gauges), and the average time a batch spends in the stage body (a timer), each with
+/// workers (gauges), and the batches finished and the seconds spent on them in the stage body
+/// (counters: their rates' ratio is the average batch time, and seconds over wall time per
+/// worker is how busy the stage is; the coordinator sees totals, not single batches), each with
 /// `pipeline` and `stage` dimensions. The application chooses the backend by bootstrapping
 /// `MetricsSystem`; `mpetl-coordinator --metrics-listen` serves them to Prometheus.
 struct CoordinatorMetrics {
@@ -14,7 +16,8 @@ struct CoordinatorMetrics {
         let workersLost: Counter
         let queueDepth: Gauge
         let workers: Gauge
-        let batchDuration: Metrics.Timer
+        let batches: Counter
+        let busySeconds: FloatingPointCounter
         var last: StageStats?
     }
 
@@ -34,11 +37,8 @@ struct CoordinatorMetrics {
                 stage.workersLost.increment(by: Int64(max(0, stats.workersLost - (last?.workersLost ?? 0))))
                 stage.queueDepth.record(Double(stats.queueDepth))
                 stage.workers.record(Double(stats.workers))
-                let batches = stats.batches &- (last?.batches ?? 0)
-                if batches > 0, stats.batches >= (last?.batches ?? 0) {
-                    let busy = stats.busySeconds - (last?.busySeconds ?? 0)
-                    stage.batchDuration.recordNanoseconds(Int64(max(0, busy) / Double(batches) * 1e9))
-                }
+                stage.batches.increment(by: Int64(clamping: stats.batches &- min(stats.batches, last?.batches ?? 0)))
+                stage.busySeconds.increment(by: max(0, stats.busySeconds - (last?.busySeconds ?? 0)))
                 stage.last = stats
                 stages[key] = stage
             }
@@ -55,6 +55,7 @@ struct CoordinatorMetrics {
             workersLost: Counter(label: "mpetl_workers_lost", dimensions: dimensions),
             queueDepth: Gauge(label: "mpetl_queue_depth_items", dimensions: dimensions),
             workers: Gauge(label: "mpetl_workers", dimensions: dimensions),
-            batchDuration: Metrics.Timer(label: "mpetl_batch_duration", dimensions: dimensions))
+            batches: Counter(label: "mpetl_batches", dimensions: dimensions),
+            busySeconds: FloatingPointCounter(label: "mpetl_busy_seconds", dimensions: dimensions))
     }
 }

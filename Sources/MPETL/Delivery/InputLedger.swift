@@ -47,6 +47,9 @@ struct InputLedger {
     /// Items of the done inputs, and the items they produced.
     private(set) var doneItems: UInt64 = 0
     private(set) var doneOutputs: UInt64 = 0
+    /// The done inputs' items per producer: a lost worker's share of a lost producer's
+    /// outputs, when both were lost (see `WorkerCounters.itemsFrom`).
+    private(set) var doneItemsFrom: [UInt32: UInt64] = [:]
 
     /// Checks an arriving batch's sequence number and records it if it is the next. A counted
     /// `Pipeline.send` link (from another program) shares one numbering among the first
@@ -95,6 +98,7 @@ struct InputLedger {
             firstHeld += 1
             doneItems &+= entry.items
             doneOutputs &+= entry.outputs
+            doneItemsFrom[entry.producer, default: 0] &+= entry.items
             if SendLink.isCounted(entry.producer) {
                 doneThroughLinks[entry.producer, default: 0] += 1
             } else {

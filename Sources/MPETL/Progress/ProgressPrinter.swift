@@ -12,10 +12,16 @@ package final class ProgressPrinter {
     private let tracker = ProgressTracker()
     private var drawnLines = 0
     private let write: (String) -> Void
+    private let columns: () -> Int?
 
-    package init(style: Style, write: @escaping (String) -> Void = ProgressPrinter.writeToStandardError) {
+    /// - Parameter columns: the terminal's width, asked before each redraw (it may change).
+    package init(
+        style: Style, write: @escaping (String) -> Void = ProgressPrinter.writeToStandardError,
+        columns: @escaping () -> Int? = { Syscalls.terminalColumns() }
+    ) {
         self.style = style
         self.write = write
+        self.columns = columns
     }
 
     package static func writeToStandardError(_ text: String) {
@@ -30,9 +36,15 @@ package final class ProgressPrinter {
         switch style {
         case .live:
             // Up over what was drawn last, and clear to the end: the block is redrawn in place.
+            // Each line is cut to the terminal's width: a line that wrapped would take rows the
+            // next redraw does not go up over, and the old block would stay on screen.
+            var rows = lines.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }
+            if let width = columns(), width > 1 {
+                rows = rows.map { $0.count < width ? $0 : $0.prefix(width - 2) + "…" }
+            }
             var text = drawnLines > 0 ? "\u{1B}[\(drawnLines)A\u{1B}[J" : ""
-            text += lines.joined(separator: "\n") + "\n"
-            drawnLines = lines.reduce(0) { $0 + 1 + $1.filter { $0 == "\n" }.count }
+            text += rows.joined(separator: "\n") + "\n"
+            drawnLines = rows.count
             write(text)
         case .plain:
             write(lines.map { "progress: " + $0 }.joined(separator: "\n") + "\n")

@@ -38,8 +38,11 @@ package enum ProgressRenderer {
                 + pad(count(stage.itemsOut), 12) + (final ? "" : pad(count(UInt64(stage.rate.rounded())), 10))
                 + pad(percent(stage.busyShare, 0), 6)
                 + pad(count(stage.queue), 9) + pad(count(stage.errors), 8) + pad("\(stage.workers)", 9)
-            if stage.workersLost > 0 { line += "  lost \(stage.workersLost), replayed \(count(stage.replayed))" }
-            if stage.isBottleneck && !final { line += "  \(bottleneckMark)" }
+            let notes =
+                (stage.workersLost > 0 ? ["lost \(stage.workersLost)"] : [])
+                + (stage.replayed > 0 ? ["replayed \(count(stage.replayed))"] : [])
+            if !notes.isEmpty { line += "  " + notes.joined(separator: ", ") }
+            if stage.isBottleneck { line += "  \(bottleneckMark)" }
             lines.append(line)
             for long in stage.longRunning.sorted(by: { $0.seconds > $1.seconds }) {
                 lines.append(

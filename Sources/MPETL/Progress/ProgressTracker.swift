@@ -56,16 +56,28 @@ package final class ProgressTracker {
 
     private func update(_ stats: PipelineStats, at now: ContinuousClock.Instant) -> PipelineProgress {
         let finished = stats.stages.last?.itemsIn ?? 0
-        var sample =
-            samples[stats.id ?? stats.pipeline] ?? PipelineSample(at: now, firstSeen: now, finished: finished)
+        let known = samples[stats.id ?? stats.pipeline]
+        var sample = known ?? PipelineSample(at: now, firstSeen: now, finished: finished)
         let seconds = max(0, (now - sample.at) / .seconds(1))
         let fresh = seconds > 0
-        if fresh { sample.rate.add(Double(finished &- min(finished, sample.finished)) / seconds, over: seconds) }
+        // A first look (`status`, the first block) and an ended run show the whole run's
+        // averages: there is nothing to smooth, and an ended run's last seconds say nothing.
+        let elapsed = stats.elapsedSeconds
+        let wholeRun = (known == nil || stats.state == .finished || stats.state == .failed) && elapsed > 0
+        if wholeRun {
+            sample.rate.value = Double(finished) / elapsed
+        } else if fresh {
+            sample.rate.add(Double(finished &- min(finished, sample.finished)) / seconds, over: seconds)
+        }
         var stages: [StageProgress] = []
         for stage in stats.stages {
             var previous =
                 sample.stages[stage.label] ?? StageSample(items: stage.itemsIn, busySeconds: stage.busySeconds)
-            if fresh {
+            if wholeRun {
+                previous.rate.value = Double(stage.itemsIn) / elapsed
+                previous.busyShare.value =
+                    stage.workers > 0 ? min(1, stage.busySeconds / (elapsed * Double(stage.workers))) : 0
+            } else if fresh {
                 let items = Double(stage.itemsIn &- min(stage.itemsIn, previous.items))
                 previous.rate.add(items / seconds, over: seconds)
                 let busy = max(0, stage.busySeconds - previous.busySeconds)
@@ -83,7 +95,7 @@ package final class ProgressTracker {
                     workersLost: stage.workersLost, replayed: stage.replayed, isBottleneck: false,
                     longRunning: stage.longRunning))
         }
-        if stats.state == .running,
+        if stats.state != .failed,
             let busiest = stages.indices.max(by: { stages[$0].busyShare < stages[$1].busyShare }),
             stages[busiest].busyShare >= Self.bottleneckBusyShare
         {
@@ -100,7 +112,9 @@ package final class ProgressTracker {
         }
         for (host, totals) in perHost.sorted(by: { $0.key < $1.key }) {
             var previous = sample.hosts[host] ?? (totals.items, Smoothed())
-            if fresh {
+            if wholeRun {
+                previous.rate.value = Double(totals.items) / elapsed
+            } else if fresh {
                 previous.rate.add(Double(totals.items &- min(totals.items, previous.items)) / seconds, over: seconds)
             }
             previous.items = totals.items
@@ -115,17 +129,36 @@ package final class ProgressTracker {
         samples[stats.id ?? stats.pipeline] = sample
         let rate = sample.rate.value ?? 0
         let expected = stats.expectedItems
-        let fraction = expected.map { $0 == 0 ? 1 : min(1, Double(finished) / Double($0)) }
-        let eta: Double? =
-            if let expected, stats.state == .running, rate > 0 {
-                Double(expected &- min(expected, finished)) / rate
-            } else {
-                nil
-            }
+        let (fraction, eta) = Self.completion(stats, expected: expected, stages: stages)
         return PipelineProgress(
             name: stats.pipeline, state: stats.state, failure: stats.failure,
             elapsedSeconds: stats.elapsedSeconds > 0 ? stats.elapsedSeconds : (now - sample.firstSeen) / .seconds(1),
             fed: stats.itemsFed, finished: finished, expected: expected, fraction: fraction, etaSeconds: eta,
             rate: rate, stages: stages, hosts: hosts)
+    }
+
+    /// How far along the run is, and how long it has left, when the total is known.
+    ///
+    /// A stage may emit more or fewer items than it takes, so each stage's total is estimated
+    /// from the feed and the ratio of out to in its earlier stages showed so far. The run is as
+    /// far along as its least finished stage, and has left the longest any stage needs at its
+    /// present rate (nil while a stage with work left runs at none).
+    static func completion(
+        _ stats: PipelineStats, expected: UInt64?, stages: [StageProgress]
+    ) -> (fraction: Double?, etaSeconds: Double?) {
+        guard let expected else { return (nil, nil) }
+        guard expected > 0, !stages.isEmpty else { return (1, nil) }
+        var total = Double(expected)
+        var fraction = 1.0
+        var eta: Double? = 0
+        for stage in stages {
+            let items = Double(stage.items)
+            let left = max(0, total - items)
+            fraction = min(fraction, total > 0 ? min(1, items / total) : 1)
+            if left > 0 { eta = stage.rate > 0 ? eta.map { max($0, left / stage.rate) } : nil }
+            // What the next stage will take: this one's total, times what it passed on per item.
+            total = stage.items > 0 ? total * Double(stage.itemsOut) / items : total
+        }
+        return (fraction, stats.state == .running ? eta : nil)
     }
 }

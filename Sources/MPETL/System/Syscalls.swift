@@ -341,4 +341,11 @@ enum Syscalls {
         let state = data[close + 2]
         return state == UInt8(ascii: "T") || state == UInt8(ascii: "t")
     }
+
+    /// The width in columns of the terminal `descriptor` is, nil when it is none (or says 0).
+    static func terminalColumns(of descriptor: Int32 = STDERR_FILENO) -> Int? {
+        var size = winsize()
+        guard ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
 }

@@ -25,7 +25,7 @@ extension WorkerProcess {
                 assignment.address, upTo: ledger.done.dictionary,
                 items: DoneItems(
                     items: ledger.doneItems, outputs: ledger.doneOutputs, processed: counters.itemsIn,
-                    sent: sender.itemsSent)))
+                    sent: sender.itemsSent, from: ledger.doneItemsFrom)))
     }
 
     /// - Parameter readingLinks: see ``takeSenderAndLedgerCounts(readingLinks:)``.

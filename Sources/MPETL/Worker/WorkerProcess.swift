@@ -403,6 +403,7 @@ final class WorkerProcess {
         counters.fromSenders = ledger.doneThroughLinks
         counters.itemsDone = ledger.doneItems
         counters.itemsOutDone = ledger.doneOutputs
+        counters.itemsDoneFrom = ledger.doneItemsFrom
     }
 
     /// Moves the input batches that are now done to the next acknowledgement.

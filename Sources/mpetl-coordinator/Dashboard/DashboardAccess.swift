@@ -43,13 +43,19 @@ struct DashboardAccess: RouterMiddleware {
                     .cacheControl: "no-store",
                 ])
         }
+        // The scheme's name is case-insensitive (RFC 9110, 11.1).
         let bearer = request.headers[.authorization].flatMap { header in
-            header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil
+            header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst("bearer ".count)) : nil
         }
-        if let presented = bearer ?? request.cookies[Self.cookieName]?.value, matches(presented) {
-            return try await next(request, context)
+        guard let presented = bearer ?? request.cookies[Self.cookieName]?.value else {
+            return Self.refusal("this cluster has keys, and this request shows no token")
         }
-        return Self.refusal("this cluster has keys, and this request shows no token")
+        guard matches(presented) else {
+            return Self.refusal(
+                "the token this request shows (\(bearer == nil ? "its cookie" : "Authorization: Bearer")) is not "
+                    + "this cluster's")
+        }
+        return try await next(request, context)
     }
 
     /// Compares in time that does not depend on where the strings differ.

@@ -38,11 +38,12 @@ struct HTTPOptions: ParsableArguments {
             return
         }
         guard dashboard.isLoopback || keys != nil || dashboardPublic else {
+            // Port 0 (any free port) cannot be tunnelled to: the example names a fixed one.
+            let port = dashboard.port == 0 ? 8080 : dashboard.port
             throw ValidationError(
                 "--dashboard \(dashboard) can be reached from other hosts, and without keys the page has no login: "
-                    + "serve it on 127.0.0.1:\(dashboard.port) and reach it through an SSH tunnel "
-                    + "(ssh -L \(dashboard.port):"
-                    + "127.0.0.1:\(dashboard.port) THIS-HOST), or give the cluster's --keys FILE, or "
+                    + "serve it on 127.0.0.1:\(port) and reach it through an SSH tunnel (ssh -L \(port):"
+                    + "127.0.0.1:\(port) THIS-HOST), or give the cluster's --keys FILE, or "
                     + "--dashboard-public to let anyone who reaches it read it")
         }
     }

@@ -21,7 +21,7 @@ final class HTTPServer: Sendable {
     /// - Parameters:
     ///   - what: the server's name in an error, e.g. `--dashboard`.
     ///   - services: run beside the server and stopped with it.
-    /// - Throws: `ValidationError` saying why it cannot listen there (the port is taken, the
+    /// - Throws: `ExitCode` 64, once it said why it cannot listen there (the port is taken, the
     ///   address is not this host's).
     init(
         _ address: HTTPAddress, what: String, router: Router<BasicRequestContext>, services: [any Service] = []
@@ -54,9 +54,9 @@ final class HTTPServer: Sendable {
         case .success(let port):
             self.address = HTTPAddress(host: address.host, port: port)
         case .failure(let error):
-            throw ValidationError("cannot serve \(what) on \(address): \(error)")
+            throw Self.refusal("cannot serve \(what) on \(address): \(Self.explain(error))")
         case nil:
-            throw ValidationError("cannot serve \(what) on \(address): the server ended before it listened")
+            throw Self.refusal("cannot serve \(what) on \(address): the server ended before it listened")
         }
         self.group = group
         self.ended = ended
@@ -68,6 +68,25 @@ final class HTTPServer: Sendable {
         let group = group
         Task.detached { await group.triggerGracefulShutdown() }
         if ended.wait(timeout: .now() + 2) == .success { ended.signal() }
+    }
+
+    /// Says `message` on standard error and gives the status of a bad option (64): the usage
+    /// text ArgumentParser adds to a `ValidationError` thrown this late would not help.
+    private static func refusal(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        return ExitCode.validationFailure
+    }
+
+    /// What the system said, and what to do about the usual cases.
+    private static func explain(_ error: any Error) -> String {
+        guard let failure = error as? IOError else { return "\(error)" }
+        let said = "\(String(cString: strerror(failure.errnoCode))) (errno \(failure.errnoCode))"
+        switch failure.errnoCode {
+        case EADDRINUSE: return said + "; another process listens there: choose another port, or 0 for a free one"
+        case EADDRNOTAVAIL: return said + "; the address is not one of this host's: see `ip -brief address`"
+        case EACCES: return said + "; ports below 1024 need privileges: choose a port from 1024"
+        default: return said
+        }
     }
 
     /// Hummingbird's own lines stay quiet unless `MPETL_LOG_LEVEL` asks for debug or trace: the

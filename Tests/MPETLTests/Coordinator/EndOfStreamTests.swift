@@ -209,6 +209,28 @@ struct EndOfStreamTests {
         #expect(stages[1].hosts.map(\.itemsIn) == [160], "and taken from the host's figures too")
     }
 
+    @Test func workersLostInTwoStagesInARowStillCountEachItemOnce() {
+        var (record, _) = Self.runningRecord(processes: [1, 2])
+        // The producer passed on 100 and had 60 done; the consumer lost beside it had done 40
+        // of them, and the live one ran the other 20 and 10 copies (plus 50 from elsewhere).
+        _ = record.progress(Self.address(0, 0), WorkerCounters(itemsIn: 100, itemsOut: 100))
+        _ = record.noteDone(Self.address(0, 0), DoneItems(items: 60, outputs: 60))
+        _ = record.noteDone(
+            Self.address(1, 0), DoneItems(items: 40, outputs: 40, processed: 55, sent: 55, from: [0: 40]))
+        _ = record.progress(Self.address(1, 1), WorkerCounters(itemsIn: 80, itemsOut: 80, itemsFrom: [0: 30, 7: 50]))
+        _ = record.exited(stage: 1, worker: 0, status: .signaled(9))
+        _ = record.exited(stage: 0, worker: 0, status: .signaled(9))
+        let stage = record.stats().stages[1]
+        #expect(stage.itemsIn == 40 + 80 - 10, "the lost consumer's 40 done, the live one's 80 less 10 copies")
+        #expect(stage.replayed == 15 + 10, "the lost consumer's 15 unfinished, and the copies")
+    }
+
+    @Test func anEndedPipelinesElapsedTimeStops() {
+        var (record, _) = Self.runningRecord(processes: [1])
+        record.endedAt = record.registeredAt + .seconds(3)
+        #expect(record.stats().elapsedSeconds == 3)
+    }
+
     @Test func anAcknowledgementCarriesWhatTheWorkerRanAndPassedOnSinceItsLastReport() {
         var (record, _) = Self.runningRecord(processes: [1])
         _ = record.progress(Self.address(0, 0), WorkerCounters(itemsIn: 10, itemsOut: 10))

@@ -121,6 +121,10 @@ struct CoordinatorCommandTests {
         #expect(pipelines.allSatisfy { $0.state == .finished })
         let kept = Set(pipelines.map(\.pipeline))
         #expect(kept.contains("pipeline #69") && !kept.contains("pipeline #5"), "the oldest go first: \(kept.sorted())")
+        // Asked again later, an ended pipeline's elapsed time has not moved.
+        let again = try Programs.run("mpetl-coordinator", ["status", endpoint, "--json"], timeout: .seconds(30))
+        let later = try JSONDecoder().decode([PipelineStats].self, from: Data(again.standardOutput.utf8))
+        #expect(later.map(\.elapsedSeconds) == pipelines.map(\.elapsedSeconds))
     }
 
     @Test(arguments: ["outbox", "outbox-from-driver"])

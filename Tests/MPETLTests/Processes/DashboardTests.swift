@@ -137,6 +137,10 @@ struct DashboardTests {
             #expect(refused.status == 401, "\(path): \(refused.status) \(refused.body.prefix(200))")
             #expect(refused.body.contains("--dashboard-token"), "says what to do: \(refused.body)")
         }
+        let wrong = try HTTPFetch.get(base + "metrics", headers: ["Authorization": "Bearer \(token.reversed())"])
+        #expect(wrong.status == 401 && wrong.body.contains("is not this cluster's"), "\(wrong.body)")
+        let lowercase = try HTTPFetch.get(base + "metrics", headers: ["Authorization": "bearer \(token)"])
+        #expect(lowercase.status == 200, "the scheme's name is case-insensitive")
         let opened = try HTTPFetch.get(printed)
         #expect(opened.status == 303 && opened.header("Location") == "/", "\(opened.headers)")
         let cookie = try #require(opened.header("Set-Cookie")?.split(separator: ";").first.map(String.init))

@@ -145,14 +145,16 @@ extension KilledWorkerTests {
 }
 
 extension KilledWorkerTests {
-    /// A 200,000-item chaos run with two workers of `stage` killed 0.7 s apart: its result,
-    /// once it is checked to be exact with nothing left queued.
-    static func runKillingTwoWorkers(of stage: Int) throws -> [String: Any] {
-        let (run, killed) = try Self.run(["chaos", "--items", "200000"], kills: 2, every: .milliseconds(700)) {
-            _, driver in Self.workers(of: driver)[stage]?.randomElement()
+    /// A 200,000-item chaos run with a worker of each of `stages` killed, 0.7 s apart: its
+    /// result, once it is checked to be exact with nothing left queued.
+    static func runKilling(workersOf stages: [Int]) throws -> [String: Any] {
+        let (run, killed) = try Self.run(
+            ["chaos", "--items", "200000"], kills: stages.count, every: .milliseconds(700)
+        ) {
+            kill, driver in Self.workers(of: driver)[stages[kill]]?.randomElement()
         }
         let result = try run.json()
-        #expect(killed.count == 2)
+        #expect(killed.count == stages.count)
         #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result)")
         #expect(result["queues"] as? [Int] == [0, 0, 0], "nothing left queued once finished: \(result)")
         return result
@@ -161,7 +163,7 @@ extension KilledWorkerTests {
     @Test func aFinishedStageCountsEachItemOnceAndItsReplaysApartAfterLosingWorkers() throws {
         // Two workers of the last stage killed: what they had run and not acknowledged is run
         // again by the others, and counted as replayed, not as more items.
-        let result = try Self.runKillingTwoWorkers(of: 2)
+        let result = try Self.runKilling(workersOf: [2, 2])
         #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
         #expect(((result["replayed"] as? [Int])?.last ?? 0) > 0, "the killed workers' unfinished work: \(result)")
     }
@@ -169,18 +171,26 @@ extension KilledWorkerTests {
     @Test func theStageAfterALostWorkerCountsTheCopiesItsReplayBringsApart() throws {
         // Two task workers killed: the destination ran some of their outputs, and runs them
         // again when the task's replay brings them; those copies are counted as replayed.
-        let result = try Self.runKillingTwoWorkers(of: 1)
+        let result = try Self.runKilling(workersOf: [1, 1])
         #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
         #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000], "exact per stage: \(result)")
         let replayed = result["replayed"] as? [Int] ?? []
         #expect(replayed.count == 3 && replayed[1] > 0, "the killed workers' unfinished work: \(result)")
     }
 
+    @Test(arguments: [[1, 2], [2, 1]])
+    func workersLostInTwoStagesInARowLeaveEveryFigureExact(stages: [Int]) throws {
+        // The destination both lost a worker and ran copies of the lost task worker's outputs.
+        let result = try Self.runKilling(workersOf: stages)
+        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
+        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000], "exact per stage: \(result)")
+    }
+
     @Test func afterAnOriginWorkerIsLostTheNextStageAndTheResultsAreExact() throws {
         // Two origin workers killed: the task's items and the destination's output are exact;
         // the copies the task ran again are replayed, and what they produced is not
         // recognisable before the results collector (see the README's Errors section).
-        let result = try Self.runKillingTwoWorkers(of: 0)
+        let result = try Self.runKilling(workersOf: [0, 0])
         let itemsIn = result["itemsIn"] as? [Int] ?? []
         let itemsOut = result["itemsOut"] as? [Int] ?? []
         #expect(itemsIn.prefix(2) == [200_000, 200_000], "exact: \(result)")

@@ -33,6 +33,7 @@ struct MetricsTests {
         #expect(text.contains("mpetl_workers{\(stage)} 3"))
         #expect(text.contains("mpetl_errors{\(stage)} 0"))
         #expect(text.contains("mpetl_workers_lost{\(stage)} 0"))
-        #expect(text.contains("mpetl_batch_duration_count{\(stage)}"))
+        #expect(text.contains("mpetl_batches_total{\(stage)}") || text.contains("mpetl_batches{\(stage)}"), "\(text)")
+        #expect(text.contains("mpetl_busy_seconds"), "\(text)")
     }
 }

@@ -17,13 +17,15 @@ struct ProgressTests {
         return stage
     }
 
-    static func pipeline(_ stages: [StageStats], expected: UInt64? = nil, state: PipelineStats.State = .running)
-        -> PipelineStats
-    {
+    /// `elapsed`: seconds since the run began, as the coordinator says; a series of snapshots
+    /// taken a second apart gives each its own.
+    static func pipeline(
+        _ stages: [StageStats], expected: UInt64? = nil, state: PipelineStats.State = .running, elapsed: Double = 10
+    ) -> PipelineStats {
         var stats = PipelineStats(pipeline: "orders", stages: stages, state: state)
         stats.expectedItems = expected
         stats.itemsFed = stages.first?.itemsIn ?? 0
-        stats.elapsedSeconds = 10
+        stats.elapsedSeconds = elapsed
         return stats
     }
 
@@ -36,7 +38,7 @@ struct ProgressTests {
         for second in 0...30 {
             items += second % 2 == 0 ? 5_300 : 18_500
             let progress = tracker.update(
-                [Self.pipeline([Self.stage("parse", items: items, busy: Double(second))])],
+                [Self.pipeline([Self.stage("parse", items: items, busy: Double(second))], elapsed: Double(second))],
                 at: start + .seconds(second))
             rates.append(progress.pipelines[0].stages[0].rate)
         }
@@ -51,14 +53,62 @@ struct ProgressTests {
         let start = ContinuousClock.now
         var rates: [[Double]] = []
         for second in 0...20 {
-            var first = Self.pipeline([Self.stage("parse", items: UInt64(second) * 1_000, busy: 0)])
-            var other = Self.pipeline([Self.stage("parse", items: UInt64(second) * 10, busy: 0)])
+            let elapsed = Double(second)
+            var first = Self.pipeline([Self.stage("parse", items: UInt64(second) * 1_000, busy: 0)], elapsed: elapsed)
+            var other = Self.pipeline([Self.stage("parse", items: UInt64(second) * 10, busy: 0)], elapsed: elapsed)
             (first.id, other.id) = ("a:1:0", "b:2:0")
             let progress = tracker.update([first, other], at: start + .seconds(second))
             rates.append(progress.pipelines.flatMap { $0.stages.map(\.rate) })
         }
         let last = rates.last ?? []
         #expect(last.count == 2 && abs(last[0] - 1_000) < 50 && abs(last[1] - 10) < 1, "each its own rate: \(last)")
+    }
+
+    @Test func aFirstLookAndAnEndedRunShowTheWholeRunsAverages() {
+        // `status` looks once; a summary comes after the run: nothing to smooth either way.
+        var stats = Self.pipeline([
+            Self.stage("read", items: 1_000, busy: 2), Self.stage("enrich", items: 1_000, busy: 15),
+        ])
+        let first = ProgressTracker().update([stats]).pipelines[0]
+        #expect(first.stages.map(\.rate) == [100, 100], "1,000 items in 10 s")
+        #expect(first.stages.map(\.busyShare) == [0.1, 0.75], "15 s busy of 2 workers × 10 s")
+        #expect(first.stages.map(\.isBottleneck) == [false, true])
+        stats.state = .finished
+        let summary = ProgressRenderer.lines(ProgressTracker().update([stats]), final: true)
+        #expect(
+            summary.contains {
+                $0.contains("enrich") && $0.contains(" 75% ") && $0.hasSuffix(ProgressRenderer.bottleneckMark)
+            }, "\(summary)")
+    }
+
+    @Test func aStageThatEmitsMoreThanItTakesCountsTowardsThePercentageByWhatItWillGet() throws {
+        // 200 fed; "split" passes on 1.5 per item, so "write" will get 300, and has 120.
+        var split = Self.stage("split", items: 100, busy: 0)
+        split.itemsOut = 150
+        let stats = Self.pipeline([split, Self.stage("write", items: 120, busy: 0)], expected: 200)
+        let progress = ProgressTracker().update([stats]).pipelines[0]
+        let fraction = try #require(progress.fraction)
+        #expect(abs(fraction - 0.4) < 1e-9, "write: 120 of 300; not 120 of 200 (\(fraction))")
+        let eta = try #require(progress.etaSeconds)
+        #expect(abs(eta - 15) < 1e-9, "write: 180 left at 12/s (\(eta))")
+    }
+
+    @Test func replayedItemsShowEvenWhereNoWorkerWasLost() {
+        var stage = Self.stage("write", items: 100, busy: 0)
+        stage.replayed = 7
+        let lines = ProgressRenderer.lines(ProgressTracker().update([Self.pipeline([stage])]))
+        #expect(lines.contains { $0.contains("write") && $0.hasSuffix("replayed 7") }, "\(lines)")
+    }
+
+    @Test func aLiveBlockFitsTheTerminalSoTheNextRedrawCoversIt() {
+        var written: [String] = []
+        let printer = ProgressPrinter(style: .live, write: { written.append($0) }, columns: { 40 })
+        let stats = Self.pipeline([Self.stage("a stage with a rather long name", items: 1_234_567, busy: 3)])
+        printer.show([stats])
+        printer.show([stats])
+        let rows = written[0].split(separator: "\n")
+        #expect(rows.allSatisfy { $0.count < 40 }, "\(rows)")
+        #expect(written[1].hasPrefix("\u{1B}[\(rows.count)A"), "goes up over every row it drew")
     }
 
     @Test func theBusiestStageIsMarkedAsTheBottleneckOnlyWhenBusyMostOfTheTime() {
@@ -70,11 +120,12 @@ struct ProgressTests {
             // Two workers each: 2 × 0.95 s of 1 s busy in "enrich", far less elsewhere.
             progress = tracker.update(
                 [
-                    Self.pipeline([
-                        Self.stage("read", items: UInt64(second * 100), busy: elapsed * 0.2),
-                        Self.stage("enrich", items: UInt64(second * 100), busy: elapsed * 1.9),
-                        Self.stage("write", items: UInt64(second * 100), busy: elapsed * 0.6),
-                    ])
+                    Self.pipeline(
+                        [
+                            Self.stage("read", items: UInt64(second * 100), busy: elapsed * 0.2),
+                            Self.stage("enrich", items: UInt64(second * 100), busy: elapsed * 1.9),
+                            Self.stage("write", items: UInt64(second * 100), busy: elapsed * 0.6),
+                        ], elapsed: elapsed)
                 ], at: start + .seconds(second))
         }
         let stages = progress.pipelines[0].stages
@@ -89,7 +140,11 @@ struct ProgressTests {
         var quiet = RunProgress(pipelines: [])
         for second in 0...5 {
             quiet = idle.update(
-                [Self.pipeline([Self.stage("read", items: UInt64(second), busy: Double(second) * 0.4)])],
+                [
+                    Self.pipeline(
+                        [Self.stage("read", items: UInt64(second), busy: Double(second) * 0.4)], elapsed: Double(second)
+                    )
+                ],
                 at: start + .seconds(second))
         }
         #expect(quiet.pipelines[0].stages.allSatisfy { !$0.isBottleneck })
@@ -101,7 +156,11 @@ struct ProgressTests {
         var progress = RunProgress(pipelines: [])
         for second in 0...10 {
             progress = tracker.update(
-                [Self.pipeline([Self.stage("write", items: UInt64(second * 50), busy: 0)], expected: 1_000)],
+                [
+                    Self.pipeline(
+                        [Self.stage("write", items: UInt64(second * 50), busy: 0)], expected: 1_000,
+                        elapsed: Double(second))
+                ],
                 at: start + .seconds(second))
         }
         let pipeline = progress.pipelines[0]
@@ -128,10 +187,11 @@ struct ProgressTests {
             ]
             progress = tracker.update(
                 [
-                    Self.pipeline([
-                        Self.stage("parse", items: 100 * n, busy: 0, workers: 3, hosts: hosts),
-                        Self.stage("write", items: 100 * n, busy: 0, workers: 3, hosts: hosts),
-                    ])
+                    Self.pipeline(
+                        [
+                            Self.stage("parse", items: 100 * n, busy: 0, workers: 3, hosts: hosts),
+                            Self.stage("write", items: 100 * n, busy: 0, workers: 3, hosts: hosts),
+                        ], elapsed: Double(second))
                 ], at: start + .seconds(second))
         }
         let hosts = progress.pipelines[0].hosts

@@ -29,6 +29,7 @@ extension PipelineRecord {
         if items.items >= current {
             slots[address.stage][address.worker].counters.itemsDone = items.items
             slots[address.stage][address.worker].counters.itemsOutDone = items.outputs
+            if let from = items.from { slots[address.stage][address.worker].counters.itemsDoneFrom = from }
             let (processed, sent) = (
                 slots[address.stage][address.worker].counters.itemsIn,
                 slots[address.stage][address.worker].counters.itemsOut

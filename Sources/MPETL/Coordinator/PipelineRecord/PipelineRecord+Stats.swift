@@ -69,7 +69,7 @@ extension PipelineRecord {
                     hosts: hostStats(workers, counts))
             }, state: state, failure: failure.map { PipelineError($0).description })
         stats.id = registration.id
-        stats.elapsedSeconds = (ContinuousClock.now - registeredAt) / .seconds(1)
+        stats.elapsedSeconds = ((endedAt ?? .now) - registeredAt) / .seconds(1)
         // The driver reports what it fed once per heartbeat: never show less than stage 0 took.
         stats.itemsFed = max(feedItems ?? itemsFed, stats.stages.first?.itemsIn ?? 0)
         stats.expectedItems = expectedItems
@@ -79,16 +79,20 @@ extension PipelineRecord {
     /// Moves the copies `stage` ran of a lost producer's outputs from its items to `replayed`.
     ///
     /// A producer's outputs beyond the ones its done inputs made come again from its siblings
-    /// when its inputs are replayed, so what this stage ran of them beyond that many are
-    /// copies. (Only workers still alive are corrected: a worker lost here too keeps its done
-    /// items, which may hold a few copies.) The results collector knows the last stage's copies
-    /// exactly: once that stage has finished, its output is the count of results kept.
+    /// when its inputs are replayed, so what this stage counts of them beyond that many are
+    /// copies: every output of a done input was done by a worker here, and is counted once,
+    /// by a live worker as run, by a lost one as done. The results collector knows the last
+    /// stage's copies exactly: once that stage has finished, its output is the count of results
+    /// kept.
     private func countCopiesApart(in stage: Int, _ counts: inout [Counted]) {
         if stage > 0 {
             for (producer, lost) in slots[stage - 1].enumerated() where lost.lost {
-                // Which worker ran which copy is not known: each is given a share in proportion
-                // to what it ran of the lost producer's outputs.
-                let ran = slots[stage].map { $0.lost ? 0 : $0.counters.itemsFrom?[UInt32(producer)] ?? 0 }
+                // What each worker's count holds of them: all it ran, or for a worker lost too,
+                // the done ones its count keeps. Which worker ran which copy is not known: each
+                // is given a share in proportion.
+                let ran = slots[stage].map { slot in
+                    (slot.lost ? slot.counters.itemsDoneFrom : slot.counters.itemsFrom)?[UInt32(producer)] ?? 0
+                }
                 let total = ran.reduce(0, +)
                 let outputs = lost.counters.itemsOutDone ?? lost.counters.itemsOut
                 guard total > outputs else { continue }

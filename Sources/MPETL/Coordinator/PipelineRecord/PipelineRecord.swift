@@ -34,8 +34,9 @@ struct PipelineRecord {
     var itemsFed: UInt64 = 0
     /// Items the driver said it will feed, when it knows.
     var expectedItems: UInt64?
-    /// When the pipeline registered, for its elapsed time.
+    /// When the pipeline registered, and when it finished or failed: its elapsed time.
     let registeredAt = ContinuousClock.now
+    var endedAt: ContinuousClock.Instant?
     /// Set when everything has reached the end and the workers were told to finish.
     var finishing = false
     /// The driver said its results collector drops copies (after the first loss).

@@ -22,6 +22,8 @@ struct WorkerCounters: Codable, Equatable, Sendable {
     /// producer is lost, what this stage ran of its outputs beyond the ones it had done are
     /// copies its replay brings again, and the stage's totals count them apart.
     var itemsFrom: [UInt32: UInt64]?
+    /// Of those, the items of done inputs: what a lost worker keeps of them.
+    var itemsDoneFrom: [UInt32: UInt64]?
     /// The results collector's count of results kept: copies a replay brought are dropped.
     var resultsKept: UInt64?
 }
@@ -45,4 +47,6 @@ struct DoneItems: Codable, Equatable, Sendable {
     /// stage's figures then move together between progress reports.
     var processed: UInt64? = nil
     var sent: UInt64? = nil
+    /// The done items per producer (``WorkerCounters/itemsDoneFrom``).
+    var from: [UInt32: UInt64]? = nil
 }
