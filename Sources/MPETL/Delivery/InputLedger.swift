@@ -49,7 +49,7 @@ struct InputLedger {
     private(set) var doneOutputs: UInt64 = 0
     /// The done inputs' items per producer: a lost worker's share of a lost producer's
     /// outputs, when both were lost (see `WorkerCounters.itemsFrom`).
-    private(set) var doneItemsFrom: [UInt32: UInt64] = [:]
+    private(set) var doneItemsFrom = ProducerTally()
 
     /// Checks an arriving batch's sequence number and records it if it is the next. A counted
     /// `Pipeline.send` link (from another program) shares one numbering among the first
@@ -98,7 +98,7 @@ struct InputLedger {
             firstHeld += 1
             doneItems &+= entry.items
             doneOutputs &+= entry.outputs
-            doneItemsFrom[entry.producer, default: 0] &+= entry.items
+            doneItemsFrom.add(entry.items, from: entry.producer)
             if SendLink.isCounted(entry.producer) {
                 doneThroughLinks[entry.producer, default: 0] += 1
             } else {

@@ -507,21 +507,23 @@ private final class AgentLoop: ThreadLoop {
     private func reportDueProgress() throws {
         let now = ContinuousClock.now
         for (id, collector) in collectors {
+            guard let due = collector.receipts.nextReport, now >= due else { continue }
+            let done = collectors[id]!.receipts.takeReport(now: now)
             let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
-            let doneIsDue = collector.receipts.nextReport.map { now >= $0 } ?? false
-            // Counters go before the acknowledgement they cover: the last one can finish the
-            // pipeline, and its stats then hold every result kept.
-            if collector.counters.batchesIn != collector.reportedBatches
-                && (doneIsDue || now - collector.lastReport >= Self.reportInterval)
-            {
-                collectors[id]?.reportedBatches = collector.counters.batchesIn
-                collectors[id]?.lastReport = now
-                try send(.progress(address, collector.counters))
-            }
-            if doneIsDue {
-                let done = collectors[id]!.receipts.takeReport(now: now)
-                try send(.done(address, upTo: done))
-            }
+            // The counts travel with the acknowledgement: the last one can finish the pipeline,
+            // and its stats then hold every result received and kept.
+            let counts = DoneItems(
+                items: collector.counters.itemsIn, outputs: collector.counters.resultsKept ?? 0)
+            try send(.done(address, upTo: done, items: counts))
+        }
+        for (id, collector) in collectors
+        where collector.counters.batchesIn != collector.reportedBatches
+            && now - collector.lastReport >= Self.reportInterval
+        {
+            collectors[id]?.reportedBatches = collector.counters.batchesIn
+            collectors[id]?.lastReport = now
+            let address = WorkerAddress(pipeline: id, stage: collector.stage, worker: 0)
+            try send(.progress(address, collector.counters))
         }
     }
 }

@@ -25,13 +25,14 @@ extension WorkerProcess {
                 assignment.address, upTo: ledger.done.dictionary,
                 items: DoneItems(
                     items: ledger.doneItems, outputs: ledger.doneOutputs, processed: counters.itemsIn,
-                    sent: sender.itemsSent, from: ledger.doneItemsFrom)))
+                    sent: sender.itemsSent, from: ledger.doneItemsFrom.byProducer)))
     }
 
     /// - Parameter readingLinks: see ``takeSenderAndLedgerCounts(readingLinks:)``.
     func reportProgress(readingLinks: Bool = true) throws {
         takeSenderAndLedgerCounts(readingLinks: readingLinks)
         guard counters != reported else { return }
+        takeProducerCounts()
         try reportSkipped()
         reported = counters
         lastReport = .now
@@ -129,6 +130,7 @@ extension WorkerProcess {
         try namedSends.flush()
         Syscalls.flushStandardStreams()
         takeSenderAndLedgerCounts()
+        takeProducerCounts()
         try reportSkipped()
         try sendControl(.workerFinished(assignment.address, counters))
         Log.debug("worker finished", ["items_in": "\(counters.itemsIn)", "items_out": "\(counters.itemsOut)"])

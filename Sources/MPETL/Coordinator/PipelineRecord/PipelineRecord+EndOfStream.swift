@@ -24,6 +24,12 @@ extension PipelineRecord {
     /// A worker's items done as of its latest acknowledgement (newer than its last progress
     /// report, perhaps).
     mutating func noteDone(_ address: WorkerAddress, _ items: DoneItems) -> [CoordinatorAction] {
+        if address.stage == slots.count {
+            // The results collector's: results received, and kept.
+            collector.itemsIn = max(collector.itemsIn, items.items)
+            collector.resultsKept = max(collector.resultsKept ?? 0, items.outputs)
+            return []
+        }
         guard isKnown(address), address.stage < slots.count else { return [] }
         let current = slots[address.stage][address.worker].counters.itemsDone ?? 0
         if items.items >= current {

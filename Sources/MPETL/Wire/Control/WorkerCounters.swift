@@ -29,13 +29,11 @@ struct WorkerCounters: Codable, Equatable, Sendable {
 }
 
 extension WorkerCounters {
-    /// Counts one processed batch from `producer`.
-    mutating func countBatch(items: UInt32, from producer: UInt32, busyNanoseconds busy: UInt64) {
+    /// Counts one processed batch: one update of the counters instead of three.
+    mutating func countBatch(items: UInt32, busyNanoseconds busy: UInt64) {
         busyNanoseconds &+= busy
         batchesIn += 1
         itemsIn += UInt64(items)
-        if itemsFrom == nil { itemsFrom = [:] }
-        itemsFrom?[producer, default: 0] &+= UInt64(items)
     }
 }
 
