@@ -155,6 +155,19 @@ struct DashboardTests {
             return metrics?.status == 200 && metrics?.body.contains("mpetl_items_in{") == true
         }
         #expect(scraped, "\(metrics.map { "\($0.status) \($0.body.prefix(300))" } ?? "no answer")")
+        // In a browser: the printed address opens the page, whose script then reads the stages
+        // with the cookie; the bare address shows only the refusal.
+        if Chromium.path != nil {
+            // Once the page's data shows the pipeline (the feed refreshes once a second).
+            #expect(
+                waitUntil(timeout: .seconds(60)) {
+                    (try? HTTPFetch.get(base + "progress.json", headers: ["Cookie": cookie]))?.body.contains(
+                        Self.slowStage) == true
+                })
+            let page = try Chromium.dumpDOM(printed)
+            #expect(page.contains(Self.slowStage), "the page drew the stages: \(page.prefix(3000))")
+            #expect(try !Chromium.dumpDOM(base).contains(Self.slowStage))
+        }
     }
 
     @Test(arguments: [
