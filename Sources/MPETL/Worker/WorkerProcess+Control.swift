@@ -31,6 +31,12 @@ extension WorkerProcess {
     /// - Parameter readingLinks: see ``takeSenderAndLedgerCounts(readingLinks:)``.
     func reportProgress(readingLinks: Bool = true) throws {
         takeSenderAndLedgerCounts(readingLinks: readingLinks)
+        try sendProgressIfChanged()
+    }
+
+    /// Sends the counters as last taken (``takeSenderAndLedgerCounts(readingLinks:)``) if they
+    /// changed since the last report.
+    func sendProgressIfChanged() throws {
         guard counters != reported else { return }
         takeProducerCounts()
         try reportSkipped()

@@ -297,7 +297,8 @@ final class WorkerProcess {
                         poll, milliseconds: Int(wait / .milliseconds(1)) + 1)
                     continue
                 }
-                try reportProgress()
+                // Just taken by `progressChanged`: not read again.
+                try sendProgressIfChanged()
             }
             if let due = heldGrantDue {
                 let now = Self.nanoseconds
