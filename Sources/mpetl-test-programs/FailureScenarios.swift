@@ -99,7 +99,8 @@ func spin(microseconds: Int) {
 /// The chaos run: `--items` (200,000) through an origin, a task and a destination of 3
 /// workers each, about 50 µs of work per item in all, while the test kills workers. The task
 /// emits two values for even items, so replays must re-create emitted items' ids exactly; with
-/// `--skip-every N` it also throws for every N-th item under the skip policy.
+/// `--skip-every N` it also throws for every N-th item under the skip policy; `--deep` adds a
+/// relay task (passing each value on) before the destination.
 /// Prints "started" once it feeds, then how the results compare with the expected multiset.
 func chaos() throws {
     let items = option("items", default: 200_000)
@@ -129,6 +130,12 @@ func chaos() throws {
             if skips(value / 3) { throw Refused(value: value / 3) }
             emit(value + 1)
             if value % 2 == 0 { emit(-(value + 1)) }
+        }
+    }
+    if CommandLine.arguments.contains("--deep") {
+        try pipeline.addTask(name: "relay", processes: 2, chunkSize: chunk) { (value: Int) in
+            spin(microseconds: work / 2)
+            return value
         }
     }
     try pipeline.addDestination(processes: 3, chunkSize: chunk) { (value: Int) in

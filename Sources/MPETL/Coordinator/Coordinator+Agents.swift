@@ -195,6 +195,7 @@ extension CoordinatorLoop {
         update(address.pipeline) {
             $0.exited(stage: address.stage, worker: address.worker, status: status, holding: held)
         }
+        update(address.pipeline) { $0.stopAwaiting(address) }
         guard records[address.pipeline]?.slot(at: address)?.lost == true else { return }
         if address.stage == 0 { tellLinkSenders(into: address, .lost) }
         closeLinks(ofLostSender: address)

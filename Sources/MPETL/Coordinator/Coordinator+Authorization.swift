@@ -15,7 +15,7 @@ extension CoordinatorLoop {
             return links[producer]?.senderIdentity == identity
         case .workerReady(let address), .progress(let address, _), .stageFailed(let address, _, _),
             .skipped(let address, _), .workerFinished(let address, _), .resolve(_, let address),
-            .done(let address, _, _):
+            .done(let address, _, _), .originalsRan(let address, _, _):
             return records[address.pipeline]?.speaksFor(address, identity: identity) ?? false
         case .spawned(let address, _), .spawnFailed(let address, _), .workerExited(let address, _, _, _):
             return agents[identity]?.workers.contains(address) ?? false

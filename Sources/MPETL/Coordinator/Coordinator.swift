@@ -282,13 +282,15 @@ final class CoordinatorLoop: ThreadLoop {
                 record.skipped(items)
                 return []
             }
+        case .originalsRan(let address, let producer, let ids):
+            update(address.pipeline) { $0.originalsRan(address, producer: producer, ids: ids) }
         case .workerFinished(let address, let counters):
             update(address.pipeline) { $0.workerFinished(address, counters) }
             finishLinks(of: address, counters)
             if address.stage == 0 { acknowledgeLinks(into: address.pipeline) }
         case .ready, .finished, .failed, .stats, .senderAdded, .resolved, .linkAcknowledged, .linkFailed, .status,
             .unresolved, .spawn, .killWorker, .hostRefused, .hostAccepted, .welcome, .fenced, .assign, .suspects,
-            .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded:
+            .refuse, .finish, .exit, .abort, .acknowledged, .consumerLost, .consumerAdded, .producerLost:
             Log.warning("coordinator ignored a message meant for a worker or driver")
         }
     }

@@ -45,6 +45,8 @@ final class AcknowledgedTransport: BatchTransport {
         @exclusivity(unchecked) var retained = RetainedBatches()
         /// nil for a consumer without flow control (the results collector).
         @exclusivity(unchecked) var credit: ConsumerCredit?
+        /// How many of the transport's ``AcknowledgedTransport/copies`` it was sent.
+        @exclusivity(unchecked) var copiesSent = 0
 
         init(worker: Int, socket: Socket, demandDriven: Bool) {
             self.worker = worker
@@ -71,6 +73,9 @@ final class AcknowledgedTransport: BatchTransport {
     /// Batches no consumer could take yet: replays of a lost consumer's batches, or a batch
     /// that found every consumer without room.
     private var backlog = FIFO<Waiting>()
+    /// Ids of items the consumers must not emit (see ``CopiesFrame``): what the next stage ran
+    /// of lost consumers' outputs. Every consumer gets them all before its next batch.
+    private var copies: [UInt64] = []
     private var draining = false
     /// Whether `send` may wait for room; false for a thread that must not block, whose batches
     /// wait in the backlog instead.
@@ -199,6 +204,11 @@ final class AcknowledgedTransport: BatchTransport {
             next = next + 1 == consumers.count ? 0 : next + 1
             guard consumer.retained.byteCount < limit || consumer.retained.count == 0 else { continue }
             if let credit = consumer.credit, !credit.admits(items: items) { continue }
+            if consumer.copiesSent < copies.count {
+                let frame = CopiesFrame.encode(copies[consumer.copiesSent...])
+                guard try frame.withUnsafeBytes({ try consumer.socket.trySend($0) }) else { continue }
+                consumer.copiesSent = copies.count
+            }
             let sequence = consumer.nextSequence
             BatchHeader.stamp(sequence: sequence, into: &batch)
             let sent = try batch.withUnsafeBytes { bytes in
@@ -243,9 +253,11 @@ final class AcknowledgedTransport: BatchTransport {
     }
 
     /// A consumer died: its unacknowledged batches join the backlog for the others (send them
-    /// with ``drainBacklog()``). Returns how many.
+    /// with ``drainBacklog()``), and `copies` go to every consumer before its next batch.
+    /// Returns how many batches.
     @discardableResult
-    func lose(consumer worker: Int) -> Int {
+    func lose(consumer worker: Int, copies lostCopies: [UInt64] = []) -> Int {
+        if demandDriven { copies += lostCopies }
         guard let index = consumers.firstIndex(where: { $0.worker == worker }) else { return 0 }
         let consumer = consumers.remove(at: index)
         next = consumers.isEmpty ? 0 : next % consumers.count

@@ -50,6 +50,15 @@ final class BatchSender {
     /// may finish an earlier input's item after a later one's.
     @exclusivity(unchecked) private(set) var lowestInputOfBatch = 0
     @exclusivity(unchecked) private var highestInputOfBatch = 0
+    /// How many of the first items this sender emitted came from inputs that are done: what
+    /// a consumer may forget of them (see ``BatchHeader``). Set by a worker whose stage emits
+    /// in input order; ``BatchHeader/untracked`` otherwise.
+    @exclusivity(unchecked) var settledOutputs = BatchHeader.untracked
+    /// Ids of items not to emit: copies of what a lost sibling emitted and the next stage ran
+    /// (see ``CopiesFrame``). Each is left out once.
+    @exclusivity(unchecked) private var copies: Set<UInt64> = []
+    /// Items left out as copies.
+    @exclusivity(unchecked) private(set) var copiesLeftOut: UInt64 = 0
 
     /// - Parameters:
     ///   - transport: where batches go, or nil for a stage that passes nothing on.
@@ -90,9 +99,24 @@ final class BatchSender {
         }
     }
 
+    /// From now on, leaves out the items with these ids, once each.
+    func suppress(_ ids: [UInt64]) {
+        copies.formUnion(ids)
+    }
+
+    /// Whether the next item is a copy to leave out; if so it counts as emitted (the ids of
+    /// the items after it stay what they were the first time).
+    @inline(__always)
+    private func skipsCopy() -> Bool {
+        guard !copies.isEmpty, copies.remove(ItemID.child(of: parentID, index: emitted)) != nil else { return false }
+        emitted &+= 1
+        copiesLeftOut &+= 1
+        return true
+    }
+
     /// Encodes `value` into the current batch, sending the batch when it is full.
     func append<T: Encodable>(_ value: T) throws {
-        guard transport != nil else { return }
+        guard transport != nil, !skipsCopy() else { return }
         do {
             try writer.encode(value)
         } catch let error as MessagePackError {
@@ -105,7 +129,7 @@ final class BatchSender {
     /// Adds one item another thread encoded (an async stage's item, see ``EncodedItems``),
     /// sending the batch when it is full.
     func append(encoded item: UnsafeRawBufferPointer) throws {
-        guard transport != nil else { return }
+        guard transport != nil, !skipsCopy() else { return }
         writer.bytes.append(contentsOf: item)
         try appended()
     }
@@ -148,6 +172,8 @@ final class BatchSender {
     /// Sends the current batch if it holds any item.
     func flush() throws {
         guard let transport, header.itemCount > 0 else { return }
+        header.firstOutput = itemsSent
+        header.settled = settledOutputs
         header.write(into: &writer.bytes)
         #if _endian(little)
             // In memory the ids already are the wire's little-endian u64s: one copy for all.

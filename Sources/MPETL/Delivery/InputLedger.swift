@@ -109,4 +109,9 @@ struct InputLedger {
     }
 
     mutating func markReported() { hasNews = false }
+
+    /// Whether an input from `producer` is not done yet (a scan: asked only after a loss).
+    func holdsInput(from producer: UInt32) -> Bool {
+        entries.elements.contains { $0.producer == producer }
+    }
 }

@@ -17,7 +17,8 @@ final class Producer: @unchecked Sendable {
     // lock); everything else is its one driving thread's.
     enum Event: Sendable {
         case acknowledged(consumer: Int, upTo: UInt64)
-        case lost(consumer: Int)
+        /// `copies`: what not to emit again (see ``CopiesFrame``).
+        case lost(consumer: Int, copies: [UInt64] = [])
         case added(ConsumerEndpoint)
     }
 
@@ -71,8 +72,8 @@ final class Producer: @unchecked Sendable {
             switch event {
             case .acknowledged(let consumer, let upTo):
                 transport.acknowledge(consumer: consumer, upTo: upTo, released: released)
-            case .lost(let consumer):
-                transport.lose(consumer: consumer)
+            case .lost(let consumer, let copies):
+                transport.lose(consumer: consumer, copies: copies)
             case .added(let consumer):
                 try transport.add(consumer)
             }

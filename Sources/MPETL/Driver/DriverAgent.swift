@@ -378,13 +378,13 @@ private final class AgentLoop: ThreadLoop {
                 runs[pipeline]?.markRunning(consumers)
             case .acknowledged(let pipeline, let consumer, let upTo):
                 runs[pipeline]?.deliverToFeeder(.acknowledged(consumer: consumer, upTo: upTo))
-            case .consumerLost(let pipeline, let stage, let consumer):
+            case .consumerLost(let pipeline, let stage, let consumer, let copies):
                 // Replays send items through the stages again: from now on the results
                 // collectors drop copies of what they already have.
                 for id in collectors.keys { collectors[id]?.receipts.dropsDuplicates = true }
                 // Only now may the lost worker's producers replay: every copy comes after this.
                 if stage > 0, collectors[pipeline] != nil { try send(.copiesDropped(pipeline: pipeline)) }
-                if stage == 0 { runs[pipeline]?.deliverToFeeder(.lost(consumer: consumer)) }
+                if stage == 0 { runs[pipeline]?.deliverToFeeder(.lost(consumer: consumer, copies: copies ?? [])) }
             case .consumerAdded(let pipeline, let stage, let consumer):
                 if stage == 0 { runs[pipeline]?.deliverToFeeder(.added(consumer)) }
             case .finished(let pipeline, let stats, let skipped, let skippedCount):

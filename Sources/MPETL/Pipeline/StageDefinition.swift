@@ -119,6 +119,7 @@ struct StageDefinition: Sendable {
         StageSummary(
             label: label, processes: processes.resolved, chunkSize: wireChunkSize,
             skipsFailedItems: errorPolicy == .skip ? true : nil,
-            retries: { if case .retry(let times) = errorPolicy { return times } else { return nil } }())
+            retries: { if case .retry(let times) = errorPolicy { return times } else { return nil } }(),
+            concurrency: concurrency == 1 ? nil : concurrency)
     }
 }

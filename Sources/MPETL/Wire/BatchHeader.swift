@@ -1,15 +1,25 @@
-/// The fixed 24-byte prefix of every data message: which pipeline and stage it is for, who
+/// The fixed 40-byte prefix of every data message: which pipeline and stage it is for, who
 /// sent it, its place in that sender's stream, and how many items follow.
 ///
 /// Layout (little-endian): magic `0x4D`, version, stage (u16), pipeline (u32), producer (u32),
-/// item count (u32), sequence (u64). Items follow as concatenated MessagePack values, then one
-/// 8-byte item id per item (u64 each), which lets the results collector drop the duplicates a
-/// replay produces. The sequence numbers a producer's batches on one connection, from 1: a
-/// consumer acknowledges them cumulatively, and the producer replays what was not.
+/// item count (u32), sequence (u64), first output (u64), settled (u64). Items follow as
+/// concatenated MessagePack values, then one 8-byte item id per item (u64 each), which lets the
+/// results collector drop the duplicates a replay produces. The sequence numbers a producer's
+/// batches on one connection, from 1: a consumer acknowledges them cumulatively, and the
+/// producer replays what was not.
+///
+/// The last two fields place the batch in everything its producer emitted, which is what a
+/// consumer needs to name the copies a replay would bring if the producer died (see
+/// ``UnsettledItems``): `firstOutput` is how many items the producer had emitted to this stage
+/// before the batch's first, and `settled` how many of its first emitted items came from inputs
+/// that are done, so no replay can bring them again (``untracked`` when the producer does not
+/// emit in input order, or is not a worker).
 struct BatchHeader: Equatable, Sendable {
-    static let size = 24
+    static let size = 40
     static let magic: UInt8 = 0x4D
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
+    /// `settled` of a producer whose emitted items are not tracked.
+    static let untracked: UInt64 = .max
     /// Bytes of the id that follows the items, per item.
     static let idSize = 8
     /// The producer number the driver uses when it feeds stage 0.
@@ -24,6 +34,8 @@ struct BatchHeader: Equatable, Sendable {
         static let producer = 8
         static let itemCount = 12
         static let sequence = 16
+        static let firstOutput = 24
+        static let settled = 32
     }
 
     var pipeline: UInt32
@@ -31,6 +43,11 @@ struct BatchHeader: Equatable, Sendable {
     var producer: UInt32
     var sequence: UInt64
     var itemCount: UInt32
+    var firstOutput: UInt64 = 0
+    var settled: UInt64 = BatchHeader.untracked
+    /// Bytes before the items: ``size``, or 24 for a version 2 batch.
+    var length = BatchHeader.size
+    static let sizeOfVersion2 = 24
 
     /// Writes the header over the first ``size`` bytes of `bytes`.
     func write(into bytes: inout [UInt8]) {
@@ -43,20 +60,25 @@ struct BatchHeader: Equatable, Sendable {
             raw.storeBytes(of: producer.littleEndian, toByteOffset: Offset.producer, as: UInt32.self)
             raw.storeBytes(of: itemCount.littleEndian, toByteOffset: Offset.itemCount, as: UInt32.self)
             raw.storeBytes(of: sequence.littleEndian, toByteOffset: Offset.sequence, as: UInt64.self)
+            raw.storeBytes(of: firstOutput.littleEndian, toByteOffset: Offset.firstOutput, as: UInt64.self)
+            raw.storeBytes(of: settled.littleEndian, toByteOffset: Offset.settled, as: UInt64.self)
         }
     }
 
-    /// Parses a header, refusing anything that is not one.
+    /// Parses a header, refusing anything that is not one. Version 2's 24-byte header, which
+    /// external senders may still write, reads as untracked.
     /// - Throws: ``WireError`` when the message is shorter than a header, has the wrong magic
     ///   or version, or claims more items than it has bytes (every item takes at least one,
     ///   plus its id).
     init(parsing message: UnsafeRawBufferPointer) throws(WireError) {
-        guard message.count >= Self.size else {
+        guard message.count >= Self.sizeOfVersion2 else {
             throw WireError(
                 code: .truncated, offset: message.count,
                 description: "a batch needs a \(Self.size)-byte header; got \(message.count) bytes")
         }
-        guard message[Offset.magic] == Self.magic, message[Offset.version] == Self.version else {
+        guard message[Offset.magic] == Self.magic,
+            message[Offset.version] == Self.version || message[Offset.version] == 2
+        else {
             throw WireError(
                 code: .invalidFormatByte, offset: Offset.magic,
                 description:
@@ -64,16 +86,27 @@ struct BatchHeader: Equatable, Sendable {
                     + "expected \(Self.magic), \(Self.version)"
             )
         }
+        length = message[Offset.version] == 2 ? Self.sizeOfVersion2 : Self.size
+        guard message.count >= length else {
+            throw WireError(
+                code: .truncated, offset: message.count,
+                description: "a batch needs a \(Self.size)-byte header; got \(message.count) bytes")
+        }
         stage = UInt16(littleEndian: message.loadUnaligned(fromByteOffset: Offset.stage, as: UInt16.self))
         pipeline = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: Offset.pipeline, as: UInt32.self))
         producer = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: Offset.producer, as: UInt32.self))
         itemCount = UInt32(littleEndian: message.loadUnaligned(fromByteOffset: Offset.itemCount, as: UInt32.self))
         sequence = UInt64(littleEndian: message.loadUnaligned(fromByteOffset: Offset.sequence, as: UInt64.self))
-        guard Int(itemCount) * (1 + Self.idSize) <= message.count - Self.size else {
+        if length == Self.size {
+            firstOutput = UInt64(
+                littleEndian: message.loadUnaligned(fromByteOffset: Offset.firstOutput, as: UInt64.self))
+            settled = UInt64(littleEndian: message.loadUnaligned(fromByteOffset: Offset.settled, as: UInt64.self))
+        }
+        guard Int(itemCount) * (1 + Self.idSize) <= message.count - length else {
             throw WireError(
-                code: .truncated, offset: Self.size,
+                code: .truncated, offset: length,
                 description:
-                    "batch claims \(itemCount) items but carries only \(message.count - Self.size) bytes of items and "
+                    "batch claims \(itemCount) items but carries only \(message.count - length) bytes of items and "
                     + "ids"
             )
         }
@@ -81,7 +114,7 @@ struct BatchHeader: Equatable, Sendable {
 
     /// The items of a parsed batch `message`, without the header and the ids.
     func items(of message: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: message[Self.size..<(message.count - Int(itemCount) * Self.idSize)])
+        UnsafeRawBufferPointer(rebasing: message[length..<(message.count - Int(itemCount) * Self.idSize)])
     }
 
     /// The item ids of a parsed batch `message`: ``idSize`` bytes each, little-endian.

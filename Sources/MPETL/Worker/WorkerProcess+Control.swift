@@ -26,6 +26,18 @@ extension WorkerProcess {
                 items: DoneItems(
                     items: ledger.doneItems, outputs: ledger.doneOutputs, processed: counters.itemsIn,
                     sent: sender.itemsSent, from: ledger.doneItemsFrom.byProducer)))
+        if !originalsOwed.isEmpty { try reportOriginals() }
+    }
+
+    /// Tells the coordinator, for each lost producer no input from which is left undone, the
+    /// ids of what this worker ran of its unsettled outputs: everything they produced has
+    /// reached the end, so the producer's replay may leave their copies out.
+    func reportOriginals() throws {
+        for (producer, settled) in originalsOwed where !ledger.holdsInput(from: producer) {
+            originalsOwed[producer] = nil
+            let ids = unsettled.originals(from: producer, emittedFrom: settled)
+            try sendControl(.originalsRan(assignment.address, producer: Int(producer), ids: ids))
+        }
     }
 
     /// - Parameter readingLinks: see ``takeSenderAndLedgerCounts(readingLinks:)``.
@@ -109,8 +121,12 @@ extension WorkerProcess {
             noteLinkBatches()
             try deliver(.acknowledged(consumer: consumer, upTo: upTo), pipeline: pipeline)
             settle()
-        case .consumerLost(let pipeline, _, let consumer):
-            try deliver(.lost(consumer: consumer), pipeline: pipeline)
+        case .consumerLost(let pipeline, _, let consumer, let copies):
+            try deliver(.lost(consumer: consumer, copies: copies ?? []), pipeline: pipeline)
+        case .producerLost(let pipeline, let producer, let settled) where pipeline == assignment.pipelineID:
+            lostProducers.insert(UInt32(producer))
+            originalsOwed[UInt32(producer)] = settled
+            try reportOriginals()
         case .consumerAdded(let pipeline, _, let consumer):
             try deliver(.added(consumer), pipeline: pipeline)
         case .suspects(let list): quarantine.update(list)
@@ -156,7 +172,8 @@ extension WorkerProcess {
     /// Acknowledgements and changes of a named pipeline's workers still matter once finished.
     private func handleAfterFinishing(_ message: ControlMessage) throws {
         switch message {
-        case .acknowledged(let pipeline, _, _), .consumerLost(let pipeline, _, _), .consumerAdded(let pipeline, _, _):
+        case .acknowledged(let pipeline, _, _), .consumerLost(let pipeline, _, _, _),
+            .consumerAdded(let pipeline, _, _):
             if pipeline != assignment.pipelineID { try handle(message) }
         default:
             return

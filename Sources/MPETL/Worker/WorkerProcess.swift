@@ -54,6 +54,14 @@ final class WorkerProcess {
     @exclusivity(unchecked) var counters = WorkerCounters()
     /// Items run per producer (``WorkerCounters/itemsFrom``), counted apart for speed.
     @exclusivity(unchecked) var itemsRunFrom = ProducerTally()
+    /// Ids of what producers emitted that a replay could bring again (see ``UnsettledItems``).
+    @exclusivity(unchecked) var unsettled = UnsettledItems()
+    /// Producers of the stage before that died: what else comes from them is dropped (their
+    /// replay brings it again).
+    @exclusivity(unchecked) var lostProducers: Set<UInt32> = []
+    /// Lost producers owed `originalsRan` once no input from them is left undone, with the
+    /// count of their first emitted items that were settled.
+    var originalsOwed: [UInt32: UInt64] = [:]
     var reported = WorkerCounters()
     var lastReport = ContinuousClock.now
     var warnedMalformed = false
@@ -202,6 +210,7 @@ final class WorkerProcess {
                 producer: UInt32(assignment.worker), chunkSize: outputChunkSize)
         // Until its items are timed, a worker treats them as slow.
         sender.checksLingerPerItem = sender.isAutomatic
+        if emitsInInputOrder { sender.settledOutputs = 0 }
     }
 
     // MARK: Processing
@@ -426,7 +435,13 @@ final class WorkerProcess {
     func settle() {
         noteLinkBatches()
         ledger.settle(pendingFrom: pendingFrom)
+        if emitsInInputOrder { sender.settledOutputs = ledger.doneOutputs }
     }
+
+    /// Whether the outputs of this worker's done inputs are the first it emitted: true when
+    /// it runs one item at a time, which lets the next stage name the copies a replay of its
+    /// inputs would bring (see ``UnsettledItems``).
+    var emitsInInputOrder: Bool { definition.concurrency == 1 }
 
     /// Counts the batches `Pipeline.send` links sent against their inputs: they may have left
     /// from a thread the stage started, so the links queue them for this one.
@@ -446,6 +461,14 @@ final class WorkerProcess {
     func process(_ message: Message, grantingThrough connection: Message?) throws -> UInt64 {
         var ended = Self.nanoseconds
         let failure = message.withUnsafeBytes { (bytes) -> BatchFailure? in
+            if CopiesFrame.isCopies(bytes) {
+                do throws(WireError) {
+                    sender.suppress(try CopiesFrame.ids(of: bytes))
+                    return nil
+                } catch {
+                    return .malformed("\(error)")
+                }
+            }
             let header: BatchHeader
             do throws(WireError) {
                 header = try BatchHeader(parsing: bytes)
@@ -456,6 +479,8 @@ final class WorkerProcess {
                 return .malformed(
                     "it is addressed to pipeline \(header.pipeline) stage \(header.stage), not this worker's")
             }
+            // A lost producer's replay brings this again, through a sibling.
+            if !lostProducers.isEmpty && lostProducers.contains(header.producer) { return nil }
             // Recorded before it runs, so the output batches it fills count against it.
             let input: Int
             switch ledger.admit(producer: header.producer, sequence: header.sequence, items: UInt64(header.itemCount)) {
@@ -468,6 +493,7 @@ final class WorkerProcess {
                     "batches \(expected)…\(header.sequence - 1) from producer \(header.producer) never arrived")
             }
             sender.currentInput = input
+            unsettled.record(header, ids: header.ids(of: bytes))
             // An async stage's items run on: the batch counts as processed once they finished.
             var finished = true
             defer {

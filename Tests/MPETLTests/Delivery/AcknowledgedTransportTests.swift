@@ -202,6 +202,37 @@ struct CreditDispatchTests {
             "the one that started nothing gets nothing more (inproc delivers in order, so it would be there)")
     }
 
+    @Test func aLostConsumersCopiesReachEachOtherConsumerOnceBeforeItsNextBatch() throws {
+        let context = context
+        let transport = try AcknowledgedTransport(
+            consumers: (0..<2).map { ConsumerEndpoint(worker: $0, endpoint: "inproc://credit-\($0)") },
+            connect: { try AcknowledgedTransport.dealer(context, to: $0, highWaterMark: 0) },
+            waitForRoom: { _ in throw CancellationError() })
+        for _ in 0..<2 {
+            var batch = Self.batch(items: 1)
+            try transport.send(&batch, inputs: 0...0)
+        }
+        transport.lose(consumer: 1, copies: [5, 6])
+        try transport.drainBacklog()
+        var later = Self.batch(items: 1)
+        try transport.send(&later, inputs: 0...0)
+        // What consumer 0 got, in order: "copies [ids]" or "batch SEQUENCE".
+        var seen: [String] = []
+        let connection = Message()
+        let body = Message()
+        let deadline = ContinuousClock.now + .seconds(2)
+        while seen.count < 4 && ContinuousClock.now < deadline {
+            guard try consumers[0].tryReceive(into: connection) else { continue }
+            try consumers[0].receive(into: body)
+            seen.append(
+                try body.withUnsafeBytes { raw in
+                    CopiesFrame.isCopies(raw)
+                        ? "copies \(try CopiesFrame.ids(of: raw))" : "batch \(try BatchHeader(parsing: raw).sequence)"
+                })
+        }
+        #expect(seen == ["batch 1", "copies [5, 6]", "batch 2", "batch 3"], "the copies come before the replay, once")
+    }
+
     @Test func aBatchLargerThanTheWindowStillGoesToAConsumerWithNothingWaiting() throws {
         let context = context
         let transport = try AcknowledgedTransport(

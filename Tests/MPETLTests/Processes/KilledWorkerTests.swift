@@ -147,16 +147,18 @@ extension KilledWorkerTests {
 extension KilledWorkerTests {
     /// A 200,000-item chaos run with a worker of each of `stages` killed, 0.7 s apart: its
     /// result, once it is checked to be exact with nothing left queued.
-    static func runKilling(workersOf stages: [Int]) throws -> [String: Any] {
+    static func runKilling(workersOf stages: [Int], deep: Bool = false) throws -> [String: Any] {
         let (run, killed) = try Self.run(
-            ["chaos", "--items", "200000"], kills: stages.count, every: .milliseconds(700)
+            ["chaos", "--items", "200000"] + (deep ? ["--deep"] : []), kills: stages.count, every: .milliseconds(700)
         ) {
             kill, driver in Self.workers(of: driver)[stages[kill]]?.randomElement()
         }
         let result = try run.json()
         #expect(killed.count == stages.count)
         #expect(result["missing"] as? Int == 0 && result["extra"] as? Int == 0, "\(result)")
-        #expect(result["queues"] as? [Int] == [0, 0, 0], "nothing left queued once finished: \(result)")
+        #expect(
+            result["queues"] as? [Int] == Array(repeating: 0, count: deep ? 4 : 3),
+            "nothing left queued once finished: \(result)")
         return result
     }
 
@@ -186,14 +188,23 @@ extension KilledWorkerTests {
         #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000], "exact per stage: \(result)")
     }
 
-    @Test func afterAnOriginWorkerIsLostTheNextStageAndTheResultsAreExact() throws {
-        // Two origin workers killed: the task's items and the destination's output are exact;
-        // the copies the task ran again are replayed, and what they produced is not
-        // recognisable before the results collector (see the README's Errors section).
+    @Test func afterOriginWorkersAreLostEveryStageIsExact() throws {
+        // Two origin workers killed: the task had run some of their outputs; their copies are
+        // left out of the replay, so neither the task nor the destination runs anything twice.
         let result = try Self.runKilling(workersOf: [0, 0])
-        let itemsIn = result["itemsIn"] as? [Int] ?? []
-        let itemsOut = result["itemsOut"] as? [Int] ?? []
-        #expect(itemsIn.prefix(2) == [200_000, 200_000], "exact: \(result)")
-        #expect(itemsOut.first == 200_000 && itemsOut.last == 300_000, "exact: \(result)")
+        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
+        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000], "exact per stage: \(result)")
+        let replayed = result["replayed"] as? [Int] ?? []
+        #expect(replayed.count == 3 && replayed[0] > 0, "the killed workers' unfinished work: \(result)")
+        #expect(replayed.dropFirst().allSatisfy { $0 == 0 }, "no copy ran after the origin: \(result)")
+    }
+
+    @Test(arguments: [[0, 0], [1, 1], [0, 2]])
+    func inAFourStagePipelineEveryStageAfterALossIsExact(stages: [Int]) throws {
+        // A relay task between the task and the destination: a loss's copies are left out, so
+        // stages two and three after it count each item once.
+        let result = try Self.runKilling(workersOf: stages, deep: true)
+        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000, 300_000], "exact per stage: \(result)")
+        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000, 300_000], "exact per stage: \(result)")
     }
 }

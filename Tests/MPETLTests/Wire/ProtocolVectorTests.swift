@@ -43,10 +43,29 @@ struct ProtocolVectorTests {
         ) {
             (name, description, try encoder.encode(sample), { try decoder.decode(T.self, from: $0) == sample })
         }
+        var header = BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2)
+        header.firstOutput = 40
+        header.settled = 38
         var batch = [UInt8](repeating: 0, count: BatchHeader.size)
-        BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2).write(into: &batch)
-        batch += try encoder.encode("a") + encoder.encode("é")
-        for id: UInt64 in [10, 11] { withUnsafeBytes(of: id.littleEndian) { batch += $0 } }
+        header.write(into: &batch)
+        let items = try encoder.encode("a") + encoder.encode("é")
+        var ids: [UInt8] = []
+        for id: UInt64 in [10, 11] { withUnsafeBytes(of: id.littleEndian) { ids += $0 } }
+        batch += items + ids
+        // What an external sender may still write: version 2's 24-byte header.
+        var version2 = Array(batch.prefix(BatchHeader.sizeOfVersion2)) + items + ids
+        version2[1] = 2
+        func readsBatch(_ bytes: [UInt8], as expected: BatchHeader) throws -> Bool {
+            try bytes.withUnsafeBytes { raw in
+                let header = try BatchHeader(parsing: raw)
+                var reader = MessagePackReader(header.items(of: raw))
+                let items = [try reader.decode(String.self), try reader.decode(String.self)]
+                let ids = [BatchHeader.id(0, in: header.ids(of: raw)), BatchHeader.id(1, in: header.ids(of: raw))]
+                return header == expected && items == ["a", "é"] && reader.isAtEnd && ids == [10, 11]
+            }
+        }
+        var expectedVersion2 = BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2)
+        expectedVersion2.length = BatchHeader.sizeOfVersion2
         let address = WorkerAddress(pipeline: "host:42:0", stage: 1, worker: 0)
         let control: [(String, String, ControlMessage)] = [
             (
@@ -91,6 +110,21 @@ struct ProtocolVectorTests {
                 .workerExited(address, .signaled(11), holding: HeldItem(id: 42, item: "7"))
             ),
             (
+                "control-producer-lost",
+                "worker 2 of the stage before died; its first 38 outputs came from done inputs",
+                .producerLost(pipeline: "host:42:0", producer: 2, settled: 38)
+            ),
+            (
+                "control-originals-ran",
+                "of lost producer 2's unsettled outputs this worker ran the items with ids 40 and 41",
+                .originalsRan(address, producer: 2, ids: [40, 41])
+            ),
+            (
+                "control-consumer-lost-copies",
+                "consumer 2 of stage 1 died: replay its batches, leaving out the items with ids 40 and 41",
+                .consumerLost(pipeline: "host:42:0", stage: 1, consumer: 2, copies: [40, 41])
+            ),
+            (
                 "control-suspects",
                 "item 42 is suspected; item 43 is quarantined, and workers skip it with that reason",
                 .suspects([
@@ -123,22 +157,20 @@ struct ProtocolVectorTests {
             try value("enum-empty", "Shape.empty: a one-entry map from case name to an empty map", Shape.empty),
             (
                 "batch",
-                "a batch for pipeline 0 stage 1 from producer 2, sequence 3, two String items \"a\" and \"é\" with ids "
-                    + "10 and 11",
-                batch,
-                { bytes in
-                    try bytes.withUnsafeBytes { raw in
-                        let header = try BatchHeader(parsing: raw)
-                        var reader = MessagePackReader(header.items(of: raw))
-                        let items = [try reader.decode(String.self), try reader.decode(String.self)]
-                        let ids = [
-                            BatchHeader.id(0, in: header.ids(of: raw)), BatchHeader.id(1, in: header.ids(of: raw)),
-                        ]
-                        return header == BatchHeader(pipeline: 0, stage: 1, producer: 2, sequence: 3, itemCount: 2)
-                            && items == ["a", "é"]
-                            && reader.isAtEnd && ids == [10, 11]
-                    }
-                }
+                "a batch for pipeline 0 stage 1 from producer 2, sequence 3, its first item the producer's 41st "
+                    + "output (40 before it), of which the first 38 are settled; two String items \"a\" and \"é\" "
+                    + "with ids 10 and 11",
+                batch, { try readsBatch($0, as: header) }
+            ),
+            (
+                "batch-version-2",
+                "the same batch with version 2's 24-byte header (no output placement), which workers still accept",
+                version2, { try readsBatch($0, as: expectedVersion2) }
+            ),
+            (
+                "copies-frame", "ids 10 and 11 are copies not to emit again",
+                CopiesFrame.encode([10, 11]),
+                { bytes in try bytes.withUnsafeBytes { try CopiesFrame.ids(of: $0) } == [10, 11] }
             ),
         ]
             + (try control.map { name, description, message in

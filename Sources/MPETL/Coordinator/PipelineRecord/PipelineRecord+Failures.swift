@@ -114,22 +114,20 @@ extension PipelineRecord {
                     pid: slot.pid, host: slot.host, code: .workerDied))
         }
         slots[address.stage][address.worker].state = .exited(lost: true, finished: false)
+        let lost = ControlMessage.consumerLost(
+            pipeline: registration.id, stage: address.stage, consumer: address.worker)
         // Suspects first: the workers that get the replay should know which item killed this one.
-        var actions: [CoordinatorAction] =
-            suspects + [
-                .send(
-                    to: driver, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker)
-                )
-            ]
-        let replays = producers(of: address.stage).filter { $0.0 != driver }.map { producer, _ in
-            CoordinatorAction.send(
-                to: producer, .consumerLost(pipeline: registration.id, stage: address.stage, consumer: address.worker))
-        }
-        if awaitsCollector {
-            replaysAwaitingCollector += replays
+        var actions = suspects
+        if let held = holdReplay(of: address) {
+            // The driver still hears of the loss at once (its collector drops copies from then).
+            if address.stage > 0 { actions.append(.send(to: driver, lost)) }
+            actions += held
         } else {
-            actions += replays
+            actions.append(.send(to: driver, lost))
+            actions += replays(lost, of: address.stage)
         }
+        // It answers no more for the stage before.
+        actions += stopAwaiting(address)
         let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
         // A worker ended for a timeout was ended on purpose: it is always replaced.
         let timedOut = held.contains { $0.timedOutAfter != nil }
@@ -174,7 +172,7 @@ extension PipelineRecord {
     /// Whether a replay must wait for the driver's `copiesDropped`: until its results collector
     /// drops copies, a copy the replay sends could reach it before the news of the loss, and be
     /// kept beside its original.
-    private var awaitsCollector: Bool {
+    var awaitsCollector: Bool {
         registration.confirmsLosses == true && !registration.collectorEndpoints.isEmpty && !collectorDropsCopiesNow
     }
 

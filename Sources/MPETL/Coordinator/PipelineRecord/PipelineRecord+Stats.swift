@@ -17,7 +17,7 @@ extension PipelineRecord {
             // Done counts travel with every acknowledgement; the others with progress reports,
             // which may be older: the done count is the one to trust.
             itemsIn = counters.itemsDone ?? counters.itemsIn
-            itemsOut = counters.itemsOutDone ?? counters.itemsOut
+            itemsOut = slot.outputsKept
             replayed = counters.itemsIn > itemsIn ? counters.itemsIn - itemsIn : 0
         }
     }
@@ -81,7 +81,8 @@ extension PipelineRecord {
     /// A producer's outputs beyond the ones its done inputs made come again from its siblings
     /// when its inputs are replayed, so what this stage counts of them beyond that many are
     /// copies: every output of a done input was done by a worker here, and is counted once,
-    /// by a live worker as run, by a lost one as done. The results collector knows the last
+    /// by a live worker as run, by a lost one as done. The originals this stage reported (see
+    /// `+Originals`) are the exception: their copies were left out of the replay. The results collector knows the last
     /// stage's copies exactly: once that stage has finished, its output is the count of results
     /// kept.
     private func countCopiesApart(in stage: Int, _ counts: inout [Counted]) {
@@ -94,7 +95,7 @@ extension PipelineRecord {
                     (slot.lost ? slot.counters.itemsDoneFrom : slot.counters.itemsFrom)?[UInt32(producer)] ?? 0
                 }
                 let total = ran.reduce(0, +)
-                let outputs = lost.counters.itemsOutDone ?? lost.counters.itemsOut
+                let outputs = lost.outputsKept
                 guard total > outputs else { continue }
                 var left = total - outputs
                 for worker in ran.indices.sorted(by: { ran[$0] > ran[$1] }) where left > 0 && ran[worker] > 0 {
@@ -137,4 +138,10 @@ extension PipelineRecord {
         }
         return hosts.values.sorted { $0.host < $1.host }
     }
+}
+
+extension PipelineRecord.Slot {
+    /// What a lost worker's output counts: its done inputs' outputs, and its outputs the next
+    /// stage ran and kept, whose copies its replay left out.
+    var outputsKept: UInt64 { (counters.itemsOutDone ?? counters.itemsOut) + originalsRan }
 }

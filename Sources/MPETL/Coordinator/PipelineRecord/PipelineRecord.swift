@@ -43,6 +43,8 @@ struct PipelineRecord {
     var collectorDropsCopiesNow = false
     /// `consumerLost` for producers, held until then.
     var replaysAwaitingCollector: [CoordinatorAction] = []
+    /// Lost workers' replays held for the next stage's originals (see `+Originals`).
+    var heldReplays: [HeldReplay] = []
     /// Replacement workers each stage may still start.
     var restartsLeft: [Int]
     /// `Pipeline.send` links into stage 0 whose senders have not finished yet.

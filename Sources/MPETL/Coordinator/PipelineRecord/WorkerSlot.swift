@@ -44,6 +44,9 @@ extension PipelineRecord {
         var unacknowledged: Set<UInt32> = []
         /// The item it has been running for a second or more, as its agent last said.
         var runningItem: RunningItem?
+        /// Once lost: how many of its outputs beyond its done ones the next stage ran and kept,
+        /// their copies left out of the replay (see ``PipelineRecord/originalsRan(_:producer:ids:)``).
+        var originalsRan: UInt64 = 0
 
         /// No process runs for it: not started yet, ended, or dropped.
         var exited: Bool {

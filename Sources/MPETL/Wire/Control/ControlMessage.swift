@@ -55,6 +55,10 @@ enum ControlMessage: Codable, Sendable {
     case workerFinished(WorkerAddress, WorkerCounters)
     /// Items a stage with the skip policy dropped since the last report.
     case skipped(WorkerAddress, [SkippedItem])
+    /// The answer to `producerLost`, once every input from that producer is done: the ids of
+    /// the items from it this worker ran whose inputs there were not done, so the producer's
+    /// replay must not bring them again (they are the ones it emitted from `settled` on).
+    case originalsRan(WorkerAddress, producer: Int, ids: [UInt64])
     // coordinator → agent (a driver, or a worker host)
     case spawn(WorkerSpawnRequest)
     case killWorker(pid: Int32)
@@ -81,12 +85,17 @@ enum ControlMessage: Codable, Sendable {
     // coordinator → a producer (worker, or the driver for stage 0)
     /// A consumer acknowledged this producer's batches up to `upTo`: it may forget them.
     case acknowledged(pipeline: String, consumer: Int, upTo: UInt64)
-    /// A consumer in `stage` died: replay what it did not acknowledge to the others.
-    case consumerLost(pipeline: String, stage: Int, consumer: Int)
+    /// A consumer in `stage` died: replay what it did not acknowledge to the others, and have
+    /// them leave out the items with the ids in `copies` (see ``CopiesFrame``).
+    case consumerLost(pipeline: String, stage: Int, consumer: Int, copies: [UInt64]? = nil)
     /// A replacement worker joined `stage`: share batches with it too.
     case consumerAdded(pipeline: String, stage: Int, ConsumerEndpoint)
     // coordinator → worker
     case assign(consumers: [ConsumerEndpoint])
+    /// A worker of the stage before died, having emitted its first `settled` items from inputs
+    /// that are done: drop what else comes from it, and answer `originalsRan` once every
+    /// input from it is done.
+    case producerLost(pipeline: String, producer: Int, settled: UInt64)
     /// Items that killed workers of this worker's stage: describe them before running them,
     /// and skip the quarantined ones. The whole list, each time it changes.
     case suspects([SuspectItem])

@@ -9,4 +9,8 @@ struct StageSummary: Codable, Equatable, Sendable {
     /// `n` when the policy is ``ErrorPolicy/retry(_:)``: an item that timed out is replayed up to
     /// `n` times.
     var retries: Int? = nil
+    /// Items one worker runs at once, when more than 1 (absent: 1). A stage that runs one at
+    /// a time emits in input order, which lets the stage after it name the copies a replay of
+    /// a lost worker's inputs would bring (see ``UnsettledItems``).
+    var concurrency: Int? = nil
 }
