@@ -61,12 +61,14 @@ public struct StageStats: Codable, Equatable, Sendable {
     public var longRunning: [LongRunningItem] = []
     /// Items run again because a worker was lost, counted here and not in ``itemsIn``: what
     /// this stage's lost workers had run and not finished (their batches were replayed to the
-    /// others), and the copies of a lost producer's outputs its replay brought to this stage.
+    /// others), and any copies of a lost producer's outputs its replay brought to this stage.
     ///
-    /// With that, a finished stage's ``itemsIn`` is exact in the stage where a worker was lost
-    /// and in the stage after it, and the last stage's ``itemsOut`` is exact when it returns
-    /// results. Two or more stages after a loss, the copies are not recognisable before the
-    /// results collector, and ``itemsIn`` and ``itemsOut`` there may count them too.
+    /// A replay normally brings no copies: it leaves out what the next stage already ran of
+    /// the lost worker's outputs (see the README's *Errors*), so a finished stage's
+    /// ``itemsIn`` and ``itemsOut`` are exact in every stage. Copies do run in the stage after
+    /// a loss when the lost worker's stage has `concurrency:` or a worker of that next stage
+    /// was lost at the same moment; they are counted here, and the stages after that may count
+    /// what they produced.
     public var replayed: UInt64 = 0
     /// The same counters per host, so each host's share of the work shows.
     public var hosts: [HostStats] = []
