@@ -75,7 +75,7 @@ final class AcknowledgedTransport: BatchTransport {
     private var backlog = FIFO<Waiting>()
     /// Ids of items the consumers must not emit (see ``CopiesFrame``): what the next stage ran
     /// of lost consumers' outputs. Every consumer gets them all before its next batch.
-    private var copies: [UInt64] = []
+    @exclusivity(unchecked) private var copies: [UInt64] = []
     private var draining = false
     /// Whether `send` may wait for room; false for a thread that must not block, whose batches
     /// wait in the backlog instead.
