@@ -7,8 +7,14 @@
 /// copies out (``CopiesFrame``), so nothing after this stage runs twice. A producer's first
 /// `settled` items came from inputs that are done and are never replayed, so what lies below
 /// the latest `settled` a batch carried is forgotten: what is kept is bounded by the producer's
-/// unfinished work, not by the run.
+/// unfinished work, not by the run. An input that makes millions of items (an origin reading a
+/// large file) settles only when all of them are done, so the ids kept are capped too
+/// (``maximumIDs``, 8 bytes each): past that the oldest go, and if the producer dies their
+/// copies run again, counted apart as before (nothing is lost either way).
 struct UnsettledItems {
+    /// Ids kept over all producers: 2 Mi ids, 16 MiB, shared evenly (at least 64 Ki each).
+    static let maximumIDs = 2 << 20
+
     fileprivate struct Batch {
         var firstOutput: UInt64
         var count: Int
@@ -39,7 +45,7 @@ struct UnsettledItems {
                 last = producers.count - 1
             }
         }
-        streams[last].record(header, ids: ids)
+        streams[last].record(header, ids: ids, limit: max(64 << 10, Self.maximumIDs / producers.count))
     }
 
     /// The ids of the items from `producer` that it emitted from `settled` on; forgets that
@@ -65,11 +71,11 @@ struct UnsettledItems {
 }
 
 extension UnsettledItems.Stream {
-    fileprivate mutating func record(_ header: BatchHeader, ids batchIDs: UnsafeRawBufferPointer) {
+    fileprivate mutating func record(_ header: BatchHeader, ids batchIDs: UnsafeRawBufferPointer, limit: Int) {
         // Forget what the producer has settled since: whole batches below the mark (one that
         // straddles it stays; its settled items are filtered out when asked).
         settled = max(settled, header.settled)
-        while let first = batches.first, first.firstOutput + UInt64(first.count) <= settled {
+        while let first = batches.first, first.firstOutput + UInt64(first.count) <= settled || ids.count > limit {
             batches.removeFirst()
             for _ in 0..<first.count { ids.removeFirst() }
         }

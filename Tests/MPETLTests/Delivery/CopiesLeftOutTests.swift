@@ -80,6 +80,20 @@ struct CopiesLeftOutTests {
         #expect(unsettled.count == 0 && unsettled.originals(from: 0, emittedFrom: 0).isEmpty, "then forgotten")
     }
 
+    @Test func whatAConsumerKeepsIsCappedWhenAnInputMakesFarMoreItems() {
+        var unsettled = UnsettledItems()
+        // One input of an origin that never settles while it runs: 1,000-item batches.
+        let ids = [UInt64](repeating: 7, count: 1000)
+        var header = BatchHeader(pipeline: 0, stage: 1, producer: 0, sequence: 1, itemCount: 1000)
+        header.settled = 0
+        for batch in 0..<(UnsettledItems.maximumIDs / 1000 + 50) {
+            header.firstOutput = UInt64(batch * 1000)
+            ids.withUnsafeBytes { unsettled.record(header, ids: $0) }
+        }
+        #expect(unsettled.count <= UnsettledItems.maximumIDs + 1000)
+        #expect(unsettled.count >= UnsettledItems.maximumIDs - 1000, "the newest are kept")
+    }
+
     @Test func aCopiesFrameRoundTripsAndAMalformedOneIsRefused() throws {
         let frame = CopiesFrame.encode([1, 2, 3])
         #expect(frame.withUnsafeBytes(CopiesFrame.isCopies))
