@@ -12,7 +12,7 @@
 /// consumer needs to name the copies a replay would bring if the producer died (see
 /// ``UnsettledItems``): `firstOutput` is how many items the producer had emitted to this stage
 /// before the batch's first, and `settled` how many of its first emitted items came from inputs
-/// that are done, so no replay can bring them again (``untracked`` when the producer does not
+/// it has reported done, so no replay can bring them again (``untracked`` when the producer does not
 /// emit in input order, or is not a worker).
 struct BatchHeader: Equatable, Sendable {
     static let size = 40

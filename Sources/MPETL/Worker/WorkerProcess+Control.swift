@@ -26,6 +26,9 @@ extension WorkerProcess {
                 items: DoneItems(
                     items: ledger.doneItems, outputs: ledger.doneOutputs, processed: counters.itemsIn,
                     sent: sender.itemsSent, from: ledger.doneItemsFrom.byProducer)))
+        // Only what the coordinator was told: what the next stage forgets of this worker's
+        // outputs must not be more than this worker's producers will not replay.
+        if emitsInInputOrder { sender.settledOutputs = ledger.doneOutputs }
         if !originalsOwed.isEmpty { try reportOriginals() }
     }
 

@@ -435,7 +435,6 @@ final class WorkerProcess {
     func settle() {
         noteLinkBatches()
         ledger.settle(pendingFrom: pendingFrom)
-        if emitsInInputOrder { sender.settledOutputs = ledger.doneOutputs }
     }
 
     /// Whether the outputs of this worker's done inputs are the first it emitted: true when
