@@ -32,6 +32,13 @@ extension WorkerProcess {
         if !originalsOwed.isEmpty { try reportOriginals() }
     }
 
+    /// From now on, drops what comes from `producer` (its replay brings it again), and owes
+    /// the coordinator `originalsRan` for it.
+    func noteLost(producer: Int, settled: UInt64) {
+        lostProducers.insert(UInt32(producer))
+        originalsOwed[UInt32(producer)] = settled
+    }
+
     /// Tells the coordinator, for each lost producer no input from which is left undone, the
     /// ids of what this worker ran of its unsettled outputs: everything they produced has
     /// reached the end, so the producer's replay may leave their copies out.
@@ -127,9 +134,10 @@ extension WorkerProcess {
         case .consumerLost(let pipeline, _, let consumer, let copies):
             try deliver(.lost(consumer: consumer, copies: copies ?? []), pipeline: pipeline)
         case .producerLost(let pipeline, let producer, let settled) where pipeline == assignment.pipelineID:
-            lostProducers.insert(UInt32(producer))
-            originalsOwed[UInt32(producer)] = settled
-            try reportOriginals()
+            noteLost(producer: producer, settled: settled)
+            // With inputs settled and not yet reported, a committing state may still hold what
+            // they made: the answer then comes after the commit, from `reportDone`.
+            if !ledger.hasNews { try reportOriginals() }
         case .consumerAdded(let pipeline, _, let consumer):
             try deliver(.added(consumer), pipeline: pipeline)
         case .suspects(let list): quarantine.update(list)
@@ -158,7 +166,12 @@ extension WorkerProcess {
         takeProducerCounts()
         try reportSkipped()
         try sendControl(.workerFinished(assignment.address, counters))
-        Log.debug("worker finished", ["items_in": "\(counters.itemsIn)", "items_out": "\(counters.itemsOut)"])
+        Log.debug(
+            "worker finished",
+            [
+                "items_in": "\(counters.itemsIn)", "items_out": "\(counters.itemsOut)",
+                "copies_left_out": "\(sender.copiesLeftOut)",
+            ])
         // Keep every socket open until the named pipelines this one sends to have done every
         // batch (closing is not end of stream), replaying to their workers meanwhile if one
         // dies; then leave.

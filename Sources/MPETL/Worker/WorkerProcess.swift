@@ -163,6 +163,7 @@ final class WorkerProcess {
             try reportFailure(item: nil, reason: "setup threw: \(error)", cause: error)
         }
         try sendControl(.workerReady(assignment.address))
+        try reportOriginals()
         Log.debug("worker ready", ["outputs": "\(downstream.count)"])
         try processUntilFinished()
     }
@@ -177,6 +178,9 @@ final class WorkerProcess {
                 Log.warning("worker refused by the coordinator: \(reason)")
                 Syscalls.exitProcess(2)
             case .abort, .exit: Syscalls.exitProcess(0)
+            case .producerLost(let pipeline, let producer, let settled) where pipeline == assignment.pipelineID:
+                // Answered once running: nothing came from it yet.
+                noteLost(producer: producer, settled: settled)
             default: continue
             }
         }

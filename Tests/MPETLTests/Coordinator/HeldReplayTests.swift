@@ -82,4 +82,37 @@ struct HeldReplayTests {
             Self.copies(actions, to: Fixture.driver, stage: 0) == [],
             "its outputs are not in input order: the next stage cannot name them")
     }
+
+    @Test func aReplayWaitingForAWorkerLostInTurnGoesAfterThatWorkersOwnReplay() {
+        var (record, _) = Fixture.runningRecord(processes: [2, 2, 2])
+        _ = record.exited(stage: 0, worker: 0, status: .signaled(9))
+        var actions = record.originalsRan(Fixture.address(1, 1), producer: 0, ids: [1])
+        // The other stage-1 worker dies before answering: its own replay is held in turn.
+        actions += record.exited(stage: 1, worker: 0, status: .signaled(9))
+        actions += record.stopAwaiting(Fixture.address(1, 0))
+        #expect(Self.copies(actions, to: Fixture.driver, stage: 0) == nil, "the stage-0 replay waits for it")
+        actions = record.originalsRan(Fixture.address(2, 0), producer: 0, ids: [20])
+        actions += record.originalsRan(Fixture.address(2, 1), producer: 0, ids: [21])
+        let order = actions.compactMap { action -> Int? in
+            guard case .send(_, .consumerLost(_, let stage, _, _)) = action else { return nil }
+            return stage
+        }
+        #expect(order.first == 1 && order.last == 0, "stage 1's replay, with its copies, goes first: \(order)")
+        #expect(Self.copies(actions, to: Fixture.driver, stage: 0) == [1])
+        #expect(Self.copies(actions, to: Fixture.identity(0, 1), stage: 1) == [20, 21])
+    }
+
+    @Test func onlyAcknowledgedInputsCountAsSettledForALostWorker() {
+        var (record, _) = Fixture.runningRecord(processes: [1, 2, 2])
+        _ = record.noteDone(Fixture.address(1, 0), DoneItems(items: 60, outputs: 60))
+        // A later progress report says 90 are done: their acknowledgement never left.
+        _ = record.progress(
+            Fixture.address(1, 0),
+            WorkerCounters(itemsIn: 100, itemsOut: 100, itemsDone: 90, itemsOutDone: 90))
+        let actions = record.exited(stage: 1, worker: 0, status: .signaled(9))
+        var settled: [UInt64] = []
+        for case .send(_, .producerLost(_, _, let value)) in actions { settled.append(value) }
+        #expect(settled == [60, 60])
+        #expect(record.stats().stages[1].itemsIn == 60, "its producers replay the other 40")
+    }
 }

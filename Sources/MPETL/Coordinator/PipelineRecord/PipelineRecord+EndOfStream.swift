@@ -16,7 +16,13 @@ extension PipelineRecord {
         if address.stage == slots.count {
             collector = counters
         } else if isKnown(address) {
+            // Done counts are the acknowledged ones (``noteDone(_:_:)``): a progress report may
+            // carry inputs settled since, whose acknowledgement never left if the worker dies.
+            let acknowledged = slots[address.stage][address.worker].counters
             slots[address.stage][address.worker].counters = counters
+            slots[address.stage][address.worker].counters.itemsDone = acknowledged.itemsDone
+            slots[address.stage][address.worker].counters.itemsOutDone = acknowledged.itemsOutDone
+            slots[address.stage][address.worker].counters.itemsDoneFrom = acknowledged.itemsDoneFrom
         }
         return advance()
     }

@@ -144,7 +144,8 @@ extension PipelineRecord {
             }
             Log.warning(
                 "\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its "
-                    + "unacknowledged batches are replayed to the \(live) other worker(s) (no restarts left)"
+                    + "unacknowledged batches are replayed to the \(live) other worker(s)"
+                    + "\(heldReplays.contains { $0.stage == address.stage && $0.worker == address.worker } ? Self.heldNote : "") (no restarts left)"
             )
             return actions
         }
@@ -155,9 +156,10 @@ extension PipelineRecord {
         replacement.state = .starting
         slots[address.stage].append(replacement)
         let worker = slots[address.stage].count - 1
+        let held = heldReplays.contains { $0.stage == address.stage && $0.worker == address.worker }
         let replay =
             live > 0
-            ? "are replayed to the \(live) other worker(s) and a replacement starts"
+            ? "are replayed to the \(live) other worker(s)\(held ? Self.heldNote : "") and a replacement starts"
             : "wait for the replacement that starts now"
         Log.warning(
             "\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its "

@@ -10,6 +10,9 @@
 /// their copies out. A worker of the next stage that dies first simply does not answer: its
 /// originals are copied as before, and counted apart (``countCopiesApart``).
 extension PipelineRecord {
+    /// What the warning about a loss adds when its replay waits.
+    static let heldNote = " once the next stage has finished what it holds from it (so nothing runs there twice)"
+
     /// A lost worker's replay, waiting for the next stage's answers.
     struct HeldReplay {
         var stage: Int
@@ -24,9 +27,8 @@ extension PipelineRecord {
     mutating func holdReplay(of address: WorkerAddress) -> [CoordinatorAction]? {
         let next = address.stage + 1
         guard next < slots.count, (registration.stages[address.stage].concurrency ?? 1) == 1 else { return nil }
-        let awaiting = slots[next].indices.filter {
-            slots[next][$0].state == .running && slots[next][$0].identity != nil
-        }
+        // Every worker that said hello: producers may send to it from then on.
+        let awaiting = slots[next].indices.filter { slots[next][$0].identity != nil && !slots[next][$0].exited }
         guard !awaiting.isEmpty else { return nil }
         heldReplays.append(HeldReplay(stage: address.stage, worker: address.worker, awaiting: Set(awaiting)))
         let settled = slots[address.stage][address.worker].counters.itemsOutDone ?? 0
@@ -49,9 +51,13 @@ extension PipelineRecord {
         return releaseAnsweredReplays()
     }
 
-    /// A worker ended: it answers no more.
+    /// A worker ended: it answers no more. If its own replay is held, the replays waiting for
+    /// it go after that one: the copies it leaves out must reach the producers first, or what
+    /// the earlier replay brings again through its siblings would run past them.
     mutating func stopAwaiting(_ address: WorkerAddress) -> [CoordinatorAction] {
-        guard !heldReplays.isEmpty else { return [] }
+        guard !heldReplays.isEmpty,
+            !heldReplays.contains(where: { $0.stage == address.stage && $0.worker == address.worker })
+        else { return [] }
         for index in heldReplays.indices where heldReplays[index].stage == address.stage - 1 {
             heldReplays[index].awaiting.remove(address.worker)
         }
@@ -64,6 +70,9 @@ extension PipelineRecord {
         while let index = heldReplays.firstIndex(where: \.awaiting.isEmpty) {
             let held = heldReplays.remove(at: index)
             slots[held.stage][held.worker].originalsRan += UInt64(held.originals.count)
+            for earlier in heldReplays.indices where heldReplays[earlier].stage == held.stage - 1 {
+                heldReplays[earlier].awaiting.remove(held.worker)
+            }
             guard phase == .running else { continue }
             let lost = ControlMessage.consumerLost(
                 pipeline: registration.id, stage: held.stage, consumer: held.worker, copies: held.originals)
