@@ -128,6 +128,8 @@ extension PipelineRecord {
         }
         // It answers no more for the stage before.
         actions += stopAwaiting(address)
+        let waits =
+            heldReplays.contains { $0.stage == address.stage && $0.worker == address.worker } ? Self.heldNote : ""
         let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
         // A worker ended for a timeout was ended on purpose: it is always replaced.
         let timedOut = held.contains { $0.timedOutAfter != nil }
@@ -144,8 +146,7 @@ extension PipelineRecord {
             }
             Log.warning(
                 "\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its "
-                    + "unacknowledged batches are replayed to the \(live) other worker(s)"
-                    + "\(heldReplays.contains { $0.stage == address.stage && $0.worker == address.worker } ? Self.heldNote : "") (no restarts left)"
+                    + "unacknowledged batches are replayed to the \(live) other worker(s)\(waits) (no restarts left)"
             )
             return actions
         }
@@ -156,10 +157,9 @@ extension PipelineRecord {
         replacement.state = .starting
         slots[address.stage].append(replacement)
         let worker = slots[address.stage].count - 1
-        let held = heldReplays.contains { $0.stage == address.stage && $0.worker == address.worker }
         let replay =
             live > 0
-            ? "are replayed to the \(live) other worker(s)\(held ? Self.heldNote : "") and a replacement starts"
+            ? "are replayed to the \(live) other worker(s)\(waits) and a replacement starts"
             : "wait for the replacement that starts now"
         Log.warning(
             "\(label): the \(stageLabel) worker (pid \(slot.pid ?? 0) on \(slot.host ?? "?")) \(status); its "
