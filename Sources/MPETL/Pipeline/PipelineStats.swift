@@ -66,9 +66,9 @@ public struct StageStats: Codable, Equatable, Sendable {
     /// A replay normally brings no copies: it leaves out what the next stage already ran of
     /// the lost worker's outputs (see the README's *Errors*), so a finished stage's
     /// ``itemsIn`` and ``itemsOut`` are exact in every stage. Copies do run in the stage after
-    /// a loss when the lost worker's stage has `concurrency:` or a worker of that next stage
-    /// was lost at the same moment; they are counted here, and the stages after that may count
-    /// what they produced.
+    /// a loss when the lost worker's stage has `concurrency:`, or when a worker of that next
+    /// stage is lost too before it answered; they are counted here, but what they produced
+    /// counts in this stage's ``itemsOut`` and in the items of the stages after.
     public var replayed: UInt64 = 0
     /// The same counters per host, so each host's share of the work shows.
     public var hosts: [HostStats] = []
