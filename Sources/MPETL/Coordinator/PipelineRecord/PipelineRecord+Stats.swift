@@ -82,9 +82,9 @@ extension PipelineRecord {
     /// when its inputs are replayed, so what this stage counts of them beyond that many are
     /// copies: every output of a done input was done by a worker here, and is counted once,
     /// by a live worker as run, by a lost one as done. The originals this stage reported (see
-    /// `+Originals`) are the exception: their copies were left out of the replay. The results collector knows the last
-    /// stage's copies exactly: once that stage has finished, its output is the count of results
-    /// kept.
+    /// `+Originals`) count among the producer's outputs: their copies were left out of the
+    /// replay. The results collector knows the last stage's copies exactly: once that stage has
+    /// finished, its output is the count of results kept.
     private func countCopiesApart(in stage: Int, _ counts: inout [Counted]) {
         if stage > 0 {
             for (producer, lost) in slots[stage - 1].enumerated() where lost.lost {
