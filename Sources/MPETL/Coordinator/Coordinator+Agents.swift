@@ -195,6 +195,7 @@ extension CoordinatorLoop {
         update(address.pipeline) {
             $0.exited(stage: address.stage, worker: address.worker, status: status, holding: held)
         }
+        // Any end: a worker that ended answers no more for the stage before.
         update(address.pipeline) { $0.stopAwaiting(address) }
         guard records[address.pipeline]?.slot(at: address)?.lost == true else { return }
         if address.stage == 0 { tellLinkSenders(into: address, .lost) }

@@ -118,18 +118,16 @@ extension PipelineRecord {
             pipeline: registration.id, stage: address.stage, consumer: address.worker)
         // Suspects first: the workers that get the replay should know which item killed this one.
         var actions = suspects
-        if let held = holdReplay(of: address) {
+        let questions = holdReplay(of: address)
+        if let questions {
             // The driver still hears of the loss at once (its collector drops copies from then).
             if address.stage > 0 { actions.append(.send(to: driver, lost)) }
-            actions += held
+            actions += questions
         } else {
             actions.append(.send(to: driver, lost))
             actions += replays(lost, of: address.stage)
         }
-        // It answers no more for the stage before.
-        actions += stopAwaiting(address)
-        let waits =
-            heldReplays.contains { $0.stage == address.stage && $0.worker == address.worker } ? Self.heldNote : ""
+        let waits = questions == nil ? "" : Self.heldNote
         let live = slots[address.stage].filter { !$0.dropped && !$0.exited }.count
         // A worker ended for a timeout was ended on purpose: it is always replaced.
         let timedOut = held.contains { $0.timedOutAfter != nil }
