@@ -162,6 +162,14 @@ extension KilledWorkerTests {
         return result
     }
 
+    /// Every stage of the chaos run counted each item once: 1.5 items out per item into the
+    /// task, and a relay passing each on when `deep`.
+    static func expectEveryStageExact(_ result: [String: Any], deep: Bool = false) {
+        let relay = deep ? [300_000] : []
+        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000] + relay, "exact per stage: \(result)")
+        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000] + relay + [300_000], "exact per stage: \(result)")
+    }
+
     @Test func aFinishedStageCountsEachItemOnceAndItsReplaysApartAfterLosingWorkers() throws {
         // Two workers of the last stage killed: what they had run and not acknowledged is run
         // again by the others, and counted as replayed, not as more items.
@@ -170,12 +178,11 @@ extension KilledWorkerTests {
         #expect(((result["replayed"] as? [Int])?.last ?? 0) > 0, "the killed workers' unfinished work: \(result)")
     }
 
-    @Test func theStageAfterALostWorkerCountsTheCopiesItsReplayBringsApart() throws {
-        // Two task workers killed: the destination ran some of their outputs, and runs them
-        // again when the task's replay brings them; those copies are counted as replayed.
+    @Test func afterTaskWorkersAreLostEveryStageIsExact() throws {
+        // Two task workers killed: their unfinished work runs again and is counted apart; the
+        // destination had run some of their outputs, whose copies the replay leaves out.
         let result = try Self.runKilling(workersOf: [1, 1])
-        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
-        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000], "exact per stage: \(result)")
+        Self.expectEveryStageExact(result)
         let replayed = result["replayed"] as? [Int] ?? []
         #expect(replayed.count == 3 && replayed[1] > 0, "the killed workers' unfinished work: \(result)")
     }
@@ -183,17 +190,14 @@ extension KilledWorkerTests {
     @Test(arguments: [[1, 2], [2, 1]])
     func workersLostInTwoStagesInARowLeaveEveryFigureExact(stages: [Int]) throws {
         // The destination both lost a worker and ran copies of the lost task worker's outputs.
-        let result = try Self.runKilling(workersOf: stages)
-        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
-        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000], "exact per stage: \(result)")
+        Self.expectEveryStageExact(try Self.runKilling(workersOf: stages))
     }
 
     @Test func afterOriginWorkersAreLostEveryStageIsExact() throws {
         // Two origin workers killed: the task had run some of their outputs; their copies are
         // left out of the replay, so neither the task nor the destination runs anything twice.
         let result = try Self.runKilling(workersOf: [0, 0])
-        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000], "exact per stage: \(result)")
-        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000], "exact per stage: \(result)")
+        Self.expectEveryStageExact(result)
         let replayed = result["replayed"] as? [Int] ?? []
         #expect(replayed.count == 3 && replayed[0] > 0, "the killed workers' unfinished work: \(result)")
         #expect(replayed.dropFirst().allSatisfy { $0 == 0 }, "no copy ran after the origin: \(result)")
@@ -203,8 +207,6 @@ extension KilledWorkerTests {
     func inAFourStagePipelineEveryStageAfterALossIsExact(stages: [Int]) throws {
         // A relay task between the task and the destination: a loss's copies are left out, so
         // stages two and three after it count each item once.
-        let result = try Self.runKilling(workersOf: stages, deep: true)
-        #expect(result["itemsIn"] as? [Int] == [200_000, 200_000, 300_000, 300_000], "exact per stage: \(result)")
-        #expect(result["itemsOut"] as? [Int] == [200_000, 300_000, 300_000, 300_000], "exact per stage: \(result)")
+        Self.expectEveryStageExact(try Self.runKilling(workersOf: stages, deep: true), deep: true)
     }
 }
